@@ -1,0 +1,32 @@
+import { sys } from './libbpf.js';
+
+// Safety net for handles dropped without close(): the fd is closed when the
+// handle is garbage collected. close() is still the contract.
+const leaked = new FinalizationRegistry<number>((fd) => sys.close(fd));
+
+/** An owned file descriptor: closed exactly once, by close(), `using`, or the finalizer. */
+export class OwnedFd {
+  #fd: number;
+
+  constructor(fd: number) {
+    this.#fd = fd;
+    leaked.register(this, fd, this);
+  }
+
+  get closed(): boolean {
+    return this.#fd < 0;
+  }
+
+  /** The fd number; throws once closed, so a stale number is never reused by mistake. */
+  get(what: string): number {
+    if (this.#fd < 0) throw new Error(`${what}: the handle is closed`);
+    return this.#fd;
+  }
+
+  close(): void {
+    if (this.#fd < 0) return;
+    leaked.unregister(this);
+    sys.close(this.#fd);
+    this.#fd = -1;
+  }
+}

@@ -1,0 +1,11 @@
+export { CType, isCType, TYPE_BRAND, type EncodeSite, type DecodeSite } from './types/base.js';
+export { IntType, BigIntType, u8, u16, u32, u64, i8, i16, i32, i64, be16, be32, be64 } from './types/scalar.js';
+export { CharsType, chars } from './types/chars.js';
+export { ArrayType, arrayOf } from './types/array.js';
+export { StructType, struct, type Fields, type InferFields, type Member, type StructOptions } from './types/struct.js';
+export { layoutStruct, alignUp, type Slot, type StructLayout, type MemberInput } from './layout.js';
+export { hash, array, isMapDecl, MAP_BRAND, HASH, ARRAY, MAX_MAP_NAME, MAX_KEY_SIZE, type MapDecl, type MapKind, type MapOptions } from './maps.js';
+export { SchemaError, EncodeError, type SchemaErrorCode } from './errors.js';
+export { checkIdentifier, snakeCase } from './names.js';
+export { encodeReference, decodeReference } from './reference.js';
+export type { Infer, InferKey, InferValue } from './infer.js';

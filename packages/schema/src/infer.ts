@@ -1,0 +1,9 @@
+import type { CType } from './types/base.js';
+import type { MapDecl } from './maps.js';
+
+/** The decoded TS type of a bpfmaps type: `Infer<typeof FlowKey>`. */
+export type Infer<S> = S extends CType<infer T> ? T : never;
+/** The decoded key type of a map declaration. */
+export type InferKey<M> = M extends MapDecl<infer K, unknown> ? K : never;
+/** The decoded value type of a map declaration. */
+export type InferValue<M> = M extends MapDecl<unknown, infer V> ? V : never;
