@@ -72,7 +72,8 @@ static __always_inline struct flow_stats *flows_lookup_or_init(const struct flow
 	struct flow_stats *value = bpf_map_lookup_elem(&flows, key);
 	if (value)
 		return value;
-	struct flow_stats zero = {};
+	struct flow_stats zero;
+	__builtin_memset(&zero, 0, sizeof(zero));
 	bpf_map_update_elem(&flows, key, &zero, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&flows, key);
 }

@@ -29,6 +29,9 @@ export interface MapModel {
   flags: number;
   keyC: string;
   valueC: string;
+  /** Type names usable before a declarator (`struct k`, `__typeof__(__u8 [16])`). */
+  keyRef: string;
+  valueRef: string;
   keyTs: string;
   valueTs: string;
   accessor: string;
@@ -148,6 +151,12 @@ function structModel(s: StructType, source: string): StructModel {
   };
 }
 
+/** An array type cannot stand before a declarator in C; `__typeof__` makes it one name. */
+function typeRef(type: CType<unknown>): string {
+  const name = type.cTypeName();
+  return name.includes('[') ? `__typeof__(${name})` : name;
+}
+
 function mapModel(exportName: string, decl: MapDecl): MapModel {
   const inlineCodecs: MapModel['inlineCodecs'] = [];
   const codecFor = (type: CType<unknown>, part: 'key' | 'value'): string => {
@@ -173,6 +182,8 @@ function mapModel(exportName: string, decl: MapDecl): MapModel {
     flags: decl.flags,
     keyC: decl.key.cTypeName(),
     valueC: decl.value.cTypeName(),
+    keyRef: typeRef(decl.key),
+    valueRef: typeRef(decl.value),
     keyTs: decl.key.tsType,
     valueTs: decl.value.tsType,
     accessor,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { CodegenError } from './errors.js';
 
 export interface OutputFile {
   path: string;
@@ -20,7 +21,7 @@ export function writeAtomically(files: readonly OutputFile[]): void {
     }
   } catch (error) {
     for (const temp of temps) rmSync(temp, { force: true });
-    throw error;
+    throw new CodegenError(`cannot write ${files[temps.length - 1]?.path}: ${(error as Error).message}`, { cause: error });
   }
   files.forEach((file, i) => renameSync(temps[i] as string, file.path));
 }

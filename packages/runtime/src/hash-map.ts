@@ -1,8 +1,9 @@
-import type { Codec } from './codec.js';
+import type { MapDecl } from '@bpfmaps/schema';
+import { referenceCodec, type Codec } from './codec.js';
 import { fromErrno } from './errors.js';
 import { bpf } from './libbpf.js';
 import { RawMap, type MapSource } from './map.js';
-import type { MapSpec } from './spec.js';
+import { specOf, type MapSpec } from './spec.js';
 
 const ENOENT = 2;
 
@@ -47,6 +48,14 @@ export class HashMap<K, V> implements Disposable, Iterable<[K, V]> {
   /** Creates a fresh kernel map from `spec`; it lives until closed (or pinned). */
   static create<K, V>(spec: MapSpec, key: Codec<K>, value: Codec<V>): HashMap<K, V> {
     return new HashMap(RawMap.create(spec), key, value);
+  }
+
+  /**
+   * Creates a fresh kernel map straight from a schema declaration, with the
+   * reference codecs (no codegen needed; generated codecs are faster).
+   */
+  static fromSchema<K, V>(decl: MapDecl<K, V>): HashMap<K, V> {
+    return HashMap.create(specOf(decl), referenceCodec(decl.key), referenceCodec(decl.value));
   }
 
   get name(): string {

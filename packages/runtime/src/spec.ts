@@ -1,3 +1,4 @@
+import type { MapDecl } from '@bpfmaps/schema';
 import { BpfError } from './errors.js';
 import type { MapInfo } from './map-info.js';
 
@@ -10,6 +11,11 @@ export interface MapSpec {
   valueSize: number;
   maxEntries: number;
   flags: number;
+}
+
+/** The spec a schema map declaration implies. */
+export function specOf(decl: MapDecl): MapSpec {
+  return { name: decl.name, type: decl.kind.id, keySize: decl.key.size, valueSize: decl.value.size, maxEntries: decl.maxEntries, flags: decl.flags };
 }
 
 /**

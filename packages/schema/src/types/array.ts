@@ -40,7 +40,7 @@ export class ArrayType<E> extends CType<E[]> {
     const inner = this.element.tsEncode({
       view: site.view,
       offset: `${site.offset} + ${i} * ${this.element.size}`,
-      value: `${site.value}[${i}]`,
+      value: `${site.value}[${i}]!`,
       path: site.path,
       field,
       index: i,

@@ -1,0 +1,74 @@
+import { compileBpf, describeWith } from '@bpfmaps/testing';
+import { expect, it } from 'vitest';
+import { BpfError, BpfObject, HashMap, referenceCodec } from '../src/index.js';
+import { u32, u64 } from '@bpfmaps/schema';
+
+const PROGRAM = `
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16);
+	__type(key, __u32);
+	__type(value, __u64);
+} sizes SEC(".maps");
+
+SEC("xdp")
+int record_size(struct xdp_md *ctx)
+{
+	__u32 len = ctx->data_end - ctx->data;
+	__u64 one = 1, *count = bpf_map_lookup_elem(&sizes, &len);
+	if (count)
+		__sync_fetch_and_add(count, 1);
+	else
+		bpf_map_update_elem(&sizes, &len, &one, BPF_NOEXIST);
+	return len > 100 ? XDP_DROP : XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";
+`;
+
+const spec = { name: 'sizes', type: 1, keySize: 4, valueSize: 8, maxEntries: 16, flags: 0 };
+
+describeWith(['bpf', 'clang', 'libbpf-headers'], 'BpfObject with a program compiled by clang', () => {
+  const path = compileBpf(PROGRAM);
+
+  it('loads, runs the program with BPF_PROG_TEST_RUN and reads its map', () => {
+    using obj = BpfObject.load(path);
+    expect(obj.mapNames()).toEqual(['sizes']);
+    expect(obj.programNames()).toEqual(['record_size']);
+    const prog = obj.program('record_size');
+    expect(prog.testRun({ data: new Uint8Array(60), repeat: 5 }).retval).toBe(2); // XDP_PASS, 5 runs
+    expect(prog.testRun({ data: new Uint8Array(200) }).retval).toBe(1); // XDP_DROP
+    using sizes = HashMap.open(obj.map('sizes'), spec, referenceCodec(u32), referenceCodec(u64));
+    expect(new Map(sizes.entries())).toEqual(new Map([[60, 5n], [200, 1n]]));
+  });
+
+  it('a map outlives its object: the handle holds its own fd', () => {
+    const obj = BpfObject.load(path);
+    using sizes = HashMap.open(obj.map('sizes'), spec, referenceCodec(u32), referenceCodec(u64));
+    obj.close();
+    sizes.set(1, 2n);
+    expect(sizes.get(1)).toBe(2n);
+  });
+
+  it('names what is missing: map, program', () => {
+    using obj = BpfObject.load(path);
+    expect(() => obj.map('nope')).toThrow(`find map nope: object ${path} has no such map; it has: sizes`);
+    expect(() => obj.program('nope')).toThrow('has no such program; it has: record_size');
+  });
+
+  it('a missing object file is a clear error', () => {
+    const e = (() => {
+      try {
+        BpfObject.load('/nonexistent/prog.bpf.o');
+      } catch (error) {
+        return error as BpfError;
+      }
+    })();
+    expect(e).toBeInstanceOf(BpfError);
+    expect(e?.code).toBe('NOT_FOUND');
+    expect(e?.message).toBe('open object /nonexistent/prog.bpf.o: no such file; build the BPF object first');
+  });
+});

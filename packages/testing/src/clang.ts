@@ -1,0 +1,50 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { arch, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ARCH_INCLUDE = `/usr/include/${arch() === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`;
+
+export interface CompileOptions {
+  /** Directories searched for `#include "..."` (for generated headers). */
+  includes?: string[];
+  /** Extra clang arguments. */
+  args?: string[];
+}
+
+/** A fresh temporary directory for a test's files. */
+export function tempDir(prefix = 'bpfmaps-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * Compiles BPF C source with `clang -target bpf -O2 -g -Wall -Werror` and
+ * returns the object's path. Throws with clang's diagnostics on failure.
+ */
+export function compileBpf(source: string, options: CompileOptions = {}): string {
+  const dir = tempDir('bpfmaps-clang-');
+  const src = join(dir, 'prog.bpf.c');
+  const obj = join(dir, 'prog.bpf.o');
+  writeFileSync(src, source);
+  const includes = (options.includes ?? []).flatMap((d) => ['-I', d]);
+  run('clang', ['-O2', '-g', '-Wall', '-Wextra', '-Werror', '-target', 'bpf', `-I${ARCH_INCLUDE}`, ...includes, ...(options.args ?? []), '-c', src, '-o', obj]);
+  return obj;
+}
+
+/** Compiles C source for the host (syntax and static asserts only). */
+export function compileHost(source: string, options: CompileOptions = {}): void {
+  const dir = tempDir('bpfmaps-cc-');
+  const src = join(dir, 'host.c');
+  writeFileSync(src, source);
+  const includes = (options.includes ?? []).flatMap((d) => ['-I', d]);
+  run('cc', ['-std=c11', '-Wall', '-Wextra', '-Werror', ...includes, ...(options.args ?? []), '-fsyntax-only', src]);
+}
+
+function run(cmd: string, args: string[]): void {
+  try {
+    execFileSync(cmd, args, { stdio: 'pipe' });
+  } catch (error) {
+    const stderr = String((error as { stderr?: Buffer }).stderr ?? '');
+    throw new Error(`${cmd} failed:\n${stderr}`);
+  }
+}
