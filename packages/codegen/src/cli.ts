@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * codegen: the command-line shell over generate(). Exit codes: 0 done (or
  * up to date with --check), 1 stale files found by --check, 2 bad input
