@@ -7,15 +7,15 @@ import { openAll, HashMap, type BpfObject, type Codec, type MapGroup, type MapSp
  * struct flow_key: 16 bytes, aligned to 4.
  */
 export interface FlowKey {
-  /** `__be32 saddr; offset 0` */
+  /** `__be32 saddr` at offset 0 */
   saddr: number;
-  /** `__be32 daddr; offset 4` */
+  /** `__be32 daddr` at offset 4 */
   daddr: number;
-  /** `__be16 sport; offset 8` */
+  /** `__be16 sport` at offset 8 */
   sport: number;
-  /** `__be16 dport; offset 10` */
+  /** `__be16 dport` at offset 10 */
   dport: number;
-  /** `__u8 proto; offset 12` */
+  /** `__u8 proto` at offset 12 */
   proto: number;
 }
 
@@ -24,9 +24,9 @@ export interface FlowKey {
  * struct flow_stats: 16 bytes, aligned to 8.
  */
 export interface FlowStats {
-  /** `__u64 packets; offset 0` */
+  /** `__u64 packets` at offset 0 */
   packets: bigint;
-  /** `__u64 bytes; offset 8` */
+  /** `__u64 bytes` at offset 8 */
   bytes: bigint;
 }
 

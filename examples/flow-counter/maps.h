@@ -17,6 +17,7 @@ struct flow_key {
 	__u8 __pad0[3]; /* offset 13: padding */
 };
 _Static_assert(sizeof(struct flow_key) == 16, "bpfmaps: sizeof(struct flow_key) must be 16 (FlowKey in maps.schema.ts)");
+_Static_assert(_Alignof(struct flow_key) == 4, "bpfmaps: struct flow_key must be aligned to 4 (FlowKey in maps.schema.ts)");
 _Static_assert(__builtin_offsetof(struct flow_key, saddr) == 0, "bpfmaps: FlowKey.saddr must be at offset 0");
 _Static_assert(__builtin_offsetof(struct flow_key, daddr) == 4, "bpfmaps: FlowKey.daddr must be at offset 4");
 _Static_assert(__builtin_offsetof(struct flow_key, sport) == 8, "bpfmaps: FlowKey.sport must be at offset 8");
@@ -32,6 +33,7 @@ struct flow_stats {
 	__u64 bytes; /* offset 8, size 8 */
 };
 _Static_assert(sizeof(struct flow_stats) == 16, "bpfmaps: sizeof(struct flow_stats) must be 16 (FlowStats in maps.schema.ts)");
+_Static_assert(_Alignof(struct flow_stats) == 8, "bpfmaps: struct flow_stats must be aligned to 8 (FlowStats in maps.schema.ts)");
 _Static_assert(__builtin_offsetof(struct flow_stats, packets) == 0, "bpfmaps: FlowStats.packets must be at offset 0");
 _Static_assert(__builtin_offsetof(struct flow_stats, bytes) == 8, "bpfmaps: FlowStats.bytes must be at offset 8");
 

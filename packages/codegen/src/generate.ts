@@ -1,5 +1,4 @@
 import { basename, dirname, join, resolve } from 'node:path';
-import { discover } from './discover.js';
 import { loadSchemaModule } from './load.js';
 import { buildModel } from './model.js';
 import { renderHeader, renderModule } from './render.js';
@@ -20,7 +19,7 @@ export interface GenerateOptions {
  * Throws SchemaError when the schema is invalid.
  */
 export function generate(schemaModule: Record<string, unknown>, options: GenerateOptions): OutputFile[] {
-  const model = buildModel(discover(schemaModule), options.source, basename(options.header));
+  const model = buildModel(schemaModule, options.source, basename(options.header));
   return [
     { path: options.header, content: renderHeader(model) },
     { path: options.module, content: renderModule(model) },

@@ -115,7 +115,7 @@ export const b = hash('b', { key: struct('Key', { x: u16 }), value: u8, maxEntri
 `);
     const r = codegen('maps.schema.ts');
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('Key: two different structs are both called Key ({ x: u8 } vs { x: u16 })');
+    expect(r.stderr).toContain('Key: two different declarations are both called Key (struct key { x: u8 } vs struct key { x: u16 })');
   });
 
   it('one bad schema among several writes nothing at all', () => {

@@ -1,7 +1,7 @@
-import { decodeReference, encodeReference, isCType, type CType } from '@bpfmaps/schema';
+import { decodeReference, encodeReference, isComposite, type CType } from '@bpfmaps/schema';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { arbitraryOf } from './arbitrary.js';
+import { arbitraryOf } from '@bpfmaps/schema/arbitrary';
 import { fixtures } from './fixtures.js';
 
 interface Codec {
@@ -17,7 +17,7 @@ describe('generated codecs equal the reference codec', () => {
     it(name, async () => {
       const schemaModule = (await import(schema)) as Record<string, unknown>;
       const generated = (await import(schema.replace('maps.schema.ts', 'maps.gen.ts'))) as Record<string, unknown>;
-      const structs = Object.entries(schemaModule).filter((e): e is [string, CType<unknown>] => isCType(e[1]));
+      const structs = Object.entries(schemaModule).filter((e): e is [string, CType<unknown>] => isComposite(e[1]));
       for (const [exportName, type] of structs) {
         const codec = generated[`${exportName}Codec`] as Codec;
         expect(codec.size).toBe(type.size);
@@ -28,7 +28,8 @@ describe('generated codecs equal the reference codec', () => {
             codec.encode(view, 8, value);
             expect(bytes.subarray(8)).toEqual(encodeReference(type, value));
             expect(codec.decode(view, 8)).toEqual(decodeReference(type, bytes.subarray(8)));
-            expect(codec.decode(view, 8)).toEqual(value);
+            // A union decodes every member, so the value set is a subset of what comes back.
+            expect(codec.decode(view, 8)).toMatchObject(value as object);
           }),
           { numRuns: 300 },
         );

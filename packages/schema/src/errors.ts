@@ -7,7 +7,8 @@ export type SchemaErrorCode =
   | 'CONFLICTING_STRUCT'
   | 'INVALID_SIZE'
   | 'INVALID_MAP'
-  | 'EMPTY_STRUCT';
+  | 'EMPTY_STRUCT'
+  | 'INVALID_TYPE';
 
 /**
  * SchemaError is thrown when a schema cannot describe a valid C layout or

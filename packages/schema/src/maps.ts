@@ -60,6 +60,12 @@ function declare<K, V>(kind: MapKind, name: string, options: MapOptions<K, V>): 
       throw new SchemaError('UNKNOWN_TYPE', `${path}.${part}`, `${part} is not a bpfmaps type`, 'Use a struct(...) or a scalar such as u32');
     }
   }
+  for (const part of ['key', 'value'] as const) {
+    const type = options[part];
+    if (type.anonymous || type.hidden || type.bits !== undefined) {
+      throw new SchemaError('INVALID_TYPE', `${path}.${part}`, `${type.label} cannot be a map ${part}`, 'Use a struct, union or scalar');
+    }
+  }
   if (options.key.size > MAX_KEY_SIZE) {
     throw new SchemaError('INVALID_SIZE', `${path}.key`, `key ${options.key.label} is ${options.key.size} bytes; the kernel accepts at most ${MAX_KEY_SIZE}`);
   }

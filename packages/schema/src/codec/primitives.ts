@@ -5,6 +5,7 @@
  * at fault (`FlowKey.sport`, `Flow.ports[2]`) is built only when a check fails.
  */
 import { EncodeError } from '../errors.js';
+import { formatIPv4, formatIPv6, formatMac, parseIPv4, parseIPv6, parseMac } from './net.js';
 
 export { EncodeError };
 
@@ -62,9 +63,48 @@ export function i64(v: unknown, p: string, f: string, i?: number): bigint {
   return fail(p, f, i, 'a bigint in -2^63..2^63-1 (i64)', v);
 }
 
+/** A boolean as the byte C stores: 1 or 0. */
+export function bool(v: unknown, p: string, f: string, i?: number): number {
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return fail(p, f, i, 'a boolean', v);
+}
+
+/** Any JS number (NaN and infinities included) for a float or double. */
+export function float(v: unknown, p: string, f: string, i?: number): number {
+  if (typeof v === 'number') return v;
+  return fail(p, f, i, 'a number', v);
+}
+
+/** A decoded 64-bit integer as a number; throws when it cannot be exact. */
+export function toNumber(v: bigint, label: string): number {
+  if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw new RangeError(`${label}: the kernel value ${v} is beyond 2^53 and cannot be a JS number exactly; declare the field as a bigint (${label.replace('.asNumber()', '')})`);
+  }
+  return Number(v);
+}
+
 /** Checks that a struct value is an object before its fields are read. */
 export function obj(v: unknown, p: string, f: string, i?: number): void {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(p, f, i, 'an object', v);
+}
+
+/**
+ * Which member group of a union value is set: exactly one group (a member, or
+ * the members of an anonymous struct) must have a defined value.
+ */
+export function pick(v: unknown, groups: readonly (readonly string[])[], p: string): number {
+  obj(v, p, '');
+  const value = v as Record<string, unknown>;
+  let chosen = -1;
+  for (let g = 0; g < groups.length; g++) {
+    if (!(groups[g] as readonly string[]).some((name) => value[name] !== undefined)) continue;
+    if (chosen >= 0) chosen = -2;
+    else if (chosen === -1) chosen = g;
+  }
+  if (chosen >= 0) return chosen;
+  const options = groups.map((g) => (g.length === 1 ? g[0] : `{${g.join(', ')}}`)).join(', ');
+  const set = Object.keys(value).filter((k) => value[k] !== undefined);
+  return fail(p, '', undefined, `exactly one union member of ${options}`, set.length ? `${set.join(', ')}` : 'none set');
 }
 
 /** Checks that a fixed array has exactly `length` elements. */
@@ -101,4 +141,102 @@ export function readChars(view: DataView, offset: number, size: number): string 
 /** Zeroes `length` bytes: padding is always written as zeros, so keys compare by bytes. */
 export function zero(view: DataView, offset: number, length: number): void {
   new Uint8Array(view.buffer, view.byteOffset + offset, length).fill(0);
+}
+
+/** Writes exactly `size` bytes from a Uint8Array of that length. */
+export function bytes(view: DataView, offset: number, size: number, v: unknown, p: string, f: string, i?: number): void {
+  if (!(v instanceof Uint8Array) || v.length !== size) return fail(p, f, i, `a Uint8Array of exactly ${size} bytes`, v);
+  new Uint8Array(view.buffer, view.byteOffset + offset, size).set(v);
+}
+
+/** A copy of `size` bytes (never a view into a reused buffer). */
+export function readBytes(view: DataView, offset: number, size: number): Uint8Array {
+  return new Uint8Array(view.buffer.slice(view.byteOffset + offset, view.byteOffset + offset + size));
+}
+
+/** "10.0.0.1" -> its be32 value. */
+export function ipv4(v: unknown, p: string, f: string, i?: number): number {
+  const n = typeof v === 'string' ? parseIPv4(v) : undefined;
+  return n ?? fail(p, f, i, 'an IPv4 address such as "10.0.0.1"', v);
+}
+
+export { formatIPv4 };
+
+export function ipv6(view: DataView, offset: number, v: unknown, p: string, f: string, i?: number): void {
+  const b = typeof v === 'string' ? parseIPv6(v) : undefined;
+  if (!b) return fail(p, f, i, 'an IPv6 address such as "2001:db8::1"', v);
+  new Uint8Array(view.buffer, view.byteOffset + offset, 16).set(b);
+}
+
+export function readIPv6(view: DataView, offset: number): string {
+  return formatIPv6(new Uint8Array(view.buffer, view.byteOffset + offset, 16));
+}
+
+export function mac(view: DataView, offset: number, v: unknown, p: string, f: string, i?: number): void {
+  const b = typeof v === 'string' ? parseMac(v) : undefined;
+  if (!b) return fail(p, f, i, 'a MAC address such as "aa:bb:cc:dd:ee:ff"', v);
+  new Uint8Array(view.buffer, view.byteOffset + offset, 6).set(b);
+}
+
+export function readMac(view: DataView, offset: number): string {
+  return formatMac(new Uint8Array(view.buffer, view.byteOffset + offset, 6));
+}
+
+/** An enum member name or number -> its number. Unknown numbers pass (the kernel may know more). */
+export function enumValue(v: unknown, values: Readonly<Record<string, number>>, p: string, f: string, i?: number): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && Object.hasOwn(values, v)) return values[v] as number;
+  return fail(p, f, i, `one of ${Object.keys(values).join(', ')} or an integer`, v);
+}
+
+/** A number -> its enum member name, or the number itself when no member has it. */
+export function enumName<N extends string>(n: number, names: Readonly<Record<number, N>>): N | number {
+  return Object.hasOwn(names, n) ? (names[n] as N) : n;
+}
+
+/** Checks a bitfield value: an integer that fits in `width` bits, signed or not. */
+export function bitsValue(v: unknown, width: number, signed: boolean, p: string, f: string, i?: number): number {
+  const min = signed ? -(2 ** (width - 1)) : 0;
+  const max = signed ? 2 ** (width - 1) - 1 : 2 ** width - 1;
+  if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
+  return fail(p, f, i, `an integer in ${min}..${max} (${signed ? 'signed' : 'unsigned'} ${width}-bit field)`, v);
+}
+
+/**
+ * ORs `value` into `width` bits starting `bit` bits after `offset`, least
+ * significant bit first (the little-endian bitfield order of BPF and x86-64).
+ * The bits must be zero before: encoders zero bitfield storage first.
+ */
+export function setBits(view: DataView, offset: number, bit: number, width: number, value: number): void {
+  let v = width === 32 ? value >>> 0 : value < 0 ? value + 2 ** width : value;
+  let at = offset + (bit >> 3);
+  let shift = bit & 7;
+  let left = width;
+  while (left > 0) {
+    const take = Math.min(8 - shift, left);
+    const part = v % 2 ** take;
+    view.setUint8(at, view.getUint8(at) | (part << shift));
+    v = Math.floor(v / 2 ** take);
+    left -= take;
+    shift = 0;
+    at++;
+  }
+}
+
+/** Reads `width` bits starting `bit` bits after `offset`; sign-extends when `signed`. */
+export function getBits(view: DataView, offset: number, bit: number, width: number, signed: boolean): number {
+  let v = 0;
+  let scale = 1;
+  let at = offset + (bit >> 3);
+  let shift = bit & 7;
+  let left = width;
+  while (left > 0) {
+    const take = Math.min(8 - shift, left);
+    v += ((view.getUint8(at) >> shift) & ((1 << take) - 1)) * scale;
+    scale *= 2 ** take;
+    left -= take;
+    shift = 0;
+    at++;
+  }
+  return signed && v >= 2 ** (width - 1) ? v - 2 ** width : v;
 }

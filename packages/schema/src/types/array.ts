@@ -2,7 +2,7 @@ import type { ISerialInput, ISerialOutput } from 'typed-binary';
 import { arr } from '../codec/primitives.js';
 import { SchemaError } from '../errors.js';
 import { CType, isCType, plus, type DecodeSite, type EncodeSite } from './base.js';
-import type { StructType } from './struct.js';
+import type { CompositeType } from './composite.js';
 
 /** Arrays up to this length decode as an array literal; longer ones as a loop. */
 const UNROLL_LIMIT = 16;
@@ -21,7 +21,7 @@ export class ArrayType<E> extends CType<E[]> {
     super();
     this.size = element.size * length;
     this.align = element.align;
-    this.tsType = `${element.tsType}[]`;
+    this.tsType = /[ |&]/.test(element.tsType) ? `(${element.tsType})[]` : `${element.tsType}[]`;
     this.label = `arrayOf(${element.label}, ${length})`;
   }
 
@@ -29,7 +29,11 @@ export class ArrayType<E> extends CType<E[]> {
     return this.element.cDeclare(`${declarator}[${this.length}]`);
   }
 
-  override structs(): StructType[] {
+  override enums() {
+    return this.element.enums();
+  }
+
+  override structs(): CompositeType<any, unknown>[] {
     return this.element.structs();
   }
 
@@ -82,6 +86,9 @@ export class ArrayType<E> extends CType<E[]> {
 export function arrayOf<E>(element: CType<E>, length: number): ArrayType<E> {
   if (!isCType(element)) {
     throw new SchemaError('UNKNOWN_TYPE', `arrayOf(?, ${length})`, `element type is not a bpfmaps type (received ${typeof element})`);
+  }
+  if (element.bits !== undefined || element.anonymous || element.hidden) {
+    throw new SchemaError('INVALID_TYPE', `arrayOf(${element.label}, ${length})`, 'arrays hold whole values: not bitfields, padding or anonymous members');
   }
   if (!Number.isInteger(length) || length < 1) {
     throw new SchemaError('INVALID_SIZE', `arrayOf(${element.label}, ${length})`, 'an array needs a whole length of at least 1');

@@ -1,5 +1,6 @@
 import { Measurer, Schema, type IMeasurer, type ISerialInput, type ISerialOutput, type Parsed } from 'typed-binary';
-import type { StructType } from './struct.js';
+import type { EnumType } from './enum.js';
+import type { CompositeType } from './composite.js';
 
 /** Brand that tells a bpfmaps type from anything else a schema file exports. */
 export const TYPE_BRAND: unique symbol = Symbol.for('bpfmaps.type') as never;
@@ -29,10 +30,21 @@ export interface DecodeSite {
   depth: number;
 }
 
-/** `o + 4`, or just `o` for offset zero. */
+/** Per-use facts a field may carry: set by `.describe()` and `.counter()`. */
+export interface FieldMeta {
+  /** Documentation: a C comment and JSDoc in the generated files. */
+  doc?: string;
+  /** An integer the kernel increments: codegen emits an atomic add helper for it. */
+  counter?: boolean;
+}
+
+/** `o + 4`, or just `o` for offset zero; folds constants (`o + 4` plus 2 is `o + 6`). */
 export function plus(offset: string, n: number): string {
   if (n === 0) return offset;
-  return offset === '0' ? String(n) : `${offset} + ${n}`;
+  if (/^\d+$/.test(offset)) return String(Number(offset) + n);
+  const folded = /^(.*) \+ (\d+)$/.exec(offset);
+  if (folded && !folded[1]!.includes('*')) return `${folded[1]} + ${Number(folded[2]) + n}`;
+  return `${offset} + ${n}`;
 }
 
 /**
@@ -51,6 +63,13 @@ export abstract class CType<T> extends Schema<T> {
   abstract readonly tsType: string;
   /** Short name for messages: `u16`, `chars(16)`, `struct FlowKey`. */
   abstract readonly label: string;
+  /** Width in bits when this is a bitfield; the layout engine packs those by bits. */
+  readonly bits: number | undefined = undefined;
+  /** True for explicit padding: always zero, absent from the TS type. */
+  readonly hidden: boolean = false;
+  /** True for an anonymous struct or union, whose members belong to the enclosing one. */
+  readonly anonymous: boolean = false;
+  readonly meta: FieldMeta = {};
 
   /** C declaration of `declarator` with this type: `__u32 saddr`, `char comm[16]`. */
   abstract cDeclare(declarator: string): string;
@@ -63,9 +82,28 @@ export abstract class CType<T> extends Schema<T> {
   /** Reference encoder: checks `value` and writes it at the output's position. */
   abstract writeChecked(output: ISerialOutput, value: T, path: string, field: string, index?: number): void;
 
-  /** The structs this type refers to, for dependency order in generated files. */
-  structs(): StructType[] {
+  /** The named structs and unions this type refers to, for dependency order in generated files. */
+  structs(): CompositeType<any, unknown>[] {
     return [];
+  }
+
+  /** The enums this type refers to, declared before the structs in generated files. */
+  enums(): EnumType[] {
+    return [];
+  }
+
+  /** Throws SchemaError naming `path` when this type cannot be used there (checked by the enclosing struct). */
+  validateAt(_path: string): void {}
+
+  /** A copy of this type documented with `doc` (a C comment and JSDoc on the field). */
+  describe(doc: string): this {
+    return this.withMeta({ doc });
+  }
+
+  protected withMeta(meta: FieldMeta): this {
+    const copy = Object.create(Object.getPrototypeOf(this) as object) as this;
+    Object.assign(copy, this, { meta: { ...this.meta, ...meta } });
+    return copy;
   }
 
   /** The C type name, for `__type(key, ...)` and casts. */

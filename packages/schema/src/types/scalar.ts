@@ -1,5 +1,6 @@
 import type { ISerialInput, ISerialOutput } from 'typed-binary';
 import * as c from '../codec/primitives.js';
+import { SchemaError } from '../errors.js';
 import { CType, type DecodeSite, type EncodeSite } from './base.js';
 
 type Check<T> = (v: unknown, p: string, f: string, i?: number) => T;
@@ -40,6 +41,12 @@ export class IntType extends CType<number> {
 
   cDeclare(declarator: string): string {
     return `${this.spec.c} ${declarator}`;
+  }
+
+  /** Marks a field the kernel increments: codegen emits an atomic add helper (`__sync_fetch_and_add`). */
+  counter(): this {
+    if (this.spec.bigEndian) throw new SchemaError('INVALID_TYPE', this.label, 'a counter must be in host byte order', 'Use u16/u32/u64');
+    return this.withMeta({ counter: true });
   }
 
   tsEncode(site: EncodeSite): string[] {
@@ -97,6 +104,20 @@ export class BigIntType extends CType<bigint> {
 
   cDeclare(declarator: string): string {
     return `${this.spec.c} ${declarator}`;
+  }
+
+  /** Marks a field the kernel increments: codegen emits an atomic add helper (`__sync_fetch_and_add`). */
+  counter(): this {
+    if (this.spec.bigEndian) throw new SchemaError('INVALID_TYPE', this.label, 'a counter must be in host byte order', 'Use u64 or i64');
+    return this.withMeta({ counter: true });
+  }
+
+  /**
+   * The same C type decoded as a JS number instead of a bigint: faster, and
+   * exact up to 2^53. Decoding a larger value throws; encoding accepts numbers.
+   */
+  asNumber(): Int64NumberType {
+    return new Int64NumberType(this);
   }
 
   tsEncode(site: EncodeSite): string[] {
@@ -162,3 +183,116 @@ export const be16 = int('be16', 2, false, true, '__be16', c.u16);
 export const be32 = int('be32', 4, false, true, '__be32', c.u32);
 /** C `__be64`: network byte order in memory, a host bigint in TS. */
 export const be64 = int64('be64', false, true, '__be64');
+
+/** A 64-bit integer decoded as a JS number (see BigIntType.asNumber). */
+export class Int64NumberType extends CType<number> {
+  readonly size = 8;
+  readonly align = 8;
+  readonly tsType = 'number';
+  readonly label: string;
+
+  constructor(readonly wide: BigIntType) {
+    super();
+    this.label = `${wide.label}.asNumber()`;
+  }
+
+  cDeclare(declarator: string): string {
+    return this.wide.cDeclare(declarator);
+  }
+
+  counter(): this {
+    return this.withMeta({ counter: this.wide.counter().meta.counter });
+  }
+
+  tsEncode(site: EncodeSite): string[] {
+    return this.wide.tsEncode(site);
+  }
+
+  tsDecode(site: DecodeSite): string {
+    return `c.toNumber(${this.wide.tsDecode(site)}, '${this.label}')`;
+  }
+
+  writeChecked(output: ISerialOutput, value: number, path: string, field: string, index?: number): void {
+    this.wide.writeChecked(output, value as unknown as bigint, path, field, index);
+  }
+
+  readValue(input: ISerialInput): number {
+    return c.toNumber(this.wide.readValue(input), this.label);
+  }
+}
+
+/** C `_Bool`: one byte, TS boolean; any non-zero byte decodes as true. */
+export class BoolType extends CType<boolean> {
+  readonly size = 1;
+  readonly align = 1;
+  readonly tsType = 'boolean';
+  readonly label = 'bool';
+
+  cDeclare(declarator: string): string {
+    return `_Bool ${declarator}`;
+  }
+
+  tsEncode(site: EncodeSite): string[] {
+    return [`${site.view}.setUint8(${site.offset}, c.bool(${args(site)}));`];
+  }
+
+  tsDecode(site: DecodeSite): string {
+    return `${site.view}.getUint8(${site.offset}) !== 0`;
+  }
+
+  writeChecked(output: ISerialOutput, value: boolean, path: string, field: string, index?: number): void {
+    output.writeUint8(c.bool(value, path, field, index));
+  }
+
+  readValue(input: ISerialInput): boolean {
+    return input.readUint8() !== 0;
+  }
+}
+
+/** C `float` or `double`, stored for user space (BPF programs cannot compute with them). */
+export class FloatType extends CType<number> {
+  readonly tsType = 'number';
+  readonly label: string;
+  readonly align: number;
+  private readonly dataView: string;
+
+  constructor(readonly size: 4 | 8) {
+    super();
+    this.align = size;
+    this.label = size === 4 ? 'f32' : 'f64';
+    this.dataView = size === 4 ? 'Float32' : 'Float64';
+  }
+
+  cDeclare(declarator: string): string {
+    return `${this.size === 4 ? 'float' : 'double'} ${declarator}`;
+  }
+
+  tsEncode(site: EncodeSite): string[] {
+    return [`${site.view}.set${this.dataView}(${site.offset}, c.float(${args(site)}), true);`];
+  }
+
+  tsDecode(site: DecodeSite): string {
+    return `${site.view}.get${this.dataView}(${site.offset}, true)`;
+  }
+
+  writeChecked(output: ISerialOutput, value: number, path: string, field: string, index?: number): void {
+    const v = c.float(value, path, field, index);
+    const bytes = new DataView(new ArrayBuffer(8));
+    if (this.size === 4) bytes.setFloat32(0, v, true);
+    else bytes.setFloat64(0, v, true);
+    for (let i = 0; i < this.size; i++) output.writeUint8(bytes.getUint8(i));
+  }
+
+  readValue(input: ISerialInput): number {
+    const bytes = new DataView(new ArrayBuffer(8));
+    for (let i = 0; i < this.size; i++) bytes.setUint8(i, input.readUint8());
+    return this.size === 4 ? bytes.getFloat32(0, true) : bytes.getFloat64(0, true);
+  }
+}
+
+/** C `_Bool`: TS boolean. */
+export const bool = new BoolType();
+/** C `float`: TS number (rounded to single precision). */
+export const f32 = new FloatType(4);
+/** C `double`: TS number. */
+export const f64 = new FloatType(8);

@@ -1,0 +1,107 @@
+import type { ISerialInput, ISerialOutput } from 'typed-binary';
+import { enumName, enumValue } from '../codec/primitives.js';
+import { SchemaError } from '../errors.js';
+import { checkIdentifier, snakeCase } from '../names.js';
+import { CType, type DecodeSite, type EncodeSite } from './base.js';
+import { IntType, u32 } from './scalar.js';
+
+export interface EnumOptions {
+  /** The integer type that stores the enum in structs (default u32, as C's int). */
+  storage?: IntType;
+  /** The C enum tag; defaults to the snake_case of the name. */
+  cName?: string;
+  doc?: string;
+}
+
+/**
+ * A C enum stored in a chosen integer width. The header declares the enum's
+ * constants (`PROTO_TCP = 6`) and stores fields as the integer type; TS decodes
+ * a known value to its member name and an unknown one to its number.
+ */
+export class EnumType<N extends string = string> extends CType<N | number> {
+  readonly size: number;
+  readonly align: number;
+  readonly tsType: string;
+  readonly label: string;
+  readonly cName: string;
+  readonly doc: string | undefined;
+  readonly storage: IntType;
+  /** Member name -> value. */
+  readonly values: Readonly<Record<N, number>>;
+  /** Value -> first member name with it. */
+  readonly names: Readonly<Record<number, N>>;
+
+  constructor(
+    readonly name: string,
+    members: Record<N, number>,
+    options: EnumOptions = {},
+  ) {
+    super();
+    this.storage = options.storage ?? u32;
+    this.size = this.storage.size;
+    this.align = this.storage.align;
+    this.tsType = `${name} | number`;
+    this.label = name;
+    this.cName = options.cName ?? snakeCase(name);
+    this.doc = options.doc;
+    this.values = Object.freeze({ ...members });
+    const names: Record<number, N> = {};
+    for (const [member, value] of Object.entries(members) as [N, number][]) if (!(value in names)) names[value] = member;
+    this.names = Object.freeze(names);
+  }
+
+  /** The C constants: `PROTO_TCP` for member `TCP` of enum `proto`. */
+  constants(): { name: string; value: number }[] {
+    const prefix = this.cName.toUpperCase();
+    return Object.entries(this.values).map(([member, value]) => ({ name: `${prefix}_${snakeCase(member).toUpperCase()}`, value: value as number }));
+  }
+
+  cDeclare(declarator: string): string {
+    return this.storage.cDeclare(declarator);
+  }
+
+  override enums(): EnumType[] {
+    return [this as unknown as EnumType];
+  }
+
+  tsEncode(site: EncodeSite): string[] {
+    const rest = `${site.path}, ${site.field}${site.index ? `, ${site.index}` : ''}`;
+    return this.storage.tsEncode({ ...site, value: `c.enumValue(${site.value}, ${this.name}Values, ${rest})` });
+  }
+
+  tsDecode(site: DecodeSite): string {
+    return `c.enumName(${this.storage.tsDecode(site)}, ${this.name}Names)`;
+  }
+
+  writeChecked(output: ISerialOutput, value: N | number, path: string, field: string, index?: number): void {
+    this.storage.writeChecked(output, enumValue(value, this.values, path, field, index), path, field, index);
+  }
+
+  readValue(input: ISerialInput): N | number {
+    return enumName(this.storage.readValue(input), this.names);
+  }
+}
+
+/**
+ * enumType(name, { TCP: 6, UDP: 17 }, { storage: u8 }) declares a C enum.
+ * Throws SchemaError for invalid names and values that the storage cannot hold.
+ */
+export function enumType<const N extends string>(name: string, members: Record<N, number>, options: EnumOptions = {}): EnumType<N> {
+  checkIdentifier(name, String(name), 'enum name');
+  if (options.cName !== undefined) checkIdentifier(options.cName, name, 'C enum name');
+  const storage = options.storage ?? u32;
+  if (!(storage instanceof IntType) || storage.spec.bigEndian) {
+    throw new SchemaError('INVALID_TYPE', `${name}.storage`, 'an enum is stored in a host-order integer', 'Use u8, u16, u32, i8, i16 or i32');
+  }
+  const entries = Object.entries(members ?? {});
+  if (entries.length === 0) throw new SchemaError('EMPTY_STRUCT', name, 'an enum needs at least one member');
+  for (const [member, value] of entries) {
+    checkIdentifier(member, `${name}.${member}`, 'enum member');
+    try {
+      storage.spec.checker(value, name, member);
+    } catch {
+      throw new SchemaError('INVALID_SIZE', `${name}.${member}`, `value ${String(value)} does not fit the enum's storage ${storage.label}`, 'Choose a wider storage');
+    }
+  }
+  return new EnumType(name, members, { ...options, storage });
+}
