@@ -29,6 +29,8 @@ export interface StructModel {
   cLines: string[];
   cAsserts: string[];
   tsFields: { name: string; type: string; optional: boolean; doc: string }[];
+  /** Member layouts as TS source, for the runtime's BTF check. */
+  members: string[];
   encode: string[];
   decode: string[];
 }
@@ -49,9 +51,20 @@ export interface MapModel {
   keyTs: string;
   valueTs: string;
   accessor: string;
+  /** The accessor's TS type, `HashMap<K, V>` or `QueueMap<V>`. */
+  accessorType: string;
+  keyless: boolean;
+  pinByName: boolean;
+  extra: number;
   specName: string;
+  /** The spec's fields after name and type, as TS source. */
+  specFields: string;
   keyCodec: string;
   valueCodec: string;
+  /** Codec arguments of openMap/createMap: `KeyCodec, ValueCodec`, or the value codec alone. */
+  codecs: string;
+  /** Atomic add helpers for the value's counter fields. */
+  counters: { field: string; cType: string }[];
   /** Codecs of scalar keys and values, which have no struct codec to reuse. */
   inlineCodecs: { name: string; ts: string; size: number; encode: string[]; decode: string }[];
 }
@@ -67,7 +80,7 @@ export interface FileModel {
 }
 
 /** Names the generated TS module defines itself; a declaration may not take them. */
-const TS_RESERVED = new Set(['Maps', 'Codec', 'MapSpec', 'MapGroup', 'BpfObject', 'HashMap', 'openMaps', 'createMaps', 'openAll', 'c']);
+const TS_RESERVED = new Set(['Maps', 'Codec', 'MapSpec', 'MapGroup', 'MemberLayout', 'BpfObject', 'openMap', 'createMap', 'openMaps', 'createMaps', 'openAll', 'c']);
 
 export function buildModel(module: Record<string, unknown>, source: string, headerName: string): FileModel {
   const { maps, composites, enums } = catalog(module, source);
@@ -133,6 +146,9 @@ function structModel(s: Composite, source: string): StructModel {
         optional: m.optional,
         doc: [m.type.meta.doc, `\`${m.type.cDeclare(m.name)}\` at ${m.bits === undefined ? `offset ${m.offset}` : `bit ${m.bitOffset}`}`].filter(Boolean).join(': '),
       })),
+    members: flat.map(
+      (m) => `{ name: '${m.name}', bitOffset: ${m.bits === undefined ? m.offset * 8 : m.bitOffset}, bits: ${m.bits ?? 0}, size: ${m.type.size} },`,
+    ),
     encode: s.tsEncodeBody({ offset: 'o', value: 'x', path: 'p', depth: 0 }),
     decode: s.tsDecodeEntries('o'),
   };
@@ -145,6 +161,7 @@ function typeRef(type: CType<unknown>): string {
 }
 
 function mapModel(exportName: string, decl: MapDecl): MapModel {
+  const keyless = decl.kind.keyless;
   const inlineCodecs: MapModel['inlineCodecs'] = [];
   const codecFor = (type: CType<unknown>, part: 'key' | 'value'): string => {
     if (isComposite(type) && !type.anonymous) return `${type.name}Codec`;
@@ -158,6 +175,13 @@ function mapModel(exportName: string, decl: MapDecl): MapModel {
     });
     return name;
   };
+  const keyCodec = keyless ? '' : codecFor(decl.key, 'key');
+  const valueCodec = codecFor(decl.value, 'value');
+  const membersRef = (t: CType<unknown>) => (isComposite(t) && !t.anonymous ? `${t.name}Members` : 'undefined');
+  const keyTs = keyless ? '' : decl.key.tsType;
+  const counters = isComposite(decl.value)
+    ? decl.value.flatMembers().filter((m) => m.type.meta.counter).map((m) => ({ field: m.name, cType: m.type.cTypeName() }))
+    : [];
   return {
     name: decl.name,
     exportName,
@@ -166,16 +190,31 @@ function mapModel(exportName: string, decl: MapDecl): MapModel {
     typeId: decl.kind.id,
     maxEntries: decl.maxEntries,
     flags: decl.flags,
-    keyC: decl.key.cTypeName(),
+    keyC: keyless ? '' : decl.key.cTypeName(),
     valueC: decl.value.cTypeName(),
-    keyRef: typeRef(decl.key),
+    keyRef: keyless ? '' : typeRef(decl.key),
     valueRef: typeRef(decl.value),
-    keyTs: decl.key.tsType,
+    keyTs,
     valueTs: decl.value.tsType,
     accessor: decl.kind.accessor,
+    accessorType: keyless ? `${decl.kind.accessor}<${decl.value.tsType}>` : `${decl.kind.accessor}<${keyTs}, ${decl.value.tsType}>`,
+    keyless,
+    pinByName: decl.pinning === 'byName',
+    extra: decl.extra,
     specName: `${decl.name}Spec`,
-    keyCodec: codecFor(decl.key, 'key'),
-    valueCodec: codecFor(decl.value, 'value'),
+    specFields: [
+      `keySize: ${keyless ? 0 : `${keyCodec}.size`}`,
+      `valueSize: ${valueCodec}.size`,
+      `maxEntries: ${decl.maxEntries}`,
+      `flags: ${decl.flags}`,
+      ...(decl.extra ? [`extra: ${decl.extra}`] : []),
+      ...(keyless ? [] : [`keyMembers: ${membersRef(decl.key)}`]),
+      `valueMembers: ${membersRef(decl.value)}`,
+    ].join(', '),
+    keyCodec,
+    valueCodec,
+    codecs: keyless ? valueCodec : `${keyCodec}, ${valueCodec}`,
+    counters,
     inlineCodecs,
   };
 }

@@ -1,9 +1,12 @@
 export { BpfObject } from './object.js';
-export { Program, type TestRunInput, type TestRunResult } from './program.js';
-export { HashMap, type SetMode } from './hash-map.js';
-export { RawMap, type MapSource } from './map.js';
+export { Program, Link, type TestRunInput, type TestRunResult } from './program.js';
+export { KeyedMap, HashMap, ArrayMap, LpmTrieMap, type SetMode, type IterateOptions, type IterationMode, type UpdateOptions } from './keyed-map.js';
+export { PerCpuHashMap, PerCpuArrayMap, perCpuCodec, possibleCpus, sum, min, max, type Reducer } from './percpu.js';
+export { ValueMap, QueueMap, StackMap, BloomFilterMap } from './value-maps.js';
+export { openMap, openPinnedMap, openMapById, createMap, mapFromSchema, valueMapFromSchema, type MapClass } from './open.js';
+export { RawMap, checkBpffs, type MapSource } from './map.js';
 export { referenceCodec, type Codec } from './codec.js';
-export { checkCompatible, specOf, type MapSpec } from './spec.js';
+export { specOf, membersOf, type MapSpec, type MemberLayout } from './spec.js';
 export { mapInfo, type MapInfo } from './map-info.js';
-export { BpfError, type BpfErrorCode, type BpfErrorDetails } from './errors.js';
 export { openAll, type MapGroup } from './group.js';
+export { BpfError, type BpfErrorCode, type BpfErrorDetails } from './errors.js';

@@ -16,9 +16,16 @@ function load(name: string, hint: string): LibraryHandle {
 const libbpf = load('libbpf.so.1', 'Install libbpf 1.x (Debian/Ubuntu: apt-get install libbpf1)');
 const libc = load('libc.so.6', 'bpfmaps needs glibc');
 
-const BpfObjectPtr = koffi.pointer('bpf_object', koffi.opaque());
-const BpfMapPtr = koffi.pointer('bpf_map', koffi.opaque());
-const BpfProgramPtr = koffi.pointer('bpf_program', koffi.opaque());
+koffi.pointer('bpf_object', koffi.opaque());
+koffi.pointer('bpf_map', koffi.opaque());
+koffi.pointer('bpf_program', koffi.opaque());
+koffi.pointer('bpf_link', koffi.opaque());
+koffi.pointer('btf', koffi.opaque());
+
+/** struct btf_type (uapi linux/btf.h): name, kind and vlen packed in info, then size or type. */
+export const BtfType = koffi.struct('btf_type', { name_off: 'uint32_t', info: 'uint32_t', size_or_type: 'uint32_t' });
+/** struct btf_member, which follows a struct or union btf_type, vlen times. */
+export const BtfMember = koffi.struct('btf_member', { name_off: 'uint32_t', type: 'uint32_t', offset: 'uint32_t' });
 
 /** struct bpf_test_run_opts (libbpf bpf.h). */
 export const TestRunOpts = koffi.struct('bpf_test_run_opts', {
@@ -60,6 +67,43 @@ export const bpf = {
   ) => number,
   delete: libbpf.func('int bpf_map_delete_elem(int fd, const void *key)') as (fd: number, key: Bytes) => number,
   nextKey: libbpf.func('int bpf_map_get_next_key(int fd, const void *key, void *next_key)') as (fd: number, key: Bytes, next: Uint8Array) => number,
+  lookupFlags: libbpf.func('int bpf_map_lookup_elem_flags(int fd, const void *key, void *value, uint64_t flags)') as (
+    fd: number,
+    key: Bytes,
+    value: Uint8Array,
+    flags: number,
+  ) => number,
+  lookupAndDelete: libbpf.func('int bpf_map_lookup_and_delete_elem(int fd, const void *key, void *value)') as (fd: number, key: Bytes, value: Uint8Array) => number,
+  lookupBatch: libbpf.func(
+    'int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, _Inout_ uint32_t *count, const void *opts)',
+  ) as (fd: number, inBatch: Bytes, outBatch: Uint8Array, keys: Uint8Array, values: Uint8Array, count: number[], opts: Bytes) => number,
+  updateBatch: libbpf.func('int bpf_map_update_batch(int fd, const void *keys, const void *values, _Inout_ uint32_t *count, const void *opts)') as (
+    fd: number,
+    keys: Uint8Array,
+    values: Uint8Array,
+    count: number[],
+    opts: Bytes,
+  ) => number,
+  deleteBatch: libbpf.func('int bpf_map_delete_batch(int fd, const void *keys, _Inout_ uint32_t *count, const void *opts)') as (
+    fd: number,
+    keys: Uint8Array,
+    count: number[],
+    opts: Bytes,
+  ) => number,
+  objPin: libbpf.func('int bpf_obj_pin(int fd, const char *path)') as (fd: number, path: string) => number,
+  objGet: libbpf.func('int bpf_obj_get(const char *path)') as (path: string) => number,
+  mapFdById: libbpf.func('int bpf_map_get_fd_by_id(uint32_t id)') as (id: number) => number,
+  numPossibleCpus: libbpf.func('int libbpf_num_possible_cpus(void)') as () => number,
+  btfLoadById: libbpf.func('btf *btf__load_from_kernel_by_id(uint32_t id)') as (id: number) => Pointer | null,
+  btfFree: libbpf.func('void btf__free(btf *btf)') as (btf: Pointer) => void,
+  btfTypeById: libbpf.func('const btf_type *btf__type_by_id(const btf *btf, uint32_t id)') as (btf: Pointer, id: number) => Pointer | null,
+  btfName: libbpf.func('const char *btf__name_by_offset(const btf *btf, uint32_t offset)') as (btf: Pointer, offset: number) => string | null,
+  attachTracepoint: libbpf.func('bpf_link *bpf_program__attach_tracepoint(const bpf_program *prog, const char *category, const char *name)') as (
+    prog: Pointer,
+    category: string,
+    name: string,
+  ) => Pointer | null,
+  linkDestroy: libbpf.func('int bpf_link__destroy(bpf_link *link)') as (link: Pointer) => number,
   objGetInfo: libbpf.func('int bpf_obj_get_info_by_fd(int fd, void *info, _Inout_ uint32_t *info_len)') as (
     fd: number,
     info: Uint8Array,
@@ -81,6 +125,11 @@ export const bpf = {
   programName: libbpf.func('const char *bpf_program__name(const bpf_program *prog)') as (prog: Pointer) => string,
   programFd: libbpf.func('int bpf_program__fd(const bpf_program *prog)') as (prog: Pointer) => number,
 };
+
+/** Reads C memory at `ptr` as a koffi type (BTF records that libbpf owns). */
+export function decode<T>(ptr: Pointer, offset: number, type: unknown): T {
+  return koffi.decode(ptr, offset, type as never) as T;
+}
 
 export const sys = {
   /** F_DUPFD_CLOEXEC duplicate, so a handle owns its fd independently of the object it came from. */

@@ -32,6 +32,9 @@ export interface MapInfo {
   flags: number;
   name: string;
   btfId: number;
+  btfKeyTypeId: number;
+  btfValueTypeId: number;
+  extra: bigint;
 }
 
 export function mapInfo(fd: number, name: string): MapInfo {
@@ -48,5 +51,8 @@ export function mapInfo(fd: number, name: string): MapInfo {
     flags: info.map_flags,
     name: info.name,
     btfId: info.btf_id,
+    btfKeyTypeId: info.btf_key_type_id,
+    btfValueTypeId: info.btf_value_type_id,
+    extra: info.map_extra,
   };
 }

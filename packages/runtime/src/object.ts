@@ -72,7 +72,7 @@ export class BpfObject implements Disposable {
   /** The program called `name` (its C function name); throws listing the programs there are. */
   program(name: string): Program {
     for (let p = bpf.objectNextProgram(this.#handle, null); p; p = bpf.objectNextProgram(this.#handle, p)) {
-      if (bpf.programName(p) === name) return new Program(name, bpf.programFd(p));
+      if (bpf.programName(p) === name) return new Program(name, bpf.programFd(p), p);
     }
     throw new BpfError({
       code: 'NOT_FOUND',

@@ -1,5 +1,5 @@
 import { fromErrno } from './errors.js';
-import { bpf, TestRunOpts } from './libbpf.js';
+import { bpf, lastErrno, TestRunOpts } from './libbpf.js';
 import koffi from 'koffi';
 
 export interface TestRunInput {
@@ -27,7 +27,20 @@ export class Program {
   constructor(
     readonly name: string,
     readonly fd: number,
+    private readonly ptr: unknown,
   ) {}
+
+  /**
+   * Attaches the program to tracepoint `category:name` (see
+   * /sys/kernel/tracing/events). Needs tracefs; returns the link to close.
+   */
+  attachTracepoint(category: string, name: string): Link {
+    const link = bpf.attachTracepoint(this.ptr, category, name);
+    if (!link) {
+      throw fromErrno(-lastErrno(), 'attach', `program ${this.name} to tracepoint ${category}:${name}`, undefined, 'is tracefs mounted (mount -t tracefs nodev /sys/kernel/tracing) and the tracepoint present?');
+    }
+    return new Link(link, `${this.name} -> tracepoint ${category}:${name}`);
+  }
 
   /** Runs the program in the kernel on `data` with BPF_PROG_TEST_RUN. */
   testRun(input: TestRunInput = {}): TestRunResult {
@@ -53,5 +66,27 @@ export class Program {
     const ret = bpf.progTestRun(this.fd, opts);
     if (ret < 0) throw fromErrno(ret, 'test run', `program ${this.name}`);
     return { retval: opts.retval, duration: opts.duration, data: out.subarray(0, opts.data_size_out) };
+  }
+}
+
+/** An attachment of a program to a hook; detached by close() (or `using`). */
+export class Link implements Disposable {
+  #ptr: unknown;
+
+  constructor(
+    ptr: unknown,
+    readonly description: string,
+  ) {
+    this.#ptr = ptr;
+  }
+
+  close(): void {
+    if (!this.#ptr) return;
+    bpf.linkDestroy(this.#ptr);
+    this.#ptr = null;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
   }
 }

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { be16, be32, chars, EncodeError, hash, struct, u64, u8 } from '@bpfmaps/schema';
 import { describeWith } from '@bpfmaps/testing';
 import { afterEach, expect, it } from 'vitest';
-import { BpfError, HashMap, referenceCodec, specOf } from '../src/index.js';
+import { BpfError, HashMap, mapFromSchema, openMap, referenceCodec, specOf } from '../src/index.js';
 
 const Key = struct('FlowKey', { saddr: be32, sport: be16, proto: u8 });
 const Stats = struct('FlowStats', { packets: u64, bytes: u64, label: chars(8) });
@@ -23,7 +23,7 @@ function thrown(fn: () => unknown): BpfError {
 
 const open: HashMap<unknown, unknown>[] = [];
 function create() {
-  const map = HashMap.fromSchema(flows);
+  const map = mapFromSchema(HashMap, flows);
   open.push(map as HashMap<unknown, unknown>);
   return map;
 }
@@ -108,25 +108,25 @@ describeWith(['bpf'], 'HashMap on a real kernel hash map', () => {
     const map = create();
     const Other = struct('Other', { packets: u64 });
     const other = hash('flows', { key: Key, value: Other, maxEntries: 8 });
-    const e = thrown(() => HashMap.open({ fd: map.fd, origin: 'test' }, specOf(other), referenceCodec(Key), referenceCodec(Other)));
+    const e = thrown(() => openMap(HashMap, { fd: map.fd, origin: 'test' }, specOf(other), referenceCodec(Key), referenceCodec(Other)));
     expect(e.code).toBe('INCOMPATIBLE');
     expect(e.message).toContain('value size: schema says 8, kernel map has 24');
     expect(e.message).toContain('max entries: schema says 8, kernel map has 4');
   });
 
   it('a closed handle refuses operations; close is idempotent', () => {
-    const map = HashMap.fromSchema(flows);
+    const map = mapFromSchema(HashMap, flows);
     map.close();
     map.close();
     expect(() => map.get(k(1))).toThrow('map flows: the handle is closed');
   });
 
-  it('open and close leave the fd count where it started', () => {
+  it('10,000 open/close cycles leave the fd count where it started', () => {
     const fds = () => readdirSync('/proc/self/fd').length;
     const map = create();
     const before = fds();
-    for (let i = 0; i < 1000; i++) {
-      using again = HashMap.open({ fd: map.fd, origin: 'test' }, specOf(flows), referenceCodec(Key), referenceCodec(Stats));
+    for (let i = 0; i < 10_000; i++) {
+      using again = openMap(HashMap, { fd: map.fd, origin: 'test' }, specOf(flows), referenceCodec(Key), referenceCodec(Stats));
       again.get(k(1));
     }
     expect(fds()).toBe(before);

@@ -1,6 +1,6 @@
 import { compileBpf, describeWith } from '@bpfmaps/testing';
 import { expect, it } from 'vitest';
-import { BpfError, BpfObject, HashMap, referenceCodec } from '../src/index.js';
+import { BpfError, BpfObject, HashMap, openMap, referenceCodec } from '../src/index.js';
 import { u32, u64 } from '@bpfmaps/schema';
 
 const PROGRAM = `
@@ -41,13 +41,13 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'BpfObject with a program compi
     const prog = obj.program('record_size');
     expect(prog.testRun({ data: new Uint8Array(60), repeat: 5 }).retval).toBe(2); // XDP_PASS, 5 runs
     expect(prog.testRun({ data: new Uint8Array(200) }).retval).toBe(1); // XDP_DROP
-    using sizes = HashMap.open(obj.map('sizes'), spec, referenceCodec(u32), referenceCodec(u64));
+    using sizes = openMap(HashMap, obj.map('sizes'), spec, referenceCodec(u32), referenceCodec(u64));
     expect(new Map(sizes.entries())).toEqual(new Map([[60, 5n], [200, 1n]]));
   });
 
   it('a map outlives its object: the handle holds its own fd', () => {
     const obj = BpfObject.load(path);
-    using sizes = HashMap.open(obj.map('sizes'), spec, referenceCodec(u32), referenceCodec(u64));
+    using sizes = openMap(HashMap, obj.map('sizes'), spec, referenceCodec(u32), referenceCodec(u64));
     obj.close();
     sizes.set(1, 2n);
     expect(sizes.get(1)).toBe(2n);

@@ -40,7 +40,7 @@ export function catalog(module: Record<string, unknown>, source: string): Catalo
     throw new SchemaError('INVALID_MAP', source, 'no map declarations are exported', 'Export at least one map: export const flows = hash("flows", { key, value, maxEntries })');
   }
   checkUniqueMaps(maps);
-  const all = [...maps.flatMap((m) => [m.decl.key, m.decl.value]), ...roots];
+  const all = [...maps.flatMap((m) => (m.decl.kind.keyless ? [m.decl.value] : [m.decl.key, m.decl.value])), ...roots];
   const names = new Names();
   const enums: EnumType[] = [];
   for (const e of all.flatMap((t) => t.enums())) if (names.add(e, describeEnum(e))) enums.push(e);

@@ -33,8 +33,9 @@ export class EncodeError extends TypeError {
     readonly path: string,
     readonly expected: string,
     readonly received: unknown,
+    receivedText?: string,
   ) {
-    super(`${path}: expected ${expected}, received ${describe(received)}`);
+    super(`${path}: expected ${expected}, received ${receivedText ?? describe(received)}`);
   }
 }
 

@@ -10,7 +10,41 @@ export { CompositeType, type CompositeOptions, type Fields, type FlatMember, typ
 export { StructType, struct, anonymousStruct, type AnonymousStruct, type StructOptions } from './types/struct.js';
 export { UnionType, union, anonymousUnion, type AnonymousUnion, type InferUnion } from './types/union.js';
 export { layoutMembers, alignUp, type Slot, type StructLayout, type MemberInput, type Placement, type LayoutOptions } from './layout.js';
-export { hash, array, isMapDecl, MAP_BRAND, HASH, ARRAY, MAX_MAP_NAME, MAX_KEY_SIZE, type MapDecl, type MapKind, type MapOptions } from './maps.js';
+export {
+  hash,
+  lruHash,
+  percpuHash,
+  lruPercpuHash,
+  array,
+  percpuArray,
+  lpmTrie,
+  queue,
+  stack,
+  bloomFilter,
+  isMapDecl,
+  mapFlags,
+  MAP_BRAND,
+  HASH,
+  ARRAY,
+  PERCPU_HASH,
+  PERCPU_ARRAY,
+  LRU_HASH,
+  LRU_PERCPU_HASH,
+  LPM_TRIE,
+  QUEUE,
+  STACK,
+  BLOOM_FILTER,
+  MAX_MAP_NAME,
+  MAX_KEY_SIZE,
+  MAX_VALUE_SIZE,
+  MAX_PERCPU_VALUE_SIZE,
+  type MapDecl,
+  type MapKind,
+  type MapOptions,
+  type ArrayOptions,
+  type BloomOptions,
+  type Pinning,
+} from './maps.js';
 export { SchemaError, EncodeError, type SchemaErrorCode } from './errors.js';
 export { checkIdentifier, snakeCase } from './names.js';
 export { encodeReference, decodeReference } from './reference.js';

@@ -15,3 +15,29 @@ describe('type inference', () => {
     expectTypeOf<InferValue<typeof m>>().toEqualTypeOf<bigint>();
   });
 });
+
+describe('type inference of every construct', () => {
+  it('inlines anonymous members, hides padding, types enums, unions and number mode', async () => {
+    const s = await import('../src/index.js');
+    const P = s.enumType('P', { TCP: 6, UDP: 17 }, { storage: s.u8 });
+    const U = s.union('U', { a: s.u32, b: s.ipv6 });
+    const S = s.struct('S', {
+      p: P,
+      r: s.pad(3),
+      flags: s.bits(s.u32, 3),
+      n: s.u64.asNumber(),
+      ok: s.bool,
+      u: U,
+      anon: s.anonymousUnion({ v4: s.ipv4, raw: s.bytes(4) }),
+    });
+    expectTypeOf<Infer<typeof S>>().toEqualTypeOf<{
+      p: 'TCP' | 'UDP' | number;
+      flags: number;
+      n: number;
+      ok: boolean;
+      u: { a?: number; b?: string };
+      v4?: string;
+      raw?: Uint8Array;
+    }>();
+  });
+});

@@ -1,5 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { arrayOf, be16, be32, chars, i16, i8, struct, u16, u32, u64, u8, type CType, type Slot } from '../src/index.js';
+import {
+  anonymousStruct,
+  anonymousUnion,
+  arrayOf,
+  be16,
+  be32,
+  bits,
+  bool,
+  bytes,
+  chars,
+  enumType,
+  f32,
+  f64,
+  i16,
+  i8,
+  ipv4,
+  ipv6,
+  mac,
+  pad,
+  struct,
+  u16,
+  u32,
+  u64,
+  u8,
+  union,
+  type CType,
+  type Slot,
+} from '../src/index.js';
 
 const Inner = struct('Inner', { a: u8, b: u32 });
 
@@ -70,5 +97,49 @@ describe('struct layout', () => {
     expect(arrayOf(arrayOf(u8, 4), 2).cDeclare('m')).toBe('__u8 m[2][4]');
     expect(Inner.cDeclare('in')).toBe('struct inner in');
     expect(arrayOf(u8, 16).cTypeName()).toBe('__u8 [16]');
+  });
+});
+
+describe('layout of every construct', () => {
+  const cases = [
+    { name: 'bitfields share a unit', s: () => struct('T', { a: bits(u32, 3), b: bits(u32, 5), c: u8 }), size: 4, align: 4, bitOffsets: { a: 0, b: 3 }, offsets: { c: 1 } },
+    { name: 'bitfield straddling moves to the next unit', s: () => struct('T', { a: bits(u8, 6), b: bits(u8, 4) }), size: 2, align: 1, bitOffsets: { a: 0, b: 8 }, offsets: {} },
+    { name: 'wider unit lets bits cross bytes', s: () => struct('T', { a: bits(u16, 6), b: bits(u16, 4) }), size: 2, align: 2, bitOffsets: { a: 0, b: 6 }, offsets: {} },
+    { name: 'zero-width bitfield starts a new unit', s: () => struct('T', { a: bits(u32, 1), z: bits(u32, 0), b: bits(u32, 1) }), size: 8, align: 4, bitOffsets: { a: 0, b: 32 }, offsets: {} },
+    { name: 'bitfield after a member shares its unit', s: () => struct('T', { a: u8, b: bits(u32, 4) }), size: 4, align: 4, bitOffsets: { b: 8 }, offsets: { a: 0 } },
+    { name: 'packed bitfields straddle freely', s: () => struct('T', { a: bits(u8, 6), b: bits(u8, 4) }, { packed: true }), size: 2, align: 1, bitOffsets: { a: 0, b: 6 }, offsets: {} },
+    { name: 'signed bitfield', s: () => struct('T', { a: bits(i16, 9), b: u8 }), size: 4, align: 2, bitOffsets: { a: 0 }, offsets: { b: 2 } },
+    { name: '64-bit bitfield', s: () => struct('T', { a: u8, b: bits(u64, 40) }), size: 8, align: 8, bitOffsets: { b: 8 }, offsets: { a: 0 } },
+    { name: 'packed struct', s: () => struct('T', { a: u8, b: u64, c: u16 }, { packed: true }), size: 11, align: 1, bitOffsets: {}, offsets: { a: 0, b: 1, c: 9 } },
+    { name: 'aligned struct', s: () => struct('T', { a: u32 }, { align: 16 }), size: 16, align: 16, bitOffsets: {}, offsets: { a: 0 } },
+    { name: 'packed and aligned', s: () => struct('T', { a: u8, b: u32 }, { packed: true, align: 4 }), size: 8, align: 4, bitOffsets: {}, offsets: { a: 0, b: 1 } },
+    { name: 'union: largest member, widest alignment', s: () => union('T', { a: u8, b: u64, c: chars(12) }), size: 16, align: 8, bitOffsets: {}, offsets: { a: 0, b: 0, c: 0 } },
+    { name: 'packed union', s: () => union('T', { a: u8, b: u32 }, { packed: true }), size: 4, align: 1, bitOffsets: {}, offsets: { a: 0, b: 0 } },
+    { name: 'anonymous union in a struct', s: () => struct('T', { f: u8, u: anonymousUnion({ v4: ipv4, v6: ipv6 }), p: u16 }), size: 24, align: 4, bitOffsets: {}, offsets: { f: 0, u: 4, p: 20 } },
+    { name: 'enum stored in u8', s: () => struct('T', { p: enumType('P', { A: 1 }, { storage: u8 }), n: u16 }), size: 4, align: 2, bitOffsets: {}, offsets: { p: 0, n: 2 } },
+    { name: 'enum stored as int', s: () => struct('T', { a: u8, p: enumType('P', { A: 1 }) }), size: 8, align: 4, bitOffsets: {}, offsets: { a: 0, p: 4 } },
+    { name: 'bool, floats', s: () => struct('T', { b: bool, f: f32, d: f64 }), size: 16, align: 8, bitOffsets: {}, offsets: { b: 0, f: 4, d: 8 } },
+    { name: 'semantic types', s: () => struct('T', { m: mac, a: ipv4, six: ipv6 }), size: 28, align: 4, bitOffsets: {}, offsets: { m: 0, a: 8, six: 12 } },
+    { name: 'explicit pad and bytes', s: () => struct('T', { a: u8, r: pad(3), b: bytes(5), c: u32 }), size: 16, align: 4, bitOffsets: {}, offsets: { a: 0, r: 1, b: 4, c: 12 } },
+    { name: 'u64 as number keeps its layout', s: () => struct('T', { a: u8, n: u64.asNumber() }), size: 16, align: 8, bitOffsets: {}, offsets: { a: 0, n: 8 } },
+  ];
+
+  it.each(cases)('$name', (c) => {
+    const s = c.s();
+    expect(s.size).toBe(c.size);
+    expect(s.align).toBe(c.align);
+    for (const [name, offset] of Object.entries(c.offsets)) expect(s.layout.offsets[name], name).toBe(offset);
+    const bitOffsets = Object.fromEntries(s.layout.placements.filter((p) => p.bits !== undefined).map((p) => [p.name, p.bitOffset]));
+    expect(bitOffsets).toEqual(c.bitOffsets);
+  });
+
+  it('anonymous members are inlined with absolute offsets', () => {
+    const s = struct('T', { f: u8, u: anonymousUnion({ v4: ipv4, both: anonymousStruct({ hi: u16, lo: u16 }) }) });
+    expect(s.flatMembers().map((m) => [m.name, m.offset, m.optional])).toEqual([
+      ['f', 0, false],
+      ['v4', 4, true],
+      ['hi', 4, true],
+      ['lo', 6, true],
+    ]);
   });
 });

@@ -31,6 +31,30 @@ export function compileBpf(source: string, options: CompileOptions = {}): string
   return obj;
 }
 
+/** Compiles and runs a host C program with clang; returns what it printed. */
+export function runHost(source: string, options: CompileOptions = {}): string {
+  const dir = tempDir('bpfmaps-host-');
+  const src = join(dir, 'probe.c');
+  const exe = join(dir, 'probe');
+  writeFileSync(src, source);
+  run('clang', ['-std=gnu11', '-O0', '-w', ...(options.args ?? []), src, '-o', exe]);
+  return execFileSync(exe, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+}
+
+/** The BTF of a compiled BPF object, as bpftool prints it in JSON. */
+export function btfOf(object: string): { types: BtfType[] } {
+  return JSON.parse(execFileSync('bpftool', ['-j', 'btf', 'dump', 'file', object], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })) as { types: BtfType[] };
+}
+
+export interface BtfType {
+  id: number;
+  kind: string;
+  name: string;
+  size?: number;
+  type_id?: number;
+  members?: { name: string; type_id: number; bits_offset: number; bitfield_size?: number }[];
+}
+
 /** Compiles C source for the host (syntax and static asserts only). */
 export function compileHost(source: string, options: CompileOptions = {}): void {
   const dir = tempDir('bpfmaps-cc-');

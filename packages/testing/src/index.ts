@@ -1,2 +1,2 @@
 export { describeWith, missing, type Feature } from './probe.js';
-export { compileBpf, compileHost, tempDir, type CompileOptions } from './clang.js';
+export { btfOf, compileBpf, compileHost, runHost, tempDir, type BtfType, type CompileOptions } from './clang.js';

@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe } from 'vitest';
 
-export type Feature = 'clang' | 'bpf' | 'libbpf-headers' | 'cc';
+export type Feature = 'clang' | 'bpf' | 'libbpf-headers' | 'cc' | 'bpftool';
 
 const cache = new Map<Feature, string | null>();
 
@@ -26,6 +26,8 @@ function probe(feature: Feature): string | null {
       return spawnSync('test', ['-f', '/usr/include/bpf/bpf_helpers.h']).status === 0
         ? null
         : 'libbpf headers are missing (apt-get install -y libbpf-dev)';
+    case 'bpftool':
+      return spawnSync('bpftool', ['version']).status === 0 ? null : 'bpftool is not installed (apt-get install -y bpftool)';
     case 'bpf':
       return probeBpf();
   }

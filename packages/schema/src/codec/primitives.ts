@@ -102,9 +102,9 @@ export function pick(v: unknown, groups: readonly (readonly string[])[], p: stri
     else if (chosen === -1) chosen = g;
   }
   if (chosen >= 0) return chosen;
-  const options = groups.map((g) => (g.length === 1 ? g[0] : `{${g.join(', ')}}`)).join(', ');
-  const set = Object.keys(value).filter((k) => value[k] !== undefined);
-  return fail(p, '', undefined, `exactly one union member of ${options}`, set.length ? `${set.join(', ')}` : 'none set');
+  const options = groups.filter((g) => g.length > 0).map((g) => (g.length === 1 ? g[0] : `{${g.join(', ')}}`));
+  const set = groups.flat().filter((k) => value[k] !== undefined);
+  throw new EncodeError(p, `exactly one union member of ${options.join(', ')}`, undefined, set.length ? `${set.join(' and ')} set` : 'none set');
 }
 
 /** Checks that a fixed array has exactly `length` elements. */

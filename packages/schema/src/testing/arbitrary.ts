@@ -54,6 +54,8 @@ function compositeArbitrary(type: CompositeType<any, unknown>): fc.Arbitrary<unk
   const visible = type.members.filter((m) => !m.type.hidden);
   const part = (m: (typeof visible)[number]): fc.Arbitrary<Record<string, unknown>> =>
     m.type.anonymous ? (arbitraryOf(m.type) as fc.Arbitrary<Record<string, unknown>>) : fc.record({ [m.name]: arbitraryOf(m.type) });
-  if (type.keyword === 'union') return fc.oneof(...visible.map(part));
+  // A union member made only of padding can never be the one set.
+  const selectable = visible.filter((m) => !m.type.anonymous || (m.type as CompositeType<any, unknown>).tsNames().length > 0);
+  if (type.keyword === 'union') return fc.oneof(...selectable.map(part));
   return fc.tuple(...visible.map(part)).map((parts) => Object.assign({}, ...parts) as Record<string, unknown>);
 }

@@ -13,6 +13,7 @@ export class ArrayType<E> extends CType<E[]> {
   readonly align: number;
   readonly tsType: string;
   readonly label: string;
+  override readonly decodeMayThrow: boolean;
 
   constructor(
     readonly element: CType<E>,
@@ -21,6 +22,7 @@ export class ArrayType<E> extends CType<E[]> {
     super();
     this.size = element.size * length;
     this.align = element.align;
+    this.decodeMayThrow = element.decodeMayThrow;
     this.tsType = /[ |&]/.test(element.tsType) ? `(${element.tsType})[]` : `${element.tsType}[]`;
     this.label = `arrayOf(${element.label}, ${length})`;
   }

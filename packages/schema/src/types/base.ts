@@ -65,6 +65,8 @@ export abstract class CType<T> extends Schema<T> {
   abstract readonly label: string;
   /** Width in bits when this is a bitfield; the layout engine packs those by bits. */
   readonly bits: number | undefined = undefined;
+  /** True when decoding throws on some bytes (a number-mode 64-bit integer beyond 2^53). */
+  readonly decodeMayThrow: boolean = false;
   /** True for explicit padding: always zero, absent from the TS type. */
   readonly hidden: boolean = false;
   /** True for an anonymous struct or union, whose members belong to the enclosing one. */

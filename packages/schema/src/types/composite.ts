@@ -72,6 +72,7 @@ export abstract class CompositeType<F extends Fields, T> extends CType<T> {
   readonly layout: StructLayout;
   readonly members: readonly Member[];
   override readonly anonymous: boolean;
+  override readonly decodeMayThrow: boolean;
 
   constructor(
     readonly name: string,
@@ -93,6 +94,10 @@ export abstract class CompositeType<F extends Fields, T> extends CType<T> {
     );
     this.size = this.layout.size;
     this.align = this.layout.align;
+    this.decodeMayThrow = entries.some(([, t]) => t.decodeMayThrow);
+    if (this.size === 0) {
+      throw new SchemaError('EMPTY_STRUCT', name, `a ${union ? 'union' : 'struct'} of only zero-width bitfields has no bytes`, 'Add a member that holds data');
+    }
     const placed = new Map(this.layout.placements.map((p) => [p.name, p]));
     this.members = entries
       .filter(([n]) => placed.has(n))
@@ -285,6 +290,12 @@ export function checkComposite(keyword: 'struct' | 'union', name: string, fields
       );
     }
     type.validateAt(path);
+    if (keyword === 'union' && type.decodeMayThrow) {
+      throw new SchemaError('INVALID_TYPE', path, `${type.label} cannot be in a union: decoding reads every member, and a number-mode 64-bit field throws on bytes another member wrote`, 'Use the bigint form (u64, i64)');
+    }
+    if (keyword === 'union' && (type.hidden || (type.anonymous && (type as unknown as CompositeType<Fields, unknown>).tsNames().length === 0))) {
+      throw new SchemaError('INVALID_TYPE', path, 'a union member made only of padding can never be the one set', 'Give it a field that holds data');
+    }
     if (type.bits !== undefined && keyword === 'union') throw new SchemaError('INVALID_TYPE', path, 'a union cannot hold a bitfield', 'Wrap it in an anonymous struct');
     const names = type.anonymous ? (type as unknown as CompositeType<Fields, unknown>).tsNames() : type.bits === 0 ? [] : [field];
     for (const n of names) {

@@ -186,6 +186,7 @@ export const be64 = int64('be64', false, true, '__be64');
 
 /** A 64-bit integer decoded as a JS number (see BigIntType.asNumber). */
 export class Int64NumberType extends CType<number> {
+  override readonly decodeMayThrow = true;
   readonly size = 8;
   readonly align = 8;
   readonly tsType = 'number';

@@ -1,0 +1,98 @@
+import { EncodeError } from '@bpfmaps/schema';
+import type { Codec } from './codec.js';
+import { KeyedMap, type SetMode } from './keyed-map.js';
+import { BpfError } from './errors.js';
+import { bpf } from './libbpf.js';
+import type { RawMap } from './map.js';
+
+let cpus: number | undefined;
+
+/** The number of possible CPUs: per-CPU maps hold one value for each (libbpf_num_possible_cpus). */
+export function possibleCpus(): number {
+  if (cpus === undefined) {
+    const n = bpf.numPossibleCpus();
+    if (n <= 0) throw new BpfError({ code: 'SYSTEM', op: 'count CPUs', target: '/sys/devices/system/cpu/possible', errno: -n });
+    cpus = n;
+  }
+  return cpus;
+}
+
+/**
+ * The codec of a per-CPU value: the kernel copies one value per possible CPU,
+ * each in a slot rounded up to 8 bytes. Encodes exactly that many values.
+ */
+export function perCpuCodec<V>(value: Codec<V>, count = possibleCpus()): Codec<V[]> {
+  const stride = Math.ceil(value.size / 8) * 8;
+  return {
+    size: stride * count,
+    encode(view, offset, values) {
+      if (!Array.isArray(values) || values.length !== count) {
+        throw new EncodeError('per-CPU value', `an array of exactly ${count} values (one per possible CPU)`, values);
+      }
+      for (let i = 0; i < count; i++) {
+        new Uint8Array(view.buffer, view.byteOffset + offset + i * stride, stride).fill(0);
+        value.encode(view, offset + i * stride, values[i] as V);
+      }
+    },
+    decode(view, offset) {
+      return Array.from({ length: count }, (_, i) => value.decode(view, offset + i * stride));
+    },
+  };
+}
+
+/** Combines the per-CPU copies of a value into one. */
+export type Reducer = <V>(values: readonly V[]) => V;
+
+function combine(pick: (a: number, b: number) => number, pickBig: (a: bigint, b: bigint) => bigint): Reducer {
+  const reduce = (values: readonly unknown[]): unknown => {
+    const first = values[0];
+    if (typeof first === 'number') return (values as number[]).reduce(pick);
+    if (typeof first === 'bigint') return (values as bigint[]).reduce(pickBig);
+    if (Array.isArray(first)) return first.map((_, i) => reduce(values.map((v) => (v as unknown[])[i])));
+    if (first !== null && typeof first === 'object' && !(first instanceof Uint8Array)) {
+      return Object.fromEntries(Object.keys(first).map((k) => [k, reduce(values.map((v) => (v as Record<string, unknown>)[k]))]));
+    }
+    return first; // strings, booleans, bytes: not numbers, so CPU 0's copy stands
+  };
+  return <V>(values: readonly V[]) => reduce(values) as V;
+}
+
+/** Adds every numeric field across CPUs (the usual way to read per-CPU counters). */
+export const sum: Reducer = combine((a, b) => a + b, (a, b) => a + b);
+/** The smallest value of every numeric field across CPUs. */
+export const min: Reducer = combine(Math.min, (a, b) => (a < b ? a : b));
+/** The largest value of every numeric field across CPUs. */
+export const max: Reducer = combine(Math.max, (a, b) => (a > b ? a : b));
+
+/**
+ * A per-CPU map (BPF_MAP_TYPE_PERCPU_HASH, LRU_PERCPU_HASH): `get` returns one
+ * value per possible CPU; `getReduced` folds them; `setAll` writes one value
+ * to every CPU.
+ */
+export class PerCpuHashMap<K, V> extends KeyedMap<K, V[]> {
+  readonly cpus: number;
+
+  constructor(map: RawMap, key: Codec<K>, value: Codec<V>) {
+    const count = possibleCpus();
+    super(map, key, perCpuCodec(value, count));
+    this.cpus = count;
+  }
+
+  /** The per-CPU values under `key` folded by `reducer` (sum, min, max), or undefined. */
+  getReduced(key: K, reducer: Reducer = sum): V | undefined {
+    const values = this.get(key);
+    return values === undefined ? undefined : reducer(values);
+  }
+
+  /** Writes `value` as the value of every CPU. */
+  setAll(key: K, value: V, mode: SetMode = 'any'): void {
+    this.set(key, Array.from({ length: this.cpus }, () => value), mode);
+  }
+}
+
+/** A per-CPU array (BPF_MAP_TYPE_PERCPU_ARRAY): like PerCpuHashMap, but every index exists. */
+export class PerCpuArrayMap<K, V> extends PerCpuHashMap<K, V> {
+  override delete(key: K): boolean {
+    throw new BpfError({ code: 'NOT_SUPPORTED', op: 'delete', target: this.name, key, detail: 'array map elements always exist; set a zero value instead' });
+  }
+}
