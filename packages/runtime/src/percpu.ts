@@ -60,9 +60,9 @@ function combine(pick: (a: number, b: number) => number, pickBig: (a: bigint, b:
 /** Adds every numeric field across CPUs (the usual way to read per-CPU counters). */
 export const sum: Reducer = combine((a, b) => a + b, (a, b) => a + b);
 /** The smallest value of every numeric field across CPUs. */
-export const min: Reducer = combine(Math.min, (a, b) => (a < b ? a : b));
+export const min: Reducer = combine((a, b) => Math.min(a, b), (a, b) => (a < b ? a : b));
 /** The largest value of every numeric field across CPUs. */
-export const max: Reducer = combine(Math.max, (a, b) => (a > b ? a : b));
+export const max: Reducer = combine((a, b) => Math.max(a, b), (a, b) => (a > b ? a : b));
 
 /**
  * A per-CPU map (BPF_MAP_TYPE_PERCPU_HASH, LRU_PERCPU_HASH): `get` returns one

@@ -5,8 +5,9 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe } from 'vitest';
+import { ensureBpffs, ensureTracefs } from './mounts.js';
 
-export type Feature = 'clang' | 'bpf' | 'libbpf-headers' | 'cc' | 'bpftool';
+export type Feature = 'clang' | 'bpf' | 'libbpf-headers' | 'cc' | 'bpftool' | 'bpffs' | 'tracefs' | 'setpriv';
 
 const cache = new Map<Feature, string | null>();
 
@@ -30,6 +31,12 @@ function probe(feature: Feature): string | null {
       return spawnSync('bpftool', ['version']).status === 0 ? null : 'bpftool is not installed (apt-get install -y bpftool)';
     case 'bpf':
       return probeBpf();
+    case 'bpffs':
+      return ensureBpffs();
+    case 'tracefs':
+      return ensureTracefs();
+    case 'setpriv':
+      return spawnSync('setpriv', ['--version']).status === 0 ? null : 'setpriv is not installed (apt-get install -y util-linux)';
   }
 }
 
