@@ -3,6 +3,7 @@
 #define BPFMAPS_MAPS_H
 
 #include <linux/types.h>
+#include <linux/bpf.h> /* struct bpf_spin_lock, BPF_* flags */
 
 /*
  * IPv4 5-tuple; addresses and ports in network byte order.
@@ -42,7 +43,6 @@ _Static_assert(__builtin_offsetof(struct flow_stats, bytes) == 8, "bpfmaps: Flow
  * A project with several BPF C files defines BPFMAPS_NO_MAPS in all but one.
  */
 #if defined(__bpf__) && !defined(BPFMAPS_NO_MAPS)
-#include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
 /* Packets and bytes per flow. */

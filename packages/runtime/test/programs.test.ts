@@ -174,3 +174,47 @@ describeWith(['bpf', 'setpriv'], 'without CAP_BPF', () => {
     expect(out.message).toBe('create map t_eperm: EPERM (errno 1): bpf(2) needs CAP_BPF (or CAP_SYS_ADMIN on kernels before 5.8); run as root or grant the capability');
   });
 });
+
+const LOCKED = `
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+struct locked { struct bpf_spin_lock lock; __u32 pad; __u64 n; };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__type(value, struct locked);
+} guarded SEC(".maps");
+
+SEC("xdp")
+int bump(struct xdp_md *ctx __attribute__((unused)))
+{
+	__u32 key = 1;
+	struct locked *v = bpf_map_lookup_elem(&guarded, &key);
+	if (!v)
+		return XDP_ABORTED;
+	bpf_spin_lock(&v->lock);
+	v->n += 10;
+	bpf_spin_unlock(&v->lock);
+	return XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";
+`;
+
+describeWith(['bpf', 'clang', 'libbpf-headers'], 'values guarded by a bpf_spin_lock', () => {
+  it('update and set with lock read and write under the lock the kernel program takes', async () => {
+    const { spinLock, pad } = await import('@bpfmaps/schema');
+    const Locked = struct('Locked', { lock: spinLock, pad: pad(4), n: u64 });
+    const obj = handles.add(BpfObject.load(compileBpf(LOCKED)));
+    const spec = { name: 'guarded', type: 1, keySize: 4, valueSize: 16, maxEntries: 4, flags: 0, valueMembers: membersOf(Locked) };
+    const map = handles.add(openMap(HashMap, obj.map('guarded'), spec, referenceCodec(u32), referenceCodec(Locked)));
+    map.set(1, { n: 5n });
+    map.set(1, { n: 7n }, 'lock');
+    obj.program('bump').testRun({ data: new Uint8Array(64), repeat: 3 });
+    expect(map.update(1, (cur) => ({ n: cur!.n + 1n }), { lock: true })).toEqual({ n: 38n });
+    expect(map.get(1)).toEqual({ n: 38n });
+  });
+});

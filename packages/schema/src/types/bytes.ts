@@ -13,7 +13,7 @@ function index(site: EncodeSite): string {
 
 /** Raw bytes: C `__u8 name[N]`, TS Uint8Array of exactly N. */
 export class BytesType extends CType<Uint8Array> {
-  readonly align = 1;
+  readonly align: number = 1;
   readonly tsType = 'Uint8Array';
   readonly label: string;
 
@@ -77,3 +77,26 @@ export function pad(size: number): PadType {
   checkSize(size, 'pad');
   return new PadType(size);
 }
+
+/**
+ * A `struct bpf_spin_lock` inside a map value: kernel programs take it with
+ * bpf_spin_lock(); user space reads and writes the value under it with
+ * `{ lock: true }` (BPF_F_LOCK). Absent from the TS type; always written as zero
+ * (the kernel never copies the lock itself). Needs a map created with BTF,
+ * as libbpf does for maps defined in a BPF object.
+ */
+export class SpinLockType extends PadType {
+  override readonly label: string = 'spinLock';
+  override readonly align: number = 4;
+
+  constructor() {
+    super(4);
+  }
+
+  override cDeclare(declarator: string): string {
+    return `struct bpf_spin_lock ${declarator}`;
+  }
+}
+
+/** spinLock: a `struct bpf_spin_lock` member (see SpinLockType). */
+export const spinLock = new SpinLockType();
