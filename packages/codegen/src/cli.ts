@@ -10,6 +10,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CodegenError } from './errors.js';
 import { generateFromFile } from './generate.js';
+import { watchSchemas } from './watch.js';
 import { staleFiles, writeAtomically, type OutputFile } from './write.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -23,6 +24,7 @@ async function main(argv: string[]): Promise<number> {
     .option('ts', { type: 'string', describe: 'path of the TS module (one schema only; default <name>.gen.ts beside it)' })
     .option('out-dir', { type: 'string', describe: 'directory for the generated files instead of beside each schema' })
     .option('check', { type: 'boolean', default: false, describe: 'write nothing; exit 1 if a generated file is missing or stale' })
+    .option('watch', { type: 'boolean', default: false, describe: 'regenerate when a schema or a file it imports changes (Ctrl-C stops)' })
     .demandCommand(1, 'Name at least one schema file, e.g. codegen maps.schema.ts')
     .epilogue('Exit codes: 0 success, 1 stale files (--check), 2 invalid input (nothing written).')
     .version(version)
@@ -32,6 +34,14 @@ async function main(argv: string[]): Promise<number> {
 
   const schemas = args._.map(String);
   if (schemas.length > 1 && (args.c || args.ts)) throw new CodegenError('--c and --ts name one file each: give one schema, or use --out-dir');
+  if (args.check && args.watch) throw new CodegenError('--check and --watch cannot be combined');
+  if (args.watch) {
+    const stop = new AbortController();
+    process.once('SIGINT', () => stop.abort());
+    process.once('SIGTERM', () => stop.abort());
+    await watchSchemas(schemas, { c: args.c, ts: args.ts, outDir: args['out-dir'] }, stop.signal);
+    return 0;
+  }
   const files: OutputFile[] = [];
   for (const schema of schemas) files.push(...(await generateFromFile(schema, { c: args.c, ts: args.ts, outDir: args['out-dir'] })));
 

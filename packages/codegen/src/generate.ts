@@ -44,8 +44,8 @@ export function outputPaths(schemaFile: string, paths: OutputPaths = {}): { head
   };
 }
 
-/** Loads a schema file and renders its outputs (writes nothing). */
-export async function generateFromFile(schemaFile: string, paths: OutputPaths = {}): Promise<OutputFile[]> {
-  const module = await loadSchemaModule(schemaFile);
+/** Loads a schema file and renders its outputs (writes nothing); `onImport` hears every file it loads. */
+export async function generateFromFile(schemaFile: string, paths: OutputPaths = {}, onImport?: (path: string) => void): Promise<OutputFile[]> {
+  const module = await loadSchemaModule(schemaFile, onImport);
   return generate(module, { source: basename(schemaFile), ...outputPaths(schemaFile, paths) });
 }

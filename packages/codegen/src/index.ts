@@ -3,3 +3,4 @@ export { writeAtomically, staleFiles, type OutputFile } from './write.js';
 export { loadSchemaModule } from './load.js';
 export { buildModel, type FileModel, type StructModel, type MapModel } from './model.js';
 export { CodegenError } from './errors.js';
+export { watchSchemas } from './watch.js';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { tsImport } from 'tsx/esm/api';
 import { CodegenError } from './errors.js';
@@ -10,12 +10,13 @@ import { CodegenError } from './errors.js';
  * returns its exports. Object literals with a repeated key are rejected first:
  * JS would silently keep the last one, which for a struct means a lost field.
  */
-export async function loadSchemaModule(file: string): Promise<Record<string, unknown>> {
+export async function loadSchemaModule(file: string, onImport?: (path: string) => void): Promise<Record<string, unknown>> {
   const path = resolve(file);
   if (!existsSync(path)) throw new CodegenError(`schema file not found: ${file}`);
   await rejectDuplicateKeys(path);
   try {
-    return (await tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>;
+    const report = onImport && ((url: string) => url.startsWith('file:') && onImport(fileURLToPath(url.split('?')[0] as string)));
+    return (await tsImport(pathToFileURL(path).href, { parentURL: import.meta.url, ...(report ? { onImport: report } : {}) })) as Record<string, unknown>;
   } catch (error) {
     throw new CodegenError(`${file}: ${describeThrow(error, path)}`, { cause: error });
   }

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -128,5 +128,42 @@ export const b = hash('b', { key: struct('Key', { x: u16 }), value: u8, maxEntri
   it('--help documents the exit codes, --version prints the version', () => {
     expect(codegen('--help').stdout).toContain('Exit codes: 0 success, 1 stale files (--check), 2 invalid input');
     expect(codegen('--version').stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+describe('codegen --watch', () => {
+  it('regenerates when the schema or a file it imports changes, and survives a broken save', async () => {
+    write('fields.ts', `import { u16 } from '@bpfmaps/schema';\nexport const portType = u16;\n`);
+    write('maps.schema.ts', `import { hash, struct, u64 } from '@bpfmaps/schema';
+import { portType } from './fields.js';
+export const Key = struct('Key', { port: portType });
+export const counts = hash('counts', { key: Key, value: u64, maxEntries: 8 });
+`);
+    const child = spawn(process.execPath, [CLI, '--watch', 'maps.schema.ts'], { cwd: dir });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    const until = async (what: () => boolean) => {
+      for (let i = 0; i < 200 && !what(); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(what(), `waited for output; got:\n${out}\n${err}`).toBe(true);
+    };
+    const count = (text: string, word: string) => text.split(word).length - 1;
+    try {
+      await until(() => out.includes('watching 2 files'));
+      expect(readFileSync(join(dir, 'maps.h'), 'utf8')).toContain('__u16 port;');
+      write('fields.ts', `import { u32 } from '@bpfmaps/schema';\nexport const portType = u32;\n`);
+      await until(() => count(out, 'wrote') === 2);
+      expect(readFileSync(join(dir, 'maps.h'), 'utf8')).toContain('__u32 port;');
+      write('maps.schema.ts', 'export const broken = ;\n');
+      await until(() => err.includes('codegen:'));
+      expect(readFileSync(join(dir, 'maps.h'), 'utf8')).toContain('__u32 port;');
+      write('maps.schema.ts', `import { hash, u64 } from '@bpfmaps/schema';\nexport const counts = hash('counts', { key: u64, value: u64, maxEntries: 9 });\n`);
+      await until(() => count(out, 'wrote') === 3);
+      expect(readFileSync(join(dir, 'maps.h'), 'utf8')).toContain('__uint(max_entries, 9);');
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await new Promise((r) => child.once('exit', r))).toBe(0);
   });
 });
