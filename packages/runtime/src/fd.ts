@@ -8,7 +8,11 @@ const leaked = new FinalizationRegistry<number>((fd) => sys.close(fd));
 export class OwnedFd {
   #fd: number;
 
-  constructor(fd: number) {
+  /** `label` names the owner in the error for use after close (`map flows`). */
+  constructor(
+    fd: number,
+    readonly label: string,
+  ) {
     this.#fd = fd;
     leaked.register(this, fd, this);
   }
@@ -18,8 +22,8 @@ export class OwnedFd {
   }
 
   /** The fd number; throws once closed, so a stale number is never reused by mistake. */
-  get(what: string): number {
-    if (this.#fd < 0) throw new Error(`${what}: the handle is closed`);
+  get value(): number {
+    if (this.#fd < 0) throw new Error(`${this.label}: the handle is closed`);
     return this.#fd;
   }
 

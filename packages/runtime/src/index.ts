@@ -5,6 +5,7 @@ export { PerCpuHashMap, PerCpuArrayMap, perCpuCodec, possibleCpus, sum, min, max
 export { ValueMap, QueueMap, StackMap, BloomFilterMap } from './value-maps.js';
 export { openMap, openPinnedMap, openMapById, createMap, mapFromSchema, valueMapFromSchema, type MapClass } from './open.js';
 export { RawMap, checkBpffs, type MapSource } from './map.js';
+export { MapHandle } from './handle.js';
 export { referenceCodec, type Codec } from './codec.js';
 export { specOf, membersOf, type MapSpec, type MemberLayout } from './spec.js';
 export { mapInfo, type MapInfo } from './map-info.js';

@@ -1,6 +1,7 @@
 import type { Codec } from './codec.js';
 import { BpfError, fromErrno } from './errors.js';
 import { bpf } from './libbpf.js';
+import { MapHandle } from './handle.js';
 import type { RawMap } from './map.js';
 
 const ENOENT = 2;
@@ -53,8 +54,7 @@ class Scratch {
  * one bpf(2) syscall. Values are checked before any syscall, so an invalid
  * one leaves the map unchanged. Not safe to share across worker threads.
  */
-export class KeyedMap<K, V> implements Disposable, Iterable<[K, V]> {
-  readonly #map: RawMap;
+export class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V]> {
   protected readonly keyCodec: Codec<K>;
   protected readonly valueCodec: Codec<V>;
   readonly #keyBytes: Uint8Array;
@@ -65,27 +65,13 @@ export class KeyedMap<K, V> implements Disposable, Iterable<[K, V]> {
   #noBatch = false;
 
   constructor(map: RawMap, key: Codec<K>, value: Codec<V>) {
-    this.#map = map;
+    super(map);
     this.keyCodec = key;
     this.valueCodec = value;
     this.#keyBytes = new Uint8Array(key.size);
     this.#keyView = new DataView(this.#keyBytes.buffer);
     this.#valueBytes = new Uint8Array(value.size);
     this.#valueView = new DataView(this.#valueBytes.buffer);
-  }
-
-  get name(): string {
-    return this.#map.name;
-  }
-
-  /** The map's fd (owned by this handle). */
-  get fd(): number {
-    return this.#map.fd;
-  }
-
-  /** The underlying map: info, pinning. */
-  get raw(): RawMap {
-    return this.#map;
   }
 
   #encodeKey(key: K): void {
@@ -95,7 +81,7 @@ export class KeyedMap<K, V> implements Disposable, Iterable<[K, V]> {
   /** The value stored under `key`, or undefined when there is none. */
   get(key: K): V | undefined {
     this.#encodeKey(key);
-    const ret = bpf.lookup(this.#map.fd, this.#keyBytes, this.#valueBytes);
+    const ret = bpf.lookup(this.fd, this.#keyBytes, this.#valueBytes);
     if (ret === -ENOENT) return undefined;
     if (ret < 0) throw fromErrno(ret, 'get', this.name, key);
     return this.valueCodec.decode(this.#valueView, 0);
@@ -104,7 +90,7 @@ export class KeyedMap<K, V> implements Disposable, Iterable<[K, V]> {
   /** True when `key` has a value (one lookup syscall). */
   has(key: K): boolean {
     this.#encodeKey(key);
-    const ret = bpf.lookup(this.#map.fd, this.#keyBytes, this.#valueBytes);
+    const ret = bpf.lookup(this.fd, this.#keyBytes, this.#valueBytes);
     if (ret === -ENOENT) return false;
     if (ret < 0) throw fromErrno(ret, 'has', this.name, key);
     return true;
@@ -118,14 +104,14 @@ export class KeyedMap<K, V> implements Disposable, Iterable<[K, V]> {
   set(key: K, value: V, mode: SetMode = 'any'): void {
     this.#encodeKey(key);
     this.valueCodec.encode(this.#valueView, 0, value);
-    const ret = bpf.update(this.#map.fd, this.#keyBytes, this.#valueBytes, SET_FLAGS[mode]);
+    const ret = bpf.update(this.fd, this.#keyBytes, this.#valueBytes, SET_FLAGS[mode]);
     if (ret < 0) throw fromErrno(ret, 'set', this.name, key);
   }
 
   /** Removes `key`; true if it was there. */
   delete(key: K): boolean {
     this.#encodeKey(key);
-    const ret = bpf.delete(this.#map.fd, this.#keyBytes);
+    const ret = bpf.delete(this.fd, this.#keyBytes);
     if (ret === -ENOENT) return false;
     if (ret < 0) throw fromErrno(ret, 'delete', this.name, key);
     return true;
@@ -134,7 +120,7 @@ export class KeyedMap<K, V> implements Disposable, Iterable<[K, V]> {
   /** Removes `key` and returns its value in one syscall (kernel 5.14+ for hash maps); undefined if absent. */
   getAndDelete(key: K): V | undefined {
     this.#encodeKey(key);
-    const ret = bpf.lookupAndDelete(this.#map.fd, this.#keyBytes, this.#valueBytes);
+    const ret = bpf.lookupAndDelete(this.fd, this.#keyBytes, this.#valueBytes);
     if (ret === -ENOENT) return undefined;
     if (ret < 0) throw fromErrno(ret, 'getAndDelete', this.name, key);
     return this.valueCodec.decode(this.#valueView, 0);
@@ -151,7 +137,7 @@ export class KeyedMap<K, V> implements Disposable, Iterable<[K, V]> {
   update(key: K, fn: (current: V | undefined) => V | undefined, options: UpdateOptions = {}): V | undefined {
     this.#encodeKey(key);
     const flags = options.lock ? BPF_F_LOCK : 0;
-    const ret = bpf.lookupFlags(this.#map.fd, this.#keyBytes, this.#valueBytes, flags);
+    const ret = bpf.lookupFlags(this.fd, this.#keyBytes, this.#valueBytes, flags);
     if (ret < 0 && ret !== -ENOENT) throw fromErrno(ret, 'update', this.name, key);
     const next = fn(ret === -ENOENT ? undefined : this.valueCodec.decode(this.#valueView, 0));
     if (next === undefined) {
@@ -161,7 +147,7 @@ export class KeyedMap<K, V> implements Disposable, Iterable<[K, V]> {
     this.#encodeKey(key);
     this.valueCodec.encode(this.#valueView, 0, next);
     const mode = options.lock ? BPF_F_LOCK : ret === -ENOENT ? SET_FLAGS.noexist : SET_FLAGS.exist;
-    const written = bpf.update(this.#map.fd, this.#keyBytes, this.#valueBytes, mode);
+    const written = bpf.update(this.fd, this.#keyBytes, this.#valueBytes, mode);
     if (written < 0) throw fromErrno(written, 'update', this.name, key);
     return next;
   }
@@ -190,7 +176,7 @@ export class KeyedMap<K, V> implements Disposable, Iterable<[K, V]> {
     });
     if (!this.#noBatch) {
       const count = [list.length];
-      const ret = bpf.updateBatch(this.#map.fd, keys, values, count, batchOpts(SET_FLAGS[mode]));
+      const ret = bpf.updateBatch(this.fd, keys, values, count, batchOpts(SET_FLAGS[mode]));
       if (ret === 0) return;
       if (!isUnsupported(ret) || count[0] !== 0) {
         throw fromErrno(ret, 'setMany', this.name, list[count[0] ?? 0]?.[0], `${count[0]} of ${list.length} entries were written`);
@@ -198,7 +184,7 @@ export class KeyedMap<K, V> implements Disposable, Iterable<[K, V]> {
       this.#noBatch = true;
     }
     list.forEach(([k], i) => {
-      const ret = bpf.update(this.#map.fd, keys.subarray(i * this.keyCodec.size), values.subarray(i * this.valueCodec.size), SET_FLAGS[mode]);
+      const ret = bpf.update(this.fd, keys.subarray(i * this.keyCodec.size), values.subarray(i * this.valueCodec.size), SET_FLAGS[mode]);
       if (ret < 0) throw fromErrno(ret, 'setMany', this.name, k, `${i} of ${list.length} entries were written`);
     });
   }
@@ -217,7 +203,7 @@ export class KeyedMap<K, V> implements Disposable, Iterable<[K, V]> {
     let i = 0;
     while (i < list.length && !this.#noBatch) {
       const count = [list.length - i];
-      const ret = bpf.deleteBatch(this.#map.fd, bytes.subarray(i * ks), count, null);
+      const ret = bpf.deleteBatch(this.fd, bytes.subarray(i * ks), count, null);
       const done = count[0] ?? 0;
       deleted += done;
       i += done;
@@ -227,7 +213,7 @@ export class KeyedMap<K, V> implements Disposable, Iterable<[K, V]> {
       else throw fromErrno(ret, 'deleteMany', this.name, list[i], `${deleted} keys were deleted before it`);
     }
     for (; i < list.length; i++) {
-      const ret = bpf.delete(this.#map.fd, bytes.subarray(i * ks));
+      const ret = bpf.delete(this.fd, bytes.subarray(i * ks));
       if (ret === 0) deleted++;
       else if (ret !== -ENOENT) throw fromErrno(ret, 'deleteMany', this.name, list[i]);
     }
@@ -259,7 +245,7 @@ export class KeyedMap<K, V> implements Disposable, Iterable<[K, V]> {
 
   /** Batches of decoded entries; yields 'unsupported' first if the kernel has no batch lookup here. */
   *#batches(batchSize: number): Generator<[K, V][] | 'unsupported'> {
-    const fd = this.#map.fd;
+    const fd = this.fd;
     const ks = this.keyCodec.size;
     const vs = this.valueCodec.size;
     // The batch token is a kernel cursor: a u32 bucket for hash maps, a key for arrays.
@@ -296,7 +282,7 @@ export class KeyedMap<K, V> implements Disposable, Iterable<[K, V]> {
   }
 
   *#walk(): IterableIterator<[K, V]> {
-    const fd = this.#map.fd;
+    const fd = this.fd;
     const size = this.keyCodec.size;
     let current: Uint8Array | null = null;
     const next = new Uint8Array(size);
@@ -304,7 +290,7 @@ export class KeyedMap<K, V> implements Disposable, Iterable<[K, V]> {
     const value = new Uint8Array(this.valueCodec.size);
     const valueView = new DataView(value.buffer);
     const seen = new Set<string>();
-    const limit = this.#map.info.maxEntries;
+    const limit = this.raw.info.maxEntries;
     while (seen.size < limit) {
       const ret = bpf.nextKey(fd, current, next);
       if (ret === -ENOENT) return;
@@ -344,13 +330,6 @@ export class KeyedMap<K, V> implements Disposable, Iterable<[K, V]> {
     return this.deleteMany([...this.keys()]);
   }
 
-  close(): void {
-    this.#map.close();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
-  }
 }
 
 /** EINVAL, EOPNOTSUPP or ENOTSUPP: the kernel has no such command for this map type. */

@@ -44,7 +44,7 @@ export class RawMap implements Disposable {
   readonly #fd: OwnedFd;
 
   private constructor(fd: number, spec: MapSpec) {
-    this.#fd = new OwnedFd(fd);
+    this.#fd = new OwnedFd(fd, `map ${spec.name}`);
     this.name = spec.name;
     try {
       this.info = mapInfo(fd, spec.name);
@@ -91,7 +91,7 @@ export class RawMap implements Disposable {
   }
 
   get fd(): number {
-    return this.#fd.get(`map ${this.name}`);
+    return this.#fd.value;
   }
 
   get closed(): boolean {

@@ -1,42 +1,22 @@
 import type { Codec } from './codec.js';
 import { fromErrno } from './errors.js';
 import { bpf } from './libbpf.js';
+import { MapHandle } from './handle.js';
 import type { RawMap } from './map.js';
 
 const ENOENT = 2;
 
 /** The maps that hold values without keys: queue, stack and bloom filter. */
-export abstract class ValueMap<V> implements Disposable {
-  readonly #map: RawMap;
+export abstract class ValueMap<V> extends MapHandle {
   protected readonly codec: Codec<V>;
   protected readonly bytes: Uint8Array;
   protected readonly view: DataView;
 
   constructor(map: RawMap, value: Codec<V>) {
-    this.#map = map;
+    super(map);
     this.codec = value;
     this.bytes = new Uint8Array(value.size);
     this.view = new DataView(this.bytes.buffer);
-  }
-
-  get name(): string {
-    return this.#map.name;
-  }
-
-  get fd(): number {
-    return this.#map.fd;
-  }
-
-  get raw(): RawMap {
-    return this.#map;
-  }
-
-  close(): void {
-    this.#map.close();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
   }
 }
 

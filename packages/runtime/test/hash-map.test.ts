@@ -2,7 +2,8 @@ import { readdirSync } from 'node:fs';
 import { be16, be32, chars, EncodeError, hash, struct, u64, u8 } from '@bpfmaps/schema';
 import { describeWith } from '@bpfmaps/testing';
 import { afterEach, expect, it } from 'vitest';
-import { BpfError, HashMap, mapFromSchema, openMap, referenceCodec, specOf } from '../src/index.js';
+import { HashMap, mapFromSchema, openMap, referenceCodec, specOf } from '../src/index.js';
+import { thrown } from './helpers.js';
 
 const Key = struct('FlowKey', { saddr: be32, sport: be16, proto: u8 });
 const Stats = struct('FlowStats', { packets: u64, bytes: u64, label: chars(8) });
@@ -10,16 +11,6 @@ const flows = hash('flows', { key: Key, value: Stats, maxEntries: 4 });
 
 const k = (n: number) => ({ saddr: 0x0a000000 + n, sport: 1000 + n, proto: 6 });
 const v = (n: number) => ({ packets: BigInt(n), bytes: BigInt(n * 100), label: `f${n}` });
-
-function thrown(fn: () => unknown): BpfError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof BpfError) return e;
-    throw e;
-  }
-  throw new Error('expected a BpfError');
-}
 
 const open: HashMap<unknown, unknown>[] = [];
 function create() {
