@@ -6,24 +6,58 @@
 #include <linux/bpf.h> /* struct bpf_spin_lock, BPF_* flags */
 
 /*
- * IPv4 5-tuple; addresses and ports in network byte order.
- * FlowKey: 16 bytes, aligned to 4.
+ * DropReason: stored in structs as its integer type.
+ */
+enum drop_reason {
+	DROP_REASON_MALFORMED = 0,
+	DROP_REASON_BLOCKED_PORT = 1,
+};
+
+/*
+ * DropStats: 16 bytes, aligned to 8.
+ */
+struct drop_stats {
+	__u64 packets; /* offset 0, size 8 */
+	__u64 bytes; /* offset 8, size 8 */
+};
+_Static_assert(sizeof(struct drop_stats) == 16, "bpfmaps: sizeof(struct drop_stats) must be 16 (DropStats in maps.schema.ts)");
+_Static_assert(_Alignof(struct drop_stats) == 8, "bpfmaps: struct drop_stats must be aligned to 8 (DropStats in maps.schema.ts)");
+_Static_assert(__builtin_offsetof(struct drop_stats, packets) == 0, "bpfmaps: DropStats.packets must be at offset 0");
+_Static_assert(__builtin_offsetof(struct drop_stats, bytes) == 8, "bpfmaps: DropStats.bytes must be at offset 8");
+
+/*
+ * Addr: 16 bytes, aligned to 4.
+ */
+union addr {
+	__be32 v4; /* offset 0, size 4 */
+	__u8 v6[16]; /* offset 0, size 16 */
+};
+_Static_assert(sizeof(union addr) == 16, "bpfmaps: sizeof(union addr) must be 16 (Addr in maps.schema.ts)");
+_Static_assert(_Alignof(union addr) == 4, "bpfmaps: union addr must be aligned to 4 (Addr in maps.schema.ts)");
+_Static_assert(__builtin_offsetof(union addr, v4) == 0, "bpfmaps: Addr.v4 must be at offset 0");
+_Static_assert(__builtin_offsetof(union addr, v6) == 0, "bpfmaps: Addr.v6 must be at offset 0");
+
+/*
+ * IPv4 or IPv6 5-tuple; addresses and ports in network byte order.
+ * FlowKey: 40 bytes, aligned to 4.
  */
 struct flow_key {
-	__be32 saddr; /* offset 0, size 4 */
-	__be32 daddr; /* offset 4, size 4 */
-	__be16 sport; /* offset 8, size 2 */
-	__be16 dport; /* offset 10, size 2 */
-	__u8 proto; /* offset 12, size 1 */
-	__u8 __pad0[3]; /* offset 13: padding */
+	union addr saddr; /* offset 0, size 16 */
+	union addr daddr; /* offset 16, size 16 */
+	__be16 sport; /* Source port, network order in C.: offset 32, size 2 */
+	__be16 dport; /* offset 34, size 2 */
+	__u8 family; /* 4 or 6: which member of saddr and daddr is set.: offset 36, size 1 */
+	__u8 proto; /* offset 37, size 1 */
+	__u8 __pad0[2]; /* offset 38: padding */
 };
-_Static_assert(sizeof(struct flow_key) == 16, "bpfmaps: sizeof(struct flow_key) must be 16 (FlowKey in maps.schema.ts)");
+_Static_assert(sizeof(struct flow_key) == 40, "bpfmaps: sizeof(struct flow_key) must be 40 (FlowKey in maps.schema.ts)");
 _Static_assert(_Alignof(struct flow_key) == 4, "bpfmaps: struct flow_key must be aligned to 4 (FlowKey in maps.schema.ts)");
 _Static_assert(__builtin_offsetof(struct flow_key, saddr) == 0, "bpfmaps: FlowKey.saddr must be at offset 0");
-_Static_assert(__builtin_offsetof(struct flow_key, daddr) == 4, "bpfmaps: FlowKey.daddr must be at offset 4");
-_Static_assert(__builtin_offsetof(struct flow_key, sport) == 8, "bpfmaps: FlowKey.sport must be at offset 8");
-_Static_assert(__builtin_offsetof(struct flow_key, dport) == 10, "bpfmaps: FlowKey.dport must be at offset 10");
-_Static_assert(__builtin_offsetof(struct flow_key, proto) == 12, "bpfmaps: FlowKey.proto must be at offset 12");
+_Static_assert(__builtin_offsetof(struct flow_key, daddr) == 16, "bpfmaps: FlowKey.daddr must be at offset 16");
+_Static_assert(__builtin_offsetof(struct flow_key, sport) == 32, "bpfmaps: FlowKey.sport must be at offset 32");
+_Static_assert(__builtin_offsetof(struct flow_key, dport) == 34, "bpfmaps: FlowKey.dport must be at offset 34");
+_Static_assert(__builtin_offsetof(struct flow_key, family) == 36, "bpfmaps: FlowKey.family must be at offset 36");
+_Static_assert(__builtin_offsetof(struct flow_key, proto) == 37, "bpfmaps: FlowKey.proto must be at offset 37");
 
 /*
  * Counters the kernel increments in place.
@@ -44,6 +78,53 @@ _Static_assert(__builtin_offsetof(struct flow_stats, bytes) == 8, "bpfmaps: Flow
  */
 #if defined(__bpf__) && !defined(BPFMAPS_NO_MAPS)
 #include <bpf/bpf_helpers.h>
+
+/* Drops per reason (DropReason), one copy per CPU: no atomics needed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct drop_stats);
+} drops SEC(".maps");
+
+static __always_inline struct drop_stats *drops_lookup(const __u32 *key)
+{
+	return bpf_map_lookup_elem(&drops, key);
+}
+
+static __always_inline long drops_update(const __u32 *key, const struct drop_stats *value, __u64 flags)
+{
+	return bpf_map_update_elem(&drops, key, value, flags);
+}
+
+static __always_inline long drops_delete(const __u32 *key)
+{
+	return bpf_map_delete_elem(&drops, key);
+}
+
+/* The value under key; inserts a zeroed value first when there is none. NULL only if the map is full. */
+static __always_inline struct drop_stats *drops_lookup_or_init(const __u32 *key)
+{
+	struct drop_stats *value = bpf_map_lookup_elem(&drops, key);
+	if (value)
+		return value;
+	struct drop_stats zero;
+	__builtin_memset(&zero, 0, sizeof(zero));
+	bpf_map_update_elem(&drops, key, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&drops, key);
+}
+
+/* Adds n to packets in place, atomically: safe against every other CPU. */
+static __always_inline void drops_add_packets(struct drop_stats *value, __u64 n)
+{
+	__sync_fetch_and_add(&value->packets, n);
+}
+
+/* Adds n to bytes in place, atomically: safe against every other CPU. */
+static __always_inline void drops_add_bytes(struct drop_stats *value, __u64 n)
+{
+	__sync_fetch_and_add(&value->bytes, n);
+}
 
 /* Packets and bytes per flow. */
 struct {
@@ -78,6 +159,18 @@ static __always_inline struct flow_stats *flows_lookup_or_init(const struct flow
 	__builtin_memset(&zero, 0, sizeof(zero));
 	bpf_map_update_elem(&flows, key, &zero, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&flows, key);
+}
+
+/* Adds n to packets in place, atomically: safe against every other CPU. */
+static __always_inline void flows_add_packets(struct flow_stats *value, __u64 n)
+{
+	__sync_fetch_and_add(&value->packets, n);
+}
+
+/* Adds n to bytes in place, atomically: safe against every other CPU. */
+static __always_inline void flows_add_bytes(struct flow_stats *value, __u64 n)
+{
+	__sync_fetch_and_add(&value->bytes, n);
 }
 
 #endif /* __bpf__ && !BPFMAPS_NO_MAPS */

@@ -1,9 +1,11 @@
-/** Crafting Ethernet + IPv4 + TCP/UDP frames to feed the XDP program through BPF_PROG_TEST_RUN. */
+/** Crafting Ethernet + IPv4/IPv6 + TCP/UDP frames to feed the XDP program through BPF_PROG_TEST_RUN. */
+import { isIPv6 } from 'node:net';
 
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 
 export interface Flow {
+  /** IPv4 ("10.0.0.1") or IPv6 ("2001:db8::1"); both ends of one family. */
   saddr: string;
   daddr: string;
   sport: number;
@@ -11,33 +13,58 @@ export interface Flow {
   proto: typeof IPPROTO_TCP | typeof IPPROTO_UDP;
 }
 
-/** "10.0.0.1" -> 0x0a000001 (the host number of an address stored in network order). */
-export function parseIPv4(text: string): number {
-  const parts = text.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new Error(`not an IPv4 address: ${text}`);
-  return parts.reduce((n, p) => n * 256 + p, 0);
+function ipv4Bytes(text: string): number[] {
+  return text.split('.').map(Number);
 }
 
-/** 0x0a000001 -> "10.0.0.1". */
-export function formatIPv4(n: number): string {
-  return [24, 16, 8, 0].map((s) => (n >>> s) & 0xff).join('.');
+function ipv6Bytes(text: string): number[] {
+  const [head = '', tail] = text.split('::');
+  const groups = (s: string) => (s ? s.split(':').map((g) => parseInt(g, 16)) : []);
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  const all = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  return all.flatMap((g) => [g >> 8, g & 0xff]);
+}
+
+/** The size of the frame `frame(flow, payload)` builds. */
+export function frameLength(flow: Flow, payload: number): number {
+  return 14 + (isIPv6(flow.saddr) ? 40 : 20) + (flow.proto === IPPROTO_TCP ? 20 : 8) + payload;
 }
 
 /** A frame of the flow with `payload` bytes after the L4 header. */
 export function frame(flow: Flow, payload: number): Uint8Array {
-  const l4 = flow.proto === IPPROTO_TCP ? 20 : 8;
-  const bytes = new Uint8Array(14 + 20 + l4 + payload);
+  const v6 = isIPv6(flow.saddr);
+  const l3 = v6 ? 40 : 20;
+  const l4len = flow.proto === IPPROTO_TCP ? 20 : 8;
+  const bytes = new Uint8Array(frameLength(flow, payload));
   const v = new DataView(bytes.buffer);
-  v.setUint16(12, 0x0800); // EtherType IPv4 (DataView defaults to network order)
-  v.setUint8(14, 0x45); // version 4, IHL 5
-  v.setUint16(16, 20 + l4 + payload); // total length
-  v.setUint8(22, 64); // TTL
-  v.setUint8(23, flow.proto);
-  v.setUint32(26, parseIPv4(flow.saddr));
-  v.setUint32(30, parseIPv4(flow.daddr));
-  v.setUint16(34, flow.sport);
-  v.setUint16(36, flow.dport);
-  if (flow.proto === IPPROTO_TCP) v.setUint8(46, 0x50); // data offset 5
-  else v.setUint16(38, 8 + payload); // UDP length
+  v.setUint16(12, v6 ? 0x86dd : 0x0800); // EtherType (DataView defaults to network order)
+  if (v6) {
+    v.setUint8(14, 0x60); // version 6
+    v.setUint16(18, l4len + payload); // payload length
+    v.setUint8(20, flow.proto); // next header
+    v.setUint8(21, 64); // hop limit
+    bytes.set(ipv6Bytes(flow.saddr), 22);
+    bytes.set(ipv6Bytes(flow.daddr), 38);
+  } else {
+    v.setUint8(14, 0x45); // version 4, IHL 5
+    v.setUint16(16, l3 + l4len + payload); // total length
+    v.setUint8(22, 64); // TTL
+    v.setUint8(23, flow.proto);
+    bytes.set(ipv4Bytes(flow.saddr), 26);
+    bytes.set(ipv4Bytes(flow.daddr), 30);
+  }
+  const l4 = 14 + l3;
+  v.setUint16(l4, flow.sport);
+  v.setUint16(l4 + 2, flow.dport);
+  if (flow.proto === IPPROTO_TCP) v.setUint8(l4 + 12, 0x50); // data offset 5
+  else v.setUint16(l4 + 4, l4len + payload); // UDP length
+  return bytes;
+}
+
+/** An IPv4 frame cut short of `length` bytes (at least an Ethernet header, as BPF_PROG_TEST_RUN requires). */
+export function truncatedFrame(length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  new DataView(bytes.buffer).setUint16(12, 0x0800);
   return bytes;
 }

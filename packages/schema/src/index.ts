@@ -2,7 +2,7 @@ export { CType, isCType, TYPE_BRAND, plus, type EncodeSite, type DecodeSite, typ
 export { IntType, BigIntType, Int64NumberType, BoolType, FloatType, u8, u16, u32, u64, i8, i16, i32, i64, be16, be32, be64, bool, f32, f64 } from './types/scalar.js';
 export { CharsType, chars } from './types/chars.js';
 export { BytesType, PadType, SpinLockType, bytes, pad, spinLock } from './types/bytes.js';
-export { IPv4Type, ipv4, ipv6, mac } from './types/net.js';
+export { IPv4Type, AddressBytesType, ipv4, ipv6, mac } from './types/net.js';
 export { ArrayType, arrayOf } from './types/array.js';
 export { BitfieldType, bits } from './types/bitfield.js';
 export { EnumType, enumType, type EnumOptions } from './types/enum.js';

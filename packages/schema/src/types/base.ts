@@ -2,8 +2,12 @@ import { Measurer, Schema, type IMeasurer, type ISerialInput, type ISerialOutput
 import type { EnumType } from './enum.js';
 import type { CompositeType } from './composite.js';
 
-/** Brand that tells a bpfmaps type from anything else a schema file exports. */
-export const TYPE_BRAND: unique symbol = Symbol.for('bpfmaps.type') as never;
+/**
+ * Brand that tells a bpfmaps type from anything else a schema file exports.
+ * A string key, not a symbol: it works across copies of this package and
+ * needs no import in users' declaration files.
+ */
+export const TYPE_BRAND = '~bpfmaps.type';
 
 /**
  * Where generated TypeScript encodes one value: every member is a JS
@@ -54,7 +58,7 @@ export function plus(offset: string, n: number): string {
  * Its typed-binary `read`/`write` form the reference codec.
  */
 export abstract class CType<T> extends Schema<T> {
-  readonly [TYPE_BRAND] = true as const;
+  readonly '~bpfmaps.type' = true as const;
   /** Size in bytes, as `sizeof` in C. */
   abstract readonly size: number;
   /** Alignment in bytes, as `_Alignof` in C (BPF and x86-64 agree). */
@@ -131,5 +135,5 @@ export abstract class CType<T> extends Schema<T> {
 
 /** True for any bpfmaps type (brand check: works across copies of this package). */
 export function isCType(value: unknown): value is CType<unknown> {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[TYPE_BRAND] === true;
+  return typeof value === 'object' && value !== null && (value as Record<string, unknown>)[TYPE_BRAND] === true;
 }

@@ -39,16 +39,16 @@ export class IPv4Type extends CType<string> {
 }
 
 /** Byte-array addresses: IPv6 (16 bytes) and MAC (6 bytes), as canonical text in TS. */
-class AddressBytesType extends CType<string> {
+export class AddressBytesType extends CType<string> {
   readonly align = 1;
   readonly tsType = 'string';
 
   constructor(
     readonly label: 'ipv6' | 'mac',
     readonly size: number,
-    private readonly parse: (text: string) => Uint8Array | undefined,
-    private readonly format: (bytes: Uint8Array) => string,
-    private readonly example: string,
+    readonly parse: (text: string) => Uint8Array | undefined,
+    readonly format: (bytes: Uint8Array) => string,
+    readonly example: string,
   ) {
     super();
   }
