@@ -2,6 +2,7 @@ import type { Codec } from './codec.js';
 import { BpfError, fromErrno } from './errors.js';
 import { bpf } from './libbpf.js';
 import { MapHandle } from './handle.js';
+import { NativeBuffer } from './native-buffer.js';
 import type { RawMap } from './map.js';
 
 const ENOENT = 2;
@@ -57,10 +58,8 @@ class Scratch {
 export class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V]> {
   protected readonly keyCodec: Codec<K>;
   protected readonly valueCodec: Codec<V>;
-  readonly #keyBytes: Uint8Array;
-  readonly #keyView: DataView;
-  readonly #valueBytes: Uint8Array;
-  readonly #valueView: DataView;
+  readonly #key: NativeBuffer;
+  readonly #value: NativeBuffer;
   /** Set once the kernel says it has no batch ops for this map. */
   #noBatch = false;
 
@@ -68,29 +67,30 @@ export class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V]> {
     super(map);
     this.keyCodec = key;
     this.valueCodec = value;
-    this.#keyBytes = new Uint8Array(key.size);
-    this.#keyView = new DataView(this.#keyBytes.buffer);
-    this.#valueBytes = new Uint8Array(value.size);
-    this.#valueView = new DataView(this.#valueBytes.buffer);
+    this.#key = new NativeBuffer(key.size);
+    this.#value = new NativeBuffer(value.size);
   }
 
-  #encodeKey(key: K): void {
-    this.keyCodec.encode(this.#keyView, 0, key);
+  /** The fd (throws once closed, before any scratch memory is touched), with `key` encoded. */
+  #withKey(key: K): number {
+    const fd = this.fd;
+    this.keyCodec.encode(this.#key.view, 0, key);
+    return fd;
   }
 
   /** The value stored under `key`, or undefined when there is none. */
   get(key: K): V | undefined {
-    this.#encodeKey(key);
-    const ret = bpf.lookup(this.fd, this.#keyBytes, this.#valueBytes);
+    const fd = this.#withKey(key);
+    const ret = bpf.lookup(fd, this.#key.ptr, this.#value.ptr);
     if (ret === -ENOENT) return undefined;
     if (ret < 0) throw fromErrno(ret, 'get', this.name, key);
-    return this.valueCodec.decode(this.#valueView, 0);
+    return this.valueCodec.decode(this.#value.view, 0);
   }
 
   /** True when `key` has a value (one lookup syscall). */
   has(key: K): boolean {
-    this.#encodeKey(key);
-    const ret = bpf.lookup(this.fd, this.#keyBytes, this.#valueBytes);
+    const fd = this.#withKey(key);
+    const ret = bpf.lookup(fd, this.#key.ptr, this.#value.ptr);
     if (ret === -ENOENT) return false;
     if (ret < 0) throw fromErrno(ret, 'has', this.name, key);
     return true;
@@ -102,16 +102,16 @@ export class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V]> {
    * Throws BpfError KEY_EXISTS (mode 'noexist'), KEY_NOT_FOUND ('exist'), MAP_FULL.
    */
   set(key: K, value: V, mode: SetMode = 'any'): void {
-    this.#encodeKey(key);
-    this.valueCodec.encode(this.#valueView, 0, value);
-    const ret = bpf.update(this.fd, this.#keyBytes, this.#valueBytes, SET_FLAGS[mode]);
+    const fd = this.#withKey(key);
+    this.valueCodec.encode(this.#value.view, 0, value);
+    const ret = bpf.update(fd, this.#key.ptr, this.#value.ptr, SET_FLAGS[mode]);
     if (ret < 0) throw fromErrno(ret, 'set', this.name, key);
   }
 
   /** Removes `key`; true if it was there. */
   delete(key: K): boolean {
-    this.#encodeKey(key);
-    const ret = bpf.delete(this.fd, this.#keyBytes);
+    const fd = this.#withKey(key);
+    const ret = bpf.delete(fd, this.#key.ptr);
     if (ret === -ENOENT) return false;
     if (ret < 0) throw fromErrno(ret, 'delete', this.name, key);
     return true;
@@ -119,11 +119,11 @@ export class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V]> {
 
   /** Removes `key` and returns its value in one syscall (kernel 5.14+ for hash maps); undefined if absent. */
   getAndDelete(key: K): V | undefined {
-    this.#encodeKey(key);
-    const ret = bpf.lookupAndDelete(this.fd, this.#keyBytes, this.#valueBytes);
+    const fd = this.#withKey(key);
+    const ret = bpf.lookupAndDelete(fd, this.#key.ptr, this.#value.ptr);
     if (ret === -ENOENT) return undefined;
     if (ret < 0) throw fromErrno(ret, 'getAndDelete', this.name, key);
-    return this.valueCodec.decode(this.#valueView, 0);
+    return this.valueCodec.decode(this.#value.view, 0);
   }
 
   /**
@@ -135,19 +135,19 @@ export class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V]> {
    * undefined deletes the key.
    */
   update(key: K, fn: (current: V | undefined) => V | undefined, options: UpdateOptions = {}): V | undefined {
-    this.#encodeKey(key);
+    let fd = this.#withKey(key);
     const flags = options.lock ? BPF_F_LOCK : 0;
-    const ret = bpf.lookupFlags(this.fd, this.#keyBytes, this.#valueBytes, flags);
+    const ret = bpf.lookupFlags(fd, this.#key.ptr, this.#value.ptr, flags);
     if (ret < 0 && ret !== -ENOENT) throw fromErrno(ret, 'update', this.name, key);
-    const next = fn(ret === -ENOENT ? undefined : this.valueCodec.decode(this.#valueView, 0));
+    const next = fn(ret === -ENOENT ? undefined : this.valueCodec.decode(this.#value.view, 0));
     if (next === undefined) {
       if (ret !== -ENOENT) this.delete(key);
       return undefined;
     }
-    this.#encodeKey(key);
-    this.valueCodec.encode(this.#valueView, 0, next);
+    fd = this.#withKey(key);
+    this.valueCodec.encode(this.#value.view, 0, next);
     const mode = options.lock ? BPF_F_LOCK : ret === -ENOENT ? SET_FLAGS.noexist : SET_FLAGS.exist;
-    const written = bpf.update(this.fd, this.#keyBytes, this.#valueBytes, mode);
+    const written = bpf.update(fd, this.#key.ptr, this.#value.ptr, mode);
     if (written < 0) throw fromErrno(written, 'update', this.name, key);
     return next;
   }
@@ -304,6 +304,13 @@ export class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V]> {
       if (found < 0) throw fromErrno(found, 'iterate', this.name);
       yield [this.keyCodec.decode(nextView, 0), this.valueCodec.decode(valueView, 0)];
     }
+  }
+
+  /** Closes the map and frees its scratch memory. */
+  override close(): void {
+    super.close();
+    this.#key.free();
+    this.#value.free();
   }
 
   *keys(options?: IterateOptions): IterableIterator<K> {

@@ -47,7 +47,8 @@ export const TestRunOpts = koffi.struct('bpf_test_run_opts', {
 });
 
 export type Pointer = unknown;
-type Bytes = Uint8Array | null;
+/** Memory libbpf reads or writes: a typed array, a NativeBuffer pointer, or NULL. */
+type Bytes = Uint8Array | null | Pointer;
 
 export const bpf = {
   mapCreate: libbpf.func('int bpf_map_create(int type, const char *name, uint32_t key_size, uint32_t value_size, uint32_t max_entries, void *opts)') as (
@@ -58,22 +59,22 @@ export const bpf = {
     maxEntries: number,
     opts: Bytes,
   ) => number,
-  lookup: libbpf.func('int bpf_map_lookup_elem(int fd, const void *key, void *value)') as (fd: number, key: Bytes, value: Uint8Array) => number,
+  lookup: libbpf.func('int bpf_map_lookup_elem(int fd, const void *key, void *value)') as (fd: number, key: Bytes, value: Bytes) => number,
   update: libbpf.func('int bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t flags)') as (
     fd: number,
     key: Bytes,
-    value: Uint8Array,
+    value: Bytes,
     flags: bigint | number,
   ) => number,
   delete: libbpf.func('int bpf_map_delete_elem(int fd, const void *key)') as (fd: number, key: Bytes) => number,
-  nextKey: libbpf.func('int bpf_map_get_next_key(int fd, const void *key, void *next_key)') as (fd: number, key: Bytes, next: Uint8Array) => number,
+  nextKey: libbpf.func('int bpf_map_get_next_key(int fd, const void *key, void *next_key)') as (fd: number, key: Bytes, next: Bytes) => number,
   lookupFlags: libbpf.func('int bpf_map_lookup_elem_flags(int fd, const void *key, void *value, uint64_t flags)') as (
     fd: number,
     key: Bytes,
-    value: Uint8Array,
+    value: Bytes,
     flags: number,
   ) => number,
-  lookupAndDelete: libbpf.func('int bpf_map_lookup_and_delete_elem(int fd, const void *key, void *value)') as (fd: number, key: Bytes, value: Uint8Array) => number,
+  lookupAndDelete: libbpf.func('int bpf_map_lookup_and_delete_elem(int fd, const void *key, void *value)') as (fd: number, key: Bytes, value: Bytes) => number,
   lookupBatch: libbpf.func(
     'int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, _Inout_ uint32_t *count, const void *opts)',
   ) as (fd: number, inBatch: Bytes, outBatch: Uint8Array, keys: Uint8Array, values: Uint8Array, count: number[], opts: Bytes) => number,

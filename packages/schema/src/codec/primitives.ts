@@ -240,3 +240,28 @@ export function getBits(view: DataView, offset: number, bit: number, width: numb
   }
   return signed && v >= 2 ** (width - 1) ? v - 2 ** width : v;
 }
+
+/**
+ * A 64-bit integer written from a JS number without a BigInt: two 32-bit
+ * halves (number-mode u64/i64, host byte order). Accepts safe integers only.
+ */
+export function setInt64Number(view: DataView, offset: number, v: unknown, signed: boolean, p: string, f: string, i?: number): void {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || (!signed && v < 0)) {
+    fail(p, f, i, signed ? 'a safe integer (i64 as number)' : 'a safe integer >= 0 (u64 as number)', v);
+  }
+  const n = v as number;
+  const lo = n >>> 0;
+  const hi = Math.floor(n / 4294967296);
+  view.setUint32(offset, lo, true);
+  view.setInt32(offset + 4, hi, true);
+}
+
+/** A 64-bit integer read as a JS number without a BigInt; throws beyond 2^53 rather than round. */
+export function getInt64Number(view: DataView, offset: number, signed: boolean, label: string): number {
+  const lo = view.getUint32(offset, true);
+  const hi = signed ? view.getInt32(offset + 4, true) : view.getUint32(offset + 4, true);
+  if (hi > 0x1fffff || hi < -0x1fffff) {
+    return toNumber(signed ? view.getBigInt64(offset, true) : view.getBigUint64(offset, true), label);
+  }
+  return hi * 4294967296 + lo;
+}

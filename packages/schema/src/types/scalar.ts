@@ -205,12 +205,15 @@ export class Int64NumberType extends CType<number> {
     return this.withMeta({ counter: this.wide.counter().meta.counter });
   }
 
+  // Two 32-bit halves: no BigInt on the hot path (network order has no number mode).
   tsEncode(site: EncodeSite): string[] {
-    return this.wide.tsEncode(site);
+    if (this.wide.spec.bigEndian) return this.wide.tsEncode(site);
+    return [`c.setInt64Number(${site.view}, ${site.offset}, ${site.value}, ${this.wide.spec.signed}, ${args(site).slice(site.value.length + 2)});`];
   }
 
   tsDecode(site: DecodeSite): string {
-    return `c.toNumber(${this.wide.tsDecode(site)}, '${this.label}')`;
+    if (this.wide.spec.bigEndian) return `c.toNumber(${this.wide.tsDecode(site)}, '${this.label}')`;
+    return `c.getInt64Number(${site.view}, ${site.offset}, ${this.wide.spec.signed}, '${this.label}')`;
   }
 
   writeChecked(output: ISerialOutput, value: number, path: string, field: string, index?: number): void {
