@@ -11,3 +11,4 @@ export { specOf, membersOf, type MapSpec, type MemberLayout } from './spec.js';
 export { mapInfo, type MapInfo } from './map-info.js';
 export { openAll, type MapGroup } from './group.js';
 export { BpfError, type BpfErrorCode, type BpfErrorDetails } from './errors.js';
+export { MmapArray } from './mmap-array.js';

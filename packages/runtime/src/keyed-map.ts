@@ -3,6 +3,7 @@ import { BpfError, fromErrno } from './errors.js';
 import { bpf } from './libbpf.js';
 import { MapHandle } from './handle.js';
 import { NativeBuffer } from './native-buffer.js';
+import { MmapArray } from './mmap-array.js';
 import type { RawMap } from './map.js';
 
 const ENOENT = 2;
@@ -37,17 +38,6 @@ function batchOpts(elemFlags: number): Uint8Array {
   return opts;
 }
 
-/** Growable scratch space for batch syscalls, reused across calls. */
-class Scratch {
-  bytes = new Uint8Array(0);
-  view = new DataView(this.bytes.buffer);
-  ensure(size: number): void {
-    if (this.bytes.length >= size) return;
-    this.bytes = new Uint8Array(size);
-    this.view = new DataView(this.bytes.buffer);
-  }
-}
-
 /**
  * KeyedMap is the typed view shared by every map with keys and values: hash,
  * LRU hash, array, per-CPU and LPM trie maps. Keys and values are encoded by
@@ -60,6 +50,8 @@ export class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V]> {
   protected readonly valueCodec: Codec<V>;
   readonly #key: NativeBuffer;
   readonly #value: NativeBuffer;
+  /** The fd, cached off the getter chain for the hot path; -1 once closed. */
+  #fd: number;
   /** Set once the kernel says it has no batch ops for this map. */
   #noBatch = false;
 
@@ -69,11 +61,13 @@ export class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V]> {
     this.valueCodec = value;
     this.#key = new NativeBuffer(key.size);
     this.#value = new NativeBuffer(value.size);
+    this.#fd = map.fd;
   }
 
   /** The fd (throws once closed, before any scratch memory is touched), with `key` encoded. */
   #withKey(key: K): number {
-    const fd = this.fd;
+    const fd = this.#fd;
+    if (fd < 0) return this.fd; // throws: closed
     this.keyCodec.encode(this.#key.view, 0, key);
     return fd;
   }
@@ -81,7 +75,7 @@ export class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V]> {
   /** The value stored under `key`, or undefined when there is none. */
   get(key: K): V | undefined {
     const fd = this.#withKey(key);
-    const ret = bpf.lookup(fd, this.#key.ptr, this.#value.ptr);
+    const ret = bpf.lookupAt(fd, this.#key.address, this.#value.address);
     if (ret === -ENOENT) return undefined;
     if (ret < 0) throw fromErrno(ret, 'get', this.name, key);
     return this.valueCodec.decode(this.#value.view, 0);
@@ -90,7 +84,7 @@ export class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V]> {
   /** True when `key` has a value (one lookup syscall). */
   has(key: K): boolean {
     const fd = this.#withKey(key);
-    const ret = bpf.lookup(fd, this.#key.ptr, this.#value.ptr);
+    const ret = bpf.lookupAt(fd, this.#key.address, this.#value.address);
     if (ret === -ENOENT) return false;
     if (ret < 0) throw fromErrno(ret, 'has', this.name, key);
     return true;
@@ -104,14 +98,14 @@ export class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V]> {
   set(key: K, value: V, mode: SetMode = 'any'): void {
     const fd = this.#withKey(key);
     this.valueCodec.encode(this.#value.view, 0, value);
-    const ret = bpf.update(fd, this.#key.ptr, this.#value.ptr, SET_FLAGS[mode]);
+    const ret = bpf.updateAt(fd, this.#key.address, this.#value.address, SET_FLAGS[mode]);
     if (ret < 0) throw fromErrno(ret, 'set', this.name, key);
   }
 
   /** Removes `key`; true if it was there. */
   delete(key: K): boolean {
     const fd = this.#withKey(key);
-    const ret = bpf.delete(fd, this.#key.ptr);
+    const ret = bpf.deleteAt(fd, this.#key.address);
     if (ret === -ENOENT) return false;
     if (ret < 0) throw fromErrno(ret, 'delete', this.name, key);
     return true;
@@ -154,7 +148,10 @@ export class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V]> {
 
   /** Looks up many keys in one pass; the result has one entry per key (undefined where absent). */
   getMany(keys: Iterable<K>): (V | undefined)[] {
-    return Array.from(keys, (key) => this.get(key));
+    const list = Array.isArray(keys) ? (keys as readonly K[]) : Array.from(keys);
+    const out = new Array<V | undefined>(list.length);
+    for (let i = 0; i < list.length; i++) out[i] = this.get(list[i]!);
+    return out;
   }
 
   /**
@@ -164,29 +161,40 @@ export class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V]> {
    * (map full) leaves the entries before it written, and says how many.
    */
   setMany(entries: Iterable<readonly [K, V]>, mode: SetMode = 'any'): void {
-    const list = Array.from(entries);
+    const fd = this.fd;
+    const list = Array.isArray(entries) ? (entries as readonly (readonly [K, V])[]) : Array.from(entries);
     if (list.length === 0) return;
-    const keys = new Uint8Array(list.length * this.keyCodec.size);
-    const values = new Uint8Array(list.length * this.valueCodec.size);
-    const kv = new DataView(keys.buffer);
-    const vv = new DataView(values.buffer);
-    list.forEach(([k, v], i) => {
-      this.keyCodec.encode(kv, i * this.keyCodec.size, k);
-      this.valueCodec.encode(vv, i * this.valueCodec.size, v);
-    });
-    if (!this.#noBatch) {
-      const count = [list.length];
-      const ret = bpf.updateBatch(this.fd, keys, values, count, batchOpts(SET_FLAGS[mode]));
-      if (ret === 0) return;
-      if (!isUnsupported(ret) || count[0] !== 0) {
-        throw fromErrno(ret, 'setMany', this.name, list[count[0] ?? 0]?.[0], `${count[0]} of ${list.length} entries were written`);
+    const ks = this.keyCodec.size;
+    const vs = this.valueCodec.size;
+    const keys = new NativeBuffer(list.length * ks);
+    const values = new NativeBuffer(list.length * vs);
+    const meta = new NativeBuffer(4 + 24); // the count, then struct bpf_map_batch_opts
+    try {
+      for (let i = 0; i < list.length; i++) {
+        const entry = list[i]!;
+        this.keyCodec.encode(keys.view, i * ks, entry[0]);
+        this.valueCodec.encode(values.view, i * vs, entry[1]);
       }
-      this.#noBatch = true;
+      if (!this.#noBatch) {
+        meta.view.setUint32(0, list.length, true);
+        meta.bytes.set(batchOpts(SET_FLAGS[mode]), 4);
+        const ret = bpf.updateBatchAt(fd, keys.address, values.address, meta.address, meta.address + 4);
+        const written = meta.view.getUint32(0, true);
+        if (ret === 0) return;
+        if (!isUnsupported(ret) || written !== 0) {
+          throw fromErrno(ret, 'setMany', this.name, list[written]?.[0], `${written} of ${list.length} entries were written`);
+        }
+        this.#noBatch = true;
+      }
+      for (let i = 0; i < list.length; i++) {
+        const ret = bpf.updateAt(fd, keys.address + i * ks, values.address + i * vs, SET_FLAGS[mode]);
+        if (ret < 0) throw fromErrno(ret, 'setMany', this.name, list[i]![0], `${i} of ${list.length} entries were written`);
+      }
+    } finally {
+      keys.free();
+      values.free();
+      meta.free();
     }
-    list.forEach(([k], i) => {
-      const ret = bpf.update(this.fd, keys.subarray(i * this.keyCodec.size), values.subarray(i * this.valueCodec.size), SET_FLAGS[mode]);
-      if (ret < 0) throw fromErrno(ret, 'setMany', this.name, k, `${i} of ${list.length} entries were written`);
-    });
   }
 
   /**
@@ -229,56 +237,13 @@ export class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V]> {
    * restarts from the first key when the current one is deleted, so yielded
    * keys are remembered), and stops after max_entries keys.
    */
-  *entries(options: IterateOptions = {}): IterableIterator<[K, V]> {
+  entries(options: IterateOptions = {}): IterableIterator<[K, V]> {
     if (options.mode !== 'next-key' && !this.#noBatch) {
-      const batches = this.#batches(options.batchSize ?? 256);
-      const first = batches.next();
-      if (first.done !== true || first.value !== 'unsupported') {
-        if (first.done !== true) yield* first.value as [K, V][];
-        for (const batch of batches) yield* batch as [K, V][];
-        return;
-      }
+      const batches = new BatchIterator(this.fd, this.name, this.keyCodec, this.valueCodec, options.batchSize ?? 256);
+      if (batches.supported) return batches;
       this.#noBatch = true;
     }
-    yield* this.#walk();
-  }
-
-  /** Batches of decoded entries; yields 'unsupported' first if the kernel has no batch lookup here. */
-  *#batches(batchSize: number): Generator<[K, V][] | 'unsupported'> {
-    const fd = this.fd;
-    const ks = this.keyCodec.size;
-    const vs = this.valueCodec.size;
-    // The batch token is a kernel cursor: a u32 bucket for hash maps, a key for arrays.
-    const tokenIn = new Uint8Array(Math.max(ks, 8));
-    const tokenOut = new Uint8Array(Math.max(ks, 8));
-    const keys = new Scratch();
-    const values = new Scratch();
-    let size = batchSize;
-    let started = false;
-    for (;;) {
-      keys.ensure(size * ks);
-      values.ensure(size * vs);
-      const count = [size];
-      const ret = bpf.lookupBatch(fd, started ? tokenIn : null, tokenOut, keys.bytes, values.bytes, count, null);
-      if (ret === -ENOSPC && (count[0] ?? 0) === 0) {
-        size *= 2; // one hash bucket holds more entries than a batch
-        continue;
-      }
-      if (ret < 0 && ret !== -ENOENT) {
-        if (!started && isUnsupported(ret)) {
-          yield 'unsupported';
-          return;
-        }
-        throw fromErrno(ret, 'iterate', this.name);
-      }
-      const n = count[0] ?? 0;
-      const batch: [K, V][] = new Array(n);
-      for (let i = 0; i < n; i++) batch[i] = [this.keyCodec.decode(keys.view, i * ks), this.valueCodec.decode(values.view, i * vs)];
-      if (n > 0) yield batch;
-      if (ret === -ENOENT) return;
-      tokenIn.set(tokenOut);
-      started = true;
-    }
+    return this.#walk();
   }
 
   *#walk(): IterableIterator<[K, V]> {
@@ -308,6 +273,7 @@ export class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V]> {
 
   /** Closes the map and frees its scratch memory. */
   override close(): void {
+    this.#fd = -1;
     super.close();
     this.#key.free();
     this.#value.free();
@@ -356,6 +322,11 @@ export class ArrayMap<K, V> extends KeyedMap<K, V> {
     throw new BpfError({ code: 'NOT_SUPPORTED', op: 'delete', target: this.name, key, detail: 'array map elements always exist; set a zero value instead' });
   }
 
+  /** Maps the values into memory (the map needs flags: mapFlags.mmapable): reads and writes without syscalls. */
+  mmap(): MmapArray<V> {
+    return new MmapArray(this as unknown as ArrayMap<number, V>, this.valueCodec);
+  }
+
   override clear(): number {
     const zero = new Uint8Array(this.valueCodec.size);
     const view = new DataView(zero.buffer);
@@ -373,3 +344,101 @@ export class ArrayMap<K, V> extends KeyedMap<K, V> {
  * kernel has no batch ops for tries, so entries() walks with next-key.
  */
 export class LpmTrieMap<K, V> extends KeyedMap<K, V> {}
+
+/**
+ * Iterates a map with BPF_MAP_LOOKUP_BATCH, one batch in C memory at a time,
+ * decoding an entry only when it is asked for. A plain iterator object rather
+ * than a generator: it is on the per-entry path.
+ */
+class BatchIterator<K, V> implements IterableIterator<[K, V]> {
+  /** False when the kernel has no batch lookup for this map (nothing was yielded). */
+  readonly supported: boolean;
+  readonly #tokens: NativeBuffer;
+  readonly #count = new NativeBuffer(4);
+  #keys: NativeBuffer;
+  #values: NativeBuffer;
+  #size: number;
+  #n = 0;
+  #i = 0;
+  #started = false;
+  #last = false;
+  #done = false;
+
+  constructor(
+    private readonly fd: number,
+    private readonly name: string,
+    private readonly key: Codec<K>,
+    private readonly value: Codec<V>,
+    batchSize: number,
+  ) {
+    // The cursor is a u32 bucket for hash maps and a key for arrays: room for either, in and out.
+    this.#tokens = new NativeBuffer(2 * Math.max(key.size, 8));
+    this.#size = batchSize;
+    this.#keys = new NativeBuffer(batchSize * key.size);
+    this.#values = new NativeBuffer(batchSize * value.size);
+    this.supported = this.#fetch();
+  }
+
+  /** Reads the next batch; false when the kernel says the map type has no batch lookup. */
+  #fetch(): boolean {
+    const half = Math.max(this.key.size, 8);
+    for (;;) {
+      this.#count.view.setUint32(0, this.#size, true);
+      const ret = bpf.lookupBatchAt(
+        this.fd,
+        this.#started ? this.#tokens.address : 0,
+        this.#tokens.address + half,
+        this.#keys.address,
+        this.#values.address,
+        this.#count.address,
+        0,
+      );
+      const n = this.#count.view.getUint32(0, true);
+      if (ret === -ENOSPC && n === 0) {
+        // One hash bucket holds more entries than a batch: grow and retry from the same cursor.
+        this.#size *= 2;
+        this.#keys.free();
+        this.#values.free();
+        this.#keys = new NativeBuffer(this.#size * this.key.size);
+        this.#values = new NativeBuffer(this.#size * this.value.size);
+        continue;
+      }
+      if (ret < 0 && ret !== -ENOENT) {
+        if (!this.#started && isUnsupported(ret)) {
+          this.return();
+          return false;
+        }
+        this.return();
+        throw fromErrno(ret, 'iterate', this.name);
+      }
+      this.#n = n;
+      this.#i = 0;
+      this.#last = ret === -ENOENT;
+      this.#tokens.bytes.copyWithin(0, half, 2 * half);
+      this.#started = true;
+      return true;
+    }
+  }
+
+  next(): IteratorResult<[K, V]> {
+    while (this.#i === this.#n) {
+      if (this.#done || this.#last) return this.return();
+      this.#fetch();
+    }
+    const i = this.#i++;
+    return { done: false, value: [this.key.decode(this.#keys.view, i * this.key.size), this.value.decode(this.#values.view, i * this.value.size)] };
+  }
+
+  /** Frees the batch memory (called at the end, or by `break`). */
+  return(): IteratorResult<[K, V]> {
+    if (!this.#done) {
+      this.#done = true;
+      for (const b of [this.#tokens, this.#count, this.#keys, this.#values]) b.free();
+    }
+    return { done: true, value: undefined };
+  }
+
+  [Symbol.iterator](): IterableIterator<[K, V]> {
+    return this;
+  }
+}

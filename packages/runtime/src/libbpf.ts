@@ -68,6 +68,25 @@ export const bpf = {
   ) => number,
   delete: libbpf.func('int bpf_map_delete_elem(int fd, const void *key)') as (fd: number, key: Bytes) => number,
   nextKey: libbpf.func('int bpf_map_get_next_key(int fd, const void *key, void *next_key)') as (fd: number, key: Bytes, next: Bytes) => number,
+  // The hot path: scratch memory in C, passed as plain-number addresses (cheapest for koffi to convert).
+  lookupAt: libbpf.func('int bpf_map_lookup_elem(int fd, uintptr_t key, uintptr_t value)') as (fd: number, key: number, value: number) => number,
+  updateAt: libbpf.func('int bpf_map_update_elem(int fd, uintptr_t key, uintptr_t value, uint64_t flags)') as (
+    fd: number,
+    key: number,
+    value: number,
+    flags: number,
+  ) => number,
+  deleteAt: libbpf.func('int bpf_map_delete_elem(int fd, uintptr_t key)') as (fd: number, key: number) => number,
+  updateBatchAt: libbpf.func('int bpf_map_update_batch(int fd, uintptr_t keys, uintptr_t values, uintptr_t count, uintptr_t opts)') as (
+    fd: number,
+    keys: number,
+    values: number,
+    count: number,
+    opts: number,
+  ) => number,
+  lookupBatchAt: libbpf.func(
+    'int bpf_map_lookup_batch(int fd, uintptr_t in_batch, uintptr_t out_batch, uintptr_t keys, uintptr_t values, uintptr_t count, uintptr_t opts)',
+  ) as (fd: number, inBatch: number, outBatch: number, keys: number, values: number, count: number, opts: number) => number,
   lookupFlags: libbpf.func('int bpf_map_lookup_elem_flags(int fd, const void *key, void *value, uint64_t flags)') as (
     fd: number,
     key: Bytes,
@@ -138,6 +157,16 @@ export const sys = {
     libc.func('int fcntl(int fd, int cmd, int arg)') as (fd: number, cmd: number, arg: number) => number,
   ),
   close: libc.func('int close(int fd)') as (fd: number) => number,
+  mmap: libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, intptr_t offset)') as (
+    addr: null,
+    length: number,
+    prot: number,
+    flags: number,
+    fd: number,
+    offset: number,
+  ) => Pointer,
+  munmap: libc.func('int munmap(void *addr, size_t length)') as (addr: Pointer, length: number) => number,
+  pageSize: (libc.func('long sysconf(int name)') as (name: number) => number)(30), // _SC_PAGESIZE
 };
 
 /** errno of the last failed call on this thread (for calls that return NULL or -1). */

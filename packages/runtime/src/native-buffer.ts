@@ -10,12 +10,15 @@ const leaked = new FinalizationRegistry<unknown>((ptr) => koffi.free(ptr));
  */
 export class NativeBuffer {
   readonly ptr: unknown;
+  /** The address as a number (user-space addresses fit in 53 bits), for `uintptr_t` parameters. */
+  readonly address: number;
   readonly view: DataView;
   readonly bytes: Uint8Array;
   #freed = false;
 
   constructor(readonly size: number) {
     this.ptr = koffi.alloc('uint8_t', Math.max(size, 1));
+    this.address = Number(koffi.address(this.ptr));
     const memory = koffi.view(this.ptr, Math.max(size, 1));
     this.view = new DataView(memory);
     this.bytes = new Uint8Array(memory, 0, size);

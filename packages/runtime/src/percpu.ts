@@ -35,7 +35,9 @@ export function perCpuCodec<V>(value: Codec<V>, count = possibleCpus()): Codec<V
       }
     },
     decode(view, offset) {
-      return Array.from({ length: count }, (_, i) => value.decode(view, offset + i * stride));
+      const values = new Array<V>(count);
+      for (let i = 0; i < count; i++) values[i] = value.decode(view, offset + i * stride);
+      return values;
     },
   };
 }
@@ -44,15 +46,44 @@ export function perCpuCodec<V>(value: Codec<V>, count = possibleCpus()): Codec<V
 export type Reducer = <V>(values: readonly V[]) => V;
 
 function combine(pick: (a: number, b: number) => number, pickBig: (a: bigint, b: bigint) => bigint): Reducer {
+  const fold = (first: unknown, values: readonly unknown[], at: (v: unknown) => unknown): unknown => {
+    if (typeof first === 'number') {
+      let acc = first;
+      for (let i = 1; i < values.length; i++) acc = pick(acc, at(values[i]) as number);
+      return acc;
+    }
+    if (typeof first === 'bigint') {
+      let acc = first;
+      for (let i = 1; i < values.length; i++) acc = pickBig(acc, at(values[i]) as bigint);
+      return acc;
+    }
+    if (first !== null && typeof first === 'object' && !(first instanceof Uint8Array)) return reduce(values.map(at));
+    return first; // strings, booleans, bytes: not numbers, so CPU 0's copy stands
+  };
+  // Field by field, without building a column array for the common case of flat numeric structs.
   const reduce = (values: readonly unknown[]): unknown => {
     const first = values[0];
-    if (typeof first === 'number') return (values as number[]).reduce(pick);
-    if (typeof first === 'bigint') return (values as bigint[]).reduce(pickBig);
-    if (Array.isArray(first)) return first.map((_, i) => reduce(values.map((v) => (v as unknown[])[i])));
+    if (Array.isArray(first)) return first.map((x, j) => fold(x, values, (v) => (v as unknown[])[j]));
     if (first !== null && typeof first === 'object' && !(first instanceof Uint8Array)) {
-      return Object.fromEntries(Object.keys(first).map((k) => [k, reduce(values.map((v) => (v as Record<string, unknown>)[k]))]));
+      const out: Record<string, unknown> = {};
+      const rows = values as readonly Record<string, unknown>[];
+      for (const k of Object.keys(first)) {
+        const x = (first as Record<string, unknown>)[k];
+        if (typeof x === 'number') {
+          let acc = x;
+          for (let i = 1; i < rows.length; i++) acc = pick(acc, rows[i]![k] as number);
+          out[k] = acc;
+        } else if (typeof x === 'bigint') {
+          let acc = x;
+          for (let i = 1; i < rows.length; i++) acc = pickBig(acc, rows[i]![k] as bigint);
+          out[k] = acc;
+        } else {
+          out[k] = fold(x, values, (v) => (v as Record<string, unknown>)[k]);
+        }
+      }
+      return out;
     }
-    return first; // strings, booleans, bytes: not numbers, so CPU 0's copy stands
+    return fold(first, values, (v) => v);
   };
   return <V>(values: readonly V[]) => reduce(values) as V;
 }

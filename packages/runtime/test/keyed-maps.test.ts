@@ -162,3 +162,23 @@ describeWith(['bpf'], 'LPM trie maps on the real kernel', () => {
     expect(map.count()).toBe(3);
   });
 });
+
+describeWith(['bpf'], 'mmap-able arrays', () => {
+  it('reads and writes the kernel memory directly, seen by syscalls too', () => {
+    const map = handles.add(mapFromSchema(ArrayMap, array('t_mmap', { value: Val, maxEntries: 1000, flags: mapFlags.mmapable })));
+    using mem = map.mmap();
+    expect(mem.length).toBe(1000);
+    mem.set(7, v(7));
+    expect(map.get(7)).toEqual(v(7)); // the syscall sees the direct write
+    map.set(8, v(8));
+    expect(mem.get(8)).toEqual(v(8)); // and the mapping sees the syscall's
+    expect(() => mem.set(9, { n: -1n, tag: 0 })).toThrow('Val.n');
+    expect(mem.get(9)).toEqual({ n: 0n, tag: 0 });
+    expect(() => mem.get(1000)).toThrow('mmap: index 1000 is outside 0..999');
+  });
+
+  it('refuses an array created without BPF_F_MMAPABLE', () => {
+    const map = handles.add(mapFromSchema(ArrayMap, array('t_nommap', { value: Val, maxEntries: 4 })));
+    expect(thrown(() => map.mmap()).message).toContain('not created with BPF_F_MMAPABLE');
+  });
+});

@@ -61,3 +61,13 @@ describeWith(['bpf'], 'per-CPU maps on the real kernel', () => {
     expect(map.has(1)).toBe(false);
   });
 });
+
+it('reducers keep non-numeric values from CPU 0 at any depth', () => {
+  const values = [
+    { name: 'a', n: 1, inner: { tag: 'x', m: 2n }, list: [1, 2], flags: ['p', 'q'] },
+    { name: 'b', n: 3, inner: { tag: 'y', m: 5n }, list: [10, 20], flags: ['r', 's'] },
+  ];
+  expect(sum(values)).toEqual({ name: 'a', n: 4, inner: { tag: 'x', m: 7n }, list: [11, 22], flags: ['p', 'q'] });
+  expect(max(['a', 'b'])).toBe('a');
+  expect(min([5n, 2n, 9n])).toBe(2n);
+});
