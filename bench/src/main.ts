@@ -78,13 +78,13 @@ for (let r = 0; r < args.rounds; r++) {
 }
 const memory = JSON.parse(
   execFileSync(process.execPath, ['--import', 'tsx', '--expose-gc', fileURLToPath(new URL('./memory.ts', import.meta.url)), String(args.n)], { encoding: 'utf8' }),
-) as { entries: number; growth: number };
+) as { entries: number; growth: number; heapGrowth: number };
 
 const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, kernel: release(), node: process.version };
 const extra = {
   codec: { generated: median(codec.generated), reference: median(codec.reference), speedup: median(codec.reference) / median(codec.generated), target: '>= several x' },
   mmap: { mmap: median(mmap.mmap), batch: median(mmap.batch), speedup: median(mmap.batch) / median(mmap.mmap), target: '>= 10' },
-  memory: { entries: memory.entries, growthMiB: memory.growth / 2 ** 20, target: '< 64' },
+  memory: { entries: memory.entries, growthMiB: memory.growth / 2 ** 20, heapGrowthMiB: memory.heapGrowth / 2 ** 20, target: '< 64' },
 };
 
 if (args.json) {
@@ -100,5 +100,7 @@ if (args.json) {
   console.log('(ratios are time ratios: bpfmaps/C = 1.10 means 10% slower than C; node_bpf does no encoding or decoding)');
   console.log(`codec encode+decode: generated ${ops(extra.codec.generated)}/s, typed-binary reference ${ops(extra.codec.reference)}/s: ${extra.codec.speedup.toFixed(1)}x faster`);
   console.log(`mmap'ed array reads: ${ops(extra.mmap.mmap)}/s vs batch lookup ${ops(extra.mmap.batch)}/s: ${extra.mmap.speedup.toFixed(1)}x faster (target >= 10x)`);
-  console.log(`streaming entries() over ${extra.memory.entries.toLocaleString('en-US')} entries: peak RSS growth ${extra.memory.growthMiB.toFixed(1)} MiB (target < 64 MiB)`);
+  console.log(
+    `streaming entries() over ${extra.memory.entries.toLocaleString('en-US')} entries: peak RSS growth ${extra.memory.growthMiB.toFixed(1)} MiB (target < 64 MiB), peak heap growth ${extra.memory.heapGrowthMiB.toFixed(1)} MiB`,
+  );
 }

@@ -8,8 +8,8 @@ import type { Workload } from './workloads.js';
 import { keyBytes, valueBytes } from './data.js';
 
 interface NodeBpf {
-  createMap(opts: { type: number; keySize: number; valueSize: number; maxEntries: number }): number;
-  RawMap: new (fd: number) => {
+  createMap(opts: { type: number; keySize: number; valueSize: number; maxEntries: number }): { close(): void };
+  RawMap: new (ref: { close(): void }) => {
     get(k: Buffer): Buffer | undefined;
     set(k: Buffer, v: Buffer): void;
     delete(k: Buffer): boolean;
@@ -39,6 +39,6 @@ export function runNodeBpf(workload: Workload, n: number): number | undefined {
     else if (workload === 'entries') for (const [, v] of map.entries()) sink += v[0]!;
     return Number(process.hrtime.bigint() - start) + sink * 0;
   } finally {
-    import('node:fs').then((fs) => fs.closeSync(fd)).catch(() => undefined);
+    fd.close(); // the map, and its kernel memory, goes with its last fd
   }
 }

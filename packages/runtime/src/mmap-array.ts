@@ -46,6 +46,9 @@ export class MmapArray<V> implements Disposable {
   }
 
   get(index: number): V {
+    const view = this.#view;
+    // The common case inline (this is the no-syscall fast path); #at throws for the rest.
+    if (view !== null && index >>> 0 === index && index < this.length) return this.#codec.decode(view, index * this.#stride);
     return this.#codec.decode(this.#at(index), index * this.#stride);
   }
 
