@@ -43,7 +43,9 @@ _Static_assert(__builtin_offsetof(struct counters, d) == 24, "bpfmaps: Counters.
 
 /*
  * Map definitions (libbpf BTF style) and typed helpers, for BPF programs only.
- * A project with several BPF C files defines BPFMAPS_NO_MAPS in all but one.
+ * The maps are weak symbols: every C file of a program may include this
+ * header, and `bpftool gen object` links the identical definitions into one
+ * map each. Define BPFMAPS_NO_MAPS to leave them out.
  */
 #if defined(__bpf__) && !defined(BPFMAPS_NO_MAPS)
 #include <bpf/bpf_helpers.h>
@@ -53,7 +55,7 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, struct tuple);
 	__type(value, struct counters);
-} flows SEC(".maps");
+} flows SEC(".maps") __weak;
 
 static __always_inline struct counters *flows_lookup(const struct tuple *key)
 {
@@ -87,7 +89,7 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, struct tuple);
 	__type(value, struct counters);
-} percpu SEC(".maps");
+} percpu SEC(".maps") __weak;
 
 static __always_inline struct counters *percpu_lookup(const struct tuple *key)
 {
@@ -122,7 +124,7 @@ struct {
 	__uint(map_flags, 1024);
 	__type(key, __u32);
 	__type(value, struct counters);
-} slots SEC(".maps");
+} slots SEC(".maps") __weak;
 
 static __always_inline struct counters *slots_lookup(const __u32 *key)
 {

@@ -32,7 +32,9 @@ _Static_assert(__builtin_offsetof(struct rule, hits) == 8, "bpfmaps: Rule.hits m
 
 /*
  * Map definitions (libbpf BTF style) and typed helpers, for BPF programs only.
- * A project with several BPF C files defines BPFMAPS_NO_MAPS in all but one.
+ * The maps are weak symbols: every C file of a program may include this
+ * header, and `bpftool gen object` links the identical definitions into one
+ * map each. Define BPFMAPS_NO_MAPS to leave them out.
  */
 #if defined(__bpf__) && !defined(BPFMAPS_NO_MAPS)
 #include <bpf/bpf_helpers.h>
@@ -44,7 +46,7 @@ struct {
 	__uint(map_flags, 1);
 	__type(key, struct cidr);
 	__type(value, struct rule);
-} blocklist SEC(".maps");
+} blocklist SEC(".maps") __weak;
 
 static __always_inline struct rule *blocklist_lookup(const struct cidr *key)
 {

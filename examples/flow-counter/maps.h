@@ -74,7 +74,9 @@ _Static_assert(__builtin_offsetof(struct flow_stats, bytes) == 8, "bpfmaps: Flow
 
 /*
  * Map definitions (libbpf BTF style) and typed helpers, for BPF programs only.
- * A project with several BPF C files defines BPFMAPS_NO_MAPS in all but one.
+ * The maps are weak symbols: every C file of a program may include this
+ * header, and `bpftool gen object` links the identical definitions into one
+ * map each. Define BPFMAPS_NO_MAPS to leave them out.
  */
 #if defined(__bpf__) && !defined(BPFMAPS_NO_MAPS)
 #include <bpf/bpf_helpers.h>
@@ -85,7 +87,7 @@ struct {
 	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, struct drop_stats);
-} drops SEC(".maps");
+} drops SEC(".maps") __weak;
 
 static __always_inline struct drop_stats *drops_lookup(const __u32 *key)
 {
@@ -132,7 +134,7 @@ struct {
 	__uint(max_entries, 1024);
 	__type(key, struct flow_key);
 	__type(value, struct flow_stats);
-} flows SEC(".maps");
+} flows SEC(".maps") __weak;
 
 static __always_inline struct flow_stats *flows_lookup(const struct flow_key *key)
 {

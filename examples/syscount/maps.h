@@ -31,7 +31,9 @@ _Static_assert(__builtin_offsetof(struct syscall_stats, comm) == 8, "bpfmaps: Sy
 
 /*
  * Map definitions (libbpf BTF style) and typed helpers, for BPF programs only.
- * A project with several BPF C files defines BPFMAPS_NO_MAPS in all but one.
+ * The maps are weak symbols: every C file of a program may include this
+ * header, and `bpftool gen object` links the identical definitions into one
+ * map each. Define BPFMAPS_NO_MAPS to leave them out.
  */
 #if defined(__bpf__) && !defined(BPFMAPS_NO_MAPS)
 #include <bpf/bpf_helpers.h>
@@ -42,7 +44,7 @@ struct {
 	__uint(max_entries, 16384);
 	__type(key, struct syscall_key);
 	__type(value, struct syscall_stats);
-} syscalls SEC(".maps");
+} syscalls SEC(".maps") __weak;
 
 static __always_inline struct syscall_stats *syscalls_lookup(const struct syscall_key *key)
 {

@@ -19,7 +19,9 @@ _Static_assert(__builtin_offsetof(struct ether_stats, bytes) == 8, "bpfmaps: Eth
 
 /*
  * Map definitions (libbpf BTF style) and typed helpers, for BPF programs only.
- * A project with several BPF C files defines BPFMAPS_NO_MAPS in all but one.
+ * The maps are weak symbols: every C file of a program may include this
+ * header, and `bpftool gen object` links the identical definitions into one
+ * map each. Define BPFMAPS_NO_MAPS to leave them out.
  */
 #if defined(__bpf__) && !defined(BPFMAPS_NO_MAPS)
 #include <bpf/bpf_helpers.h>
@@ -30,7 +32,7 @@ struct {
 	__uint(max_entries, 64);
 	__type(key, __be16);
 	__type(value, struct ether_stats);
-} by_ethertype SEC(".maps");
+} by_ethertype SEC(".maps") __weak;
 
 static __always_inline struct ether_stats *by_ethertype_lookup(const __be16 *key)
 {
