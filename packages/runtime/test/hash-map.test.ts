@@ -49,16 +49,30 @@ describeWith(['bpf'], 'HashMap on a real kernel hash map', () => {
     expect([...map.values()].map((x) => x.packets).sort()).toEqual([0n, 1n, 2n, 3n]);
   });
 
-  it('entries survives deleting the current key while iterating', () => {
+  it.each(['batch', 'next-key'] as const)('entries (%s) survives deleting the current key while iterating, yielding each key once', (mode) => {
     const map = create();
     for (let n = 0; n < 4; n++) map.set(k(n), v(n));
     const seen: number[] = [];
-    for (const [key] of map.entries()) {
+    for (const [key] of map.entries({ mode })) {
       seen.push(key.saddr);
       map.delete(key);
     }
     expect(seen.sort()).toEqual([0, 1, 2, 3].map((n) => k(n).saddr));
-    expect([...map.entries()]).toEqual([]);
+    expect([...map.entries({ mode })]).toEqual([]);
+  });
+
+  it('next-key iteration stops after max entries even if the kernel keeps restarting', () => {
+    const map = create();
+    for (let n = 0; n < 4; n++) map.set(k(n), v(n));
+    // Delete and re-add every key as it is yielded: the walk restarts each time, yet each key comes once.
+    const seen: number[] = [];
+    for (const [key] of map.entries({ mode: 'next-key' })) {
+      map.delete(key);
+      map.set(key, v(seen.length + 10));
+      seen.push(key.saddr);
+    }
+    expect(seen).toHaveLength(4);
+    expect(new Set(seen).size).toBe(4);
   });
 
   it('set noexist on an existing key fails with KEY_EXISTS naming the map, key and errno', () => {
