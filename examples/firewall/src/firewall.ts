@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { BpfObject, type Program } from '@bpfmaps/runtime';
+import { parseIPv4 } from '@bpfmaps/schema/codec';
 import { openMaps, type Maps } from '../maps.gen.js';
 
 export const OBJECT_PATH = fileURLToPath(new URL('../build/firewall.bpf.o', import.meta.url));
@@ -27,7 +28,9 @@ export function packetFrom(saddr: string): Uint8Array {
   v.setUint8(14, 0x45);
   v.setUint16(16, 20);
   v.setUint8(23, 17);
-  bytes.set(saddr.split('.').map(Number), 26);
+  const addr = parseIPv4(saddr);
+  if (addr === undefined) throw new Error(`not an IPv4 address: ${saddr}`);
+  v.setUint32(26, addr);
   return bytes;
 }
 

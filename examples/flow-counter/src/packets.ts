@@ -1,5 +1,6 @@
 /** Crafting Ethernet + IPv4/IPv6 + TCP/UDP frames to feed the XDP program through BPF_PROG_TEST_RUN. */
 import { isIPv6 } from 'node:net';
+import { parseIPv4, parseIPv6 } from '@bpfmaps/schema/codec';
 
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
@@ -13,17 +14,17 @@ export interface Flow {
   proto: typeof IPPROTO_TCP | typeof IPPROTO_UDP;
 }
 
-function ipv4Bytes(text: string): number[] {
-  return text.split('.').map(Number);
+// The schema's own parsers: the test traffic spells addresses exactly as the accessor does.
+function address4(text: string): number {
+  const n = parseIPv4(text);
+  if (n === undefined) throw new Error(`not an IPv4 address: ${text}`);
+  return n;
 }
 
-function ipv6Bytes(text: string): number[] {
-  const [head = '', tail] = text.split('::');
-  const groups = (s: string) => (s ? s.split(':').map((g) => parseInt(g, 16)) : []);
-  const left = groups(head);
-  const right = tail === undefined ? [] : groups(tail);
-  const all = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
-  return all.flatMap((g) => [g >> 8, g & 0xff]);
+function address6(text: string): Uint8Array {
+  const bytes = parseIPv6(text);
+  if (!bytes) throw new Error(`not an IPv6 address: ${text}`);
+  return bytes;
 }
 
 /** The size of the frame `frame(flow, payload)` builds. */
@@ -44,15 +45,15 @@ export function frame(flow: Flow, payload: number): Uint8Array {
     v.setUint16(18, l4len + payload); // payload length
     v.setUint8(20, flow.proto); // next header
     v.setUint8(21, 64); // hop limit
-    bytes.set(ipv6Bytes(flow.saddr), 22);
-    bytes.set(ipv6Bytes(flow.daddr), 38);
+    bytes.set(address6(flow.saddr), 22);
+    bytes.set(address6(flow.daddr), 38);
   } else {
     v.setUint8(14, 0x45); // version 4, IHL 5
     v.setUint16(16, l3 + l4len + payload); // total length
     v.setUint8(22, 64); // TTL
     v.setUint8(23, flow.proto);
-    bytes.set(ipv4Bytes(flow.saddr), 26);
-    bytes.set(ipv4Bytes(flow.daddr), 30);
+    v.setUint32(26, address4(flow.saddr));
+    v.setUint32(30, address4(flow.daddr));
   }
   const l4 = 14 + l3;
   v.setUint16(l4, flow.sport);

@@ -12,7 +12,6 @@ const ENOSPC = 28;
 /** How `set` treats an existing key (BPF_ANY, BPF_NOEXIST, BPF_EXIST; BPF_F_LOCK for spin-locked values). */
 export type SetMode = 'any' | 'noexist' | 'exist' | 'lock';
 export const SET_FLAGS: Record<SetMode, number> = { any: 0, noexist: 1, exist: 2, lock: 4 };
-const BPF_F_LOCK = 4;
 
 /** How entries() walks the map. */
 export type IterationMode = 'batch' | 'next-key';
@@ -130,7 +129,7 @@ export class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V]> {
    */
   update(key: K, fn: (current: V | undefined) => V | undefined, options: UpdateOptions = {}): V | undefined {
     let fd = this.#withKey(key);
-    const flags = options.lock ? BPF_F_LOCK : 0;
+    const flags = options.lock ? SET_FLAGS.lock : 0;
     const ret = bpf.lookupFlags(fd, this.#key.ptr, this.#value.ptr, flags);
     if (ret < 0 && ret !== -ENOENT) throw fromErrno(ret, 'update', this.name, key);
     const next = fn(ret === -ENOENT ? undefined : this.valueCodec.decode(this.#value.view, 0));
@@ -140,7 +139,7 @@ export class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V]> {
     }
     fd = this.#withKey(key);
     this.valueCodec.encode(this.#value.view, 0, next);
-    const mode = options.lock ? BPF_F_LOCK : ret === -ENOENT ? SET_FLAGS.noexist : SET_FLAGS.exist;
+    const mode = options.lock ? SET_FLAGS.lock : ret === -ENOENT ? SET_FLAGS.noexist : SET_FLAGS.exist;
     const written = bpf.update(fd, this.#key.ptr, this.#value.ptr, mode);
     if (written < 0) throw fromErrno(written, 'update', this.name, key);
     return next;

@@ -94,16 +94,6 @@ export const bpf = {
     flags: number,
   ) => number,
   lookupAndDelete: libbpf.func('int bpf_map_lookup_and_delete_elem(int fd, const void *key, void *value)') as (fd: number, key: Bytes, value: Bytes) => number,
-  lookupBatch: libbpf.func(
-    'int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, _Inout_ uint32_t *count, const void *opts)',
-  ) as (fd: number, inBatch: Bytes, outBatch: Uint8Array, keys: Uint8Array, values: Uint8Array, count: number[], opts: Bytes) => number,
-  updateBatch: libbpf.func('int bpf_map_update_batch(int fd, const void *keys, const void *values, _Inout_ uint32_t *count, const void *opts)') as (
-    fd: number,
-    keys: Uint8Array,
-    values: Uint8Array,
-    count: number[],
-    opts: Bytes,
-  ) => number,
   deleteBatch: libbpf.func('int bpf_map_delete_batch(int fd, const void *keys, _Inout_ uint32_t *count, const void *opts)') as (
     fd: number,
     keys: Uint8Array,

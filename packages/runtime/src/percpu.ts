@@ -46,7 +46,9 @@ export function perCpuCodec<V>(value: Codec<V>, count = possibleCpus()): Codec<V
 export type Reducer = <V>(values: readonly V[]) => V;
 
 function combine(pick: (a: number, b: number) => number, pickBig: (a: bigint, b: bigint) => bigint): Reducer {
-  const fold = (first: unknown, values: readonly unknown[], at: (v: unknown) => unknown): unknown => {
+  /** Folds one field across the CPUs' copies; `at` reads that field from a copy. */
+  const fold = (values: readonly unknown[], at: (v: unknown) => unknown): unknown => {
+    const first = at(values[0]);
     if (typeof first === 'number') {
       let acc = first;
       for (let i = 1; i < values.length; i++) acc = pick(acc, at(values[i]) as number);
@@ -57,35 +59,16 @@ function combine(pick: (a: number, b: number) => number, pickBig: (a: bigint, b:
       for (let i = 1; i < values.length; i++) acc = pickBig(acc, at(values[i]) as bigint);
       return acc;
     }
-    if (first !== null && typeof first === 'object' && !(first instanceof Uint8Array)) return reduce(values.map(at));
-    return first; // strings, booleans, bytes: not numbers, so CPU 0's copy stands
-  };
-  // Field by field, without building a column array for the common case of flat numeric structs.
-  const reduce = (values: readonly unknown[]): unknown => {
-    const first = values[0];
-    if (Array.isArray(first)) return first.map((x, j) => fold(x, values, (v) => (v as unknown[])[j]));
+    if (Array.isArray(first)) return first.map((_, j) => fold(values, (v) => (at(v) as unknown[])[j]));
     if (first !== null && typeof first === 'object' && !(first instanceof Uint8Array)) {
       const out: Record<string, unknown> = {};
-      const rows = values as readonly Record<string, unknown>[];
-      for (const k of Object.keys(first)) {
-        const x = (first as Record<string, unknown>)[k];
-        if (typeof x === 'number') {
-          let acc = x;
-          for (let i = 1; i < rows.length; i++) acc = pick(acc, rows[i]![k] as number);
-          out[k] = acc;
-        } else if (typeof x === 'bigint') {
-          let acc = x;
-          for (let i = 1; i < rows.length; i++) acc = pickBig(acc, rows[i]![k] as bigint);
-          out[k] = acc;
-        } else {
-          out[k] = fold(x, values, (v) => (v as Record<string, unknown>)[k]);
-        }
-      }
+      for (const k of Object.keys(first)) out[k] = fold(values, (v) => (at(v) as Record<string, unknown>)[k]);
       return out;
     }
-    return fold(first, values, (v) => v);
+    return first; // strings, booleans, bytes: not numbers, so CPU 0's copy stands
   };
-  return <V>(values: readonly V[]) => reduce(values) as V;
+  const self = (v: unknown) => v;
+  return <V>(values: readonly V[]) => fold(values, self) as V;
 }
 
 /** Adds every numeric field across CPUs (the usual way to read per-CPU counters). */

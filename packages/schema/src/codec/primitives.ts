@@ -160,7 +160,7 @@ export function ipv4(v: unknown, p: string, f: string, i?: number): number {
   return n ?? fail(p, f, i, 'an IPv4 address such as "10.0.0.1"', v);
 }
 
-export { formatIPv4 };
+export { formatIPv4, formatIPv6, formatMac, parseIPv4, parseIPv6, parseMac };
 
 export function ipv6(view: DataView, offset: number, v: unknown, p: string, f: string, i?: number): void {
   const b = typeof v === 'string' ? parseIPv6(v) : undefined;

@@ -6,7 +6,7 @@
  * the enclosing value, in C and in TS alike.
  */
 import type { ISerialInput, ISerialOutput } from 'typed-binary';
-import { bitsValue, getBits, obj, pick, setBits } from '../codec/primitives.js';
+import { bitsValue, obj } from '../codec/primitives.js';
 import { SchemaError } from '../errors.js';
 import { layoutMembers, type StructLayout } from '../layout.js';
 import { checkIdentifier, snakeCase } from '../names.js';
@@ -259,7 +259,6 @@ export function writeBitfield(bytes: number[], first: number, m: Member, value: 
   }
 }
 
-export { getBits, pick, setBits };
 
 function describeValue(value: unknown): string {
   if (value === undefined) return 'undefined (is the type imported from @bpfmaps/schema?)';
