@@ -16,14 +16,22 @@ struct tuple {
 	__u8 proto; /* offset 12, size 1 */
 	__u8 reserved[3]; /* offset 13, size 3 */
 };
-_Static_assert(sizeof(struct tuple) == 16, "bpfmaps: sizeof(struct tuple) must be 16 (Tuple in bench.schema.ts)");
-_Static_assert(_Alignof(struct tuple) == 4, "bpfmaps: struct tuple must be aligned to 4 (Tuple in bench.schema.ts)");
-_Static_assert(__builtin_offsetof(struct tuple, saddr) == 0, "bpfmaps: Tuple.saddr must be at offset 0");
-_Static_assert(__builtin_offsetof(struct tuple, daddr) == 4, "bpfmaps: Tuple.daddr must be at offset 4");
-_Static_assert(__builtin_offsetof(struct tuple, sport) == 8, "bpfmaps: Tuple.sport must be at offset 8");
-_Static_assert(__builtin_offsetof(struct tuple, dport) == 10, "bpfmaps: Tuple.dport must be at offset 10");
-_Static_assert(__builtin_offsetof(struct tuple, proto) == 12, "bpfmaps: Tuple.proto must be at offset 12");
-_Static_assert(__builtin_offsetof(struct tuple, reserved) == 13, "bpfmaps: Tuple.reserved must be at offset 13");
+_Static_assert(sizeof(struct tuple) == 16,
+	       "bpfmaps: Tuple must be 16 bytes (bench.schema.ts)");
+_Static_assert(_Alignof(struct tuple) == 4,
+	       "bpfmaps: Tuple must be aligned to 4");
+_Static_assert(__builtin_offsetof(struct tuple, saddr) == 0,
+	       "bpfmaps: Tuple.saddr must be at offset 0");
+_Static_assert(__builtin_offsetof(struct tuple, daddr) == 4,
+	       "bpfmaps: Tuple.daddr must be at offset 4");
+_Static_assert(__builtin_offsetof(struct tuple, sport) == 8,
+	       "bpfmaps: Tuple.sport must be at offset 8");
+_Static_assert(__builtin_offsetof(struct tuple, dport) == 10,
+	       "bpfmaps: Tuple.dport must be at offset 10");
+_Static_assert(__builtin_offsetof(struct tuple, proto) == 12,
+	       "bpfmaps: Tuple.proto must be at offset 12");
+_Static_assert(__builtin_offsetof(struct tuple, reserved) == 13,
+	       "bpfmaps: Tuple.reserved must be at offset 13");
 
 /*
  * Counters: 32 bytes, aligned to 8.
@@ -34,12 +42,18 @@ struct counters {
 	__u64 c; /* offset 16, size 8 */
 	__u64 d; /* offset 24, size 8 */
 };
-_Static_assert(sizeof(struct counters) == 32, "bpfmaps: sizeof(struct counters) must be 32 (Counters in bench.schema.ts)");
-_Static_assert(_Alignof(struct counters) == 8, "bpfmaps: struct counters must be aligned to 8 (Counters in bench.schema.ts)");
-_Static_assert(__builtin_offsetof(struct counters, a) == 0, "bpfmaps: Counters.a must be at offset 0");
-_Static_assert(__builtin_offsetof(struct counters, b) == 8, "bpfmaps: Counters.b must be at offset 8");
-_Static_assert(__builtin_offsetof(struct counters, c) == 16, "bpfmaps: Counters.c must be at offset 16");
-_Static_assert(__builtin_offsetof(struct counters, d) == 24, "bpfmaps: Counters.d must be at offset 24");
+_Static_assert(sizeof(struct counters) == 32,
+	       "bpfmaps: Counters must be 32 bytes (bench.schema.ts)");
+_Static_assert(_Alignof(struct counters) == 8,
+	       "bpfmaps: Counters must be aligned to 8");
+_Static_assert(__builtin_offsetof(struct counters, a) == 0,
+	       "bpfmaps: Counters.a must be at offset 0");
+_Static_assert(__builtin_offsetof(struct counters, b) == 8,
+	       "bpfmaps: Counters.b must be at offset 8");
+_Static_assert(__builtin_offsetof(struct counters, c) == 16,
+	       "bpfmaps: Counters.c must be at offset 16");
+_Static_assert(__builtin_offsetof(struct counters, d) == 24,
+	       "bpfmaps: Counters.d must be at offset 24");
 
 /*
  * Map definitions (libbpf BTF style) and typed helpers, for BPF programs only.
@@ -50,6 +64,9 @@ _Static_assert(__builtin_offsetof(struct counters, d) == 24, "bpfmaps: Counters.
 #if defined(__bpf__) && !defined(BPFMAPS_NO_MAPS)
 #include <bpf/bpf_helpers.h>
 
+/*
+ * flows: BPF_MAP_TYPE_HASH of Tuple -> Counters, at most 1 entries.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);
@@ -57,23 +74,30 @@ struct {
 	__type(value, struct counters);
 } flows SEC(".maps") __weak;
 
-static __always_inline struct counters *flows_lookup(const struct tuple *key)
+/* The value under key, or NULL: a pointer into the map, changed in place. */
+static __always_inline struct counters *
+flows_lookup(const struct tuple *key)
 {
 	return bpf_map_lookup_elem(&flows, key);
 }
 
-static __always_inline long flows_update(const struct tuple *key, const struct counters *value, __u64 flags)
+/* Stores a copy of value under key; flags: BPF_ANY, BPF_NOEXIST or BPF_EXIST. */
+static __always_inline long
+flows_update(const struct tuple *key, const struct counters *value, __u64 flags)
 {
 	return bpf_map_update_elem(&flows, key, value, flags);
 }
 
-static __always_inline long flows_delete(const struct tuple *key)
+/* Removes key: 0, or -ENOENT when it was not there. */
+static __always_inline long
+flows_delete(const struct tuple *key)
 {
 	return bpf_map_delete_elem(&flows, key);
 }
 
-/* The value under key; inserts a zeroed value first when there is none. NULL only if the map is full. */
-static __always_inline struct counters *flows_lookup_or_init(const struct tuple *key)
+/* The value under key, inserting a zeroed one first; NULL only when the map is full. */
+static __always_inline struct counters *
+flows_lookup_or_init(const struct tuple *key)
 {
 	struct counters *value = bpf_map_lookup_elem(&flows, key);
 	if (value)
@@ -84,6 +108,9 @@ static __always_inline struct counters *flows_lookup_or_init(const struct tuple 
 	return bpf_map_lookup_elem(&flows, key);
 }
 
+/*
+ * percpu: BPF_MAP_TYPE_PERCPU_HASH of Tuple -> Counters, at most 1 entries.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 1);
@@ -91,23 +118,30 @@ struct {
 	__type(value, struct counters);
 } percpu SEC(".maps") __weak;
 
-static __always_inline struct counters *percpu_lookup(const struct tuple *key)
+/* The value under key, or NULL: a pointer into the map, changed in place. */
+static __always_inline struct counters *
+percpu_lookup(const struct tuple *key)
 {
 	return bpf_map_lookup_elem(&percpu, key);
 }
 
-static __always_inline long percpu_update(const struct tuple *key, const struct counters *value, __u64 flags)
+/* Stores a copy of value under key; flags: BPF_ANY, BPF_NOEXIST or BPF_EXIST. */
+static __always_inline long
+percpu_update(const struct tuple *key, const struct counters *value, __u64 flags)
 {
 	return bpf_map_update_elem(&percpu, key, value, flags);
 }
 
-static __always_inline long percpu_delete(const struct tuple *key)
+/* Removes key: 0, or -ENOENT when it was not there. */
+static __always_inline long
+percpu_delete(const struct tuple *key)
 {
 	return bpf_map_delete_elem(&percpu, key);
 }
 
-/* The value under key; inserts a zeroed value first when there is none. NULL only if the map is full. */
-static __always_inline struct counters *percpu_lookup_or_init(const struct tuple *key)
+/* The value under key, inserting a zeroed one first; NULL only when the map is full. */
+static __always_inline struct counters *
+percpu_lookup_or_init(const struct tuple *key)
 {
 	struct counters *value = bpf_map_lookup_elem(&percpu, key);
 	if (value)
@@ -118,39 +152,29 @@ static __always_inline struct counters *percpu_lookup_or_init(const struct tuple
 	return bpf_map_lookup_elem(&percpu, key);
 }
 
+/*
+ * slots: BPF_MAP_TYPE_ARRAY of number -> Counters, at most 1 entries.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
-	__uint(map_flags, 1024);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct counters);
 } slots SEC(".maps") __weak;
 
-static __always_inline struct counters *slots_lookup(const __u32 *key)
+/* The value under key, or NULL: a pointer into the map, changed in place. */
+static __always_inline struct counters *
+slots_lookup(const __u32 *key)
 {
 	return bpf_map_lookup_elem(&slots, key);
 }
 
-static __always_inline long slots_update(const __u32 *key, const struct counters *value, __u64 flags)
+/* Stores a copy of value under key; flags: BPF_ANY, BPF_NOEXIST or BPF_EXIST. */
+static __always_inline long
+slots_update(const __u32 *key, const struct counters *value, __u64 flags)
 {
 	return bpf_map_update_elem(&slots, key, value, flags);
-}
-
-static __always_inline long slots_delete(const __u32 *key)
-{
-	return bpf_map_delete_elem(&slots, key);
-}
-
-/* The value under key; inserts a zeroed value first when there is none. NULL only if the map is full. */
-static __always_inline struct counters *slots_lookup_or_init(const __u32 *key)
-{
-	struct counters *value = bpf_map_lookup_elem(&slots, key);
-	if (value)
-		return value;
-	struct counters zero;
-	__builtin_memset(&zero, 0, sizeof(zero));
-	bpf_map_update_elem(&slots, key, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&slots, key);
 }
 
 #endif /* __bpf__ && !BPFMAPS_NO_MAPS */

@@ -2,7 +2,7 @@
  * The bpfmaps side of every workload: the same work as c/bench.c, through the
  * generated accessor. Each returns the nanoseconds of its timed part.
  */
-import { createMap, HashMap, PerCpuHashMap, ArrayMap, sum, type Codec } from '@bpfmaps/runtime';
+import { createMap, HashMap, PerCpuHashMap, ArrayMap, sum } from '@bpfmaps/runtime';
 import { CountersCodec, TupleCodec, flowsSpec, percpuSpec, slotsSpec, type Counters, type Tuple } from '../bench.gen.js';
 import { keyOf, valueOf } from './data.js';
 
@@ -61,8 +61,7 @@ export function runBpfmaps(workload: Workload, n: number, batch: number): number
 
 /** Reading every value of an mmap'able array: through the mapping, and through batch lookup. */
 export function runMmap(n: number, batch: number): { mmap: number; batch: number } {
-  const index: Codec<number> = { size: 4, encode: (v, o, x) => v.setUint32(o, x, true), decode: (v, o) => v.getUint32(o, true) };
-  using map = createMap(ArrayMap, { ...slotsSpec, maxEntries: n }, index, CountersCodec);
+  using map = createMap(ArrayMap, { ...slotsSpec, maxEntries: n }, CountersCodec);
   map.setMany(Array.from({ length: n }, (_, i) => [i, valueOf(i)] as const));
   using mem = map.mmap();
   let sink = 0;

@@ -12,10 +12,14 @@ struct cidr {
 	__u32 prefixlen; /* offset 0, size 4 */
 	__be32 addr; /* offset 4, size 4 */
 };
-_Static_assert(sizeof(struct cidr) == 8, "bpfmaps: sizeof(struct cidr) must be 8 (Cidr in maps.schema.ts)");
-_Static_assert(_Alignof(struct cidr) == 4, "bpfmaps: struct cidr must be aligned to 4 (Cidr in maps.schema.ts)");
-_Static_assert(__builtin_offsetof(struct cidr, prefixlen) == 0, "bpfmaps: Cidr.prefixlen must be at offset 0");
-_Static_assert(__builtin_offsetof(struct cidr, addr) == 4, "bpfmaps: Cidr.addr must be at offset 4");
+_Static_assert(sizeof(struct cidr) == 8,
+	       "bpfmaps: Cidr must be 8 bytes (maps.schema.ts)");
+_Static_assert(_Alignof(struct cidr) == 4,
+	       "bpfmaps: Cidr must be aligned to 4");
+_Static_assert(__builtin_offsetof(struct cidr, prefixlen) == 0,
+	       "bpfmaps: Cidr.prefixlen must be at offset 0");
+_Static_assert(__builtin_offsetof(struct cidr, addr) == 4,
+	       "bpfmaps: Cidr.addr must be at offset 4");
 
 /*
  * Rule: 16 bytes, aligned to 8.
@@ -23,12 +27,17 @@ _Static_assert(__builtin_offsetof(struct cidr, addr) == 4, "bpfmaps: Cidr.addr m
 struct rule {
 	__u32 id; /* offset 0, size 4 */
 	__u8 __pad0[4]; /* offset 4: padding */
-	__u64 hits; /* Packets dropped by this rule; the kernel adds atomically.: offset 8, size 8 */
+	/* Packets dropped by this rule; the kernel adds atomically. */
+	__u64 hits; /* offset 8, size 8 */
 };
-_Static_assert(sizeof(struct rule) == 16, "bpfmaps: sizeof(struct rule) must be 16 (Rule in maps.schema.ts)");
-_Static_assert(_Alignof(struct rule) == 8, "bpfmaps: struct rule must be aligned to 8 (Rule in maps.schema.ts)");
-_Static_assert(__builtin_offsetof(struct rule, id) == 0, "bpfmaps: Rule.id must be at offset 0");
-_Static_assert(__builtin_offsetof(struct rule, hits) == 8, "bpfmaps: Rule.hits must be at offset 8");
+_Static_assert(sizeof(struct rule) == 16,
+	       "bpfmaps: Rule must be 16 bytes (maps.schema.ts)");
+_Static_assert(_Alignof(struct rule) == 8,
+	       "bpfmaps: Rule must be aligned to 8");
+_Static_assert(__builtin_offsetof(struct rule, id) == 0,
+	       "bpfmaps: Rule.id must be at offset 0");
+_Static_assert(__builtin_offsetof(struct rule, hits) == 8,
+	       "bpfmaps: Rule.hits must be at offset 8");
 
 /*
  * Map definitions (libbpf BTF style) and typed helpers, for BPF programs only.
@@ -39,44 +48,42 @@ _Static_assert(__builtin_offsetof(struct rule, hits) == 8, "bpfmaps: Rule.hits m
 #if defined(__bpf__) && !defined(BPFMAPS_NO_MAPS)
 #include <bpf/bpf_helpers.h>
 
-/* Source CIDRs to drop; the longest matching prefix wins. */
+/*
+ * blocklist: BPF_MAP_TYPE_LPM_TRIE of Cidr -> Rule, at most 4096 entries.
+ * Source CIDRs to drop; the longest matching prefix wins.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, 4096);
-	__uint(map_flags, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct cidr);
 	__type(value, struct rule);
 } blocklist SEC(".maps") __weak;
 
-static __always_inline struct rule *blocklist_lookup(const struct cidr *key)
+/* The value under key, or NULL: a pointer into the map, changed in place. */
+static __always_inline struct rule *
+blocklist_lookup(const struct cidr *key)
 {
 	return bpf_map_lookup_elem(&blocklist, key);
 }
 
-static __always_inline long blocklist_update(const struct cidr *key, const struct rule *value, __u64 flags)
+/* Stores a copy of value under key; flags: BPF_ANY, BPF_NOEXIST or BPF_EXIST. */
+static __always_inline long
+blocklist_update(const struct cidr *key, const struct rule *value, __u64 flags)
 {
 	return bpf_map_update_elem(&blocklist, key, value, flags);
 }
 
-static __always_inline long blocklist_delete(const struct cidr *key)
+/* Removes key: 0, or -ENOENT when it was not there. */
+static __always_inline long
+blocklist_delete(const struct cidr *key)
 {
 	return bpf_map_delete_elem(&blocklist, key);
 }
 
-/* The value under key; inserts a zeroed value first when there is none. NULL only if the map is full. */
-static __always_inline struct rule *blocklist_lookup_or_init(const struct cidr *key)
-{
-	struct rule *value = bpf_map_lookup_elem(&blocklist, key);
-	if (value)
-		return value;
-	struct rule zero;
-	__builtin_memset(&zero, 0, sizeof(zero));
-	bpf_map_update_elem(&blocklist, key, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&blocklist, key);
-}
-
 /* Adds n to hits in place, atomically: safe against every other CPU. */
-static __always_inline void blocklist_add_hits(struct rule *value, __u64 n)
+static __always_inline void
+blocklist_add_hits(struct rule *value, __u64 n)
 {
 	__sync_fetch_and_add(&value->hits, n);
 }

@@ -20,10 +20,14 @@ struct drop_stats {
 	__u64 packets; /* offset 0, size 8 */
 	__u64 bytes; /* offset 8, size 8 */
 };
-_Static_assert(sizeof(struct drop_stats) == 16, "bpfmaps: sizeof(struct drop_stats) must be 16 (DropStats in maps.schema.ts)");
-_Static_assert(_Alignof(struct drop_stats) == 8, "bpfmaps: struct drop_stats must be aligned to 8 (DropStats in maps.schema.ts)");
-_Static_assert(__builtin_offsetof(struct drop_stats, packets) == 0, "bpfmaps: DropStats.packets must be at offset 0");
-_Static_assert(__builtin_offsetof(struct drop_stats, bytes) == 8, "bpfmaps: DropStats.bytes must be at offset 8");
+_Static_assert(sizeof(struct drop_stats) == 16,
+	       "bpfmaps: DropStats must be 16 bytes (maps.schema.ts)");
+_Static_assert(_Alignof(struct drop_stats) == 8,
+	       "bpfmaps: DropStats must be aligned to 8");
+_Static_assert(__builtin_offsetof(struct drop_stats, packets) == 0,
+	       "bpfmaps: DropStats.packets must be at offset 0");
+_Static_assert(__builtin_offsetof(struct drop_stats, bytes) == 8,
+	       "bpfmaps: DropStats.bytes must be at offset 8");
 
 /*
  * Addr: 16 bytes, aligned to 4.
@@ -32,45 +36,63 @@ union addr {
 	__be32 v4; /* offset 0, size 4 */
 	__u8 v6[16]; /* offset 0, size 16 */
 };
-_Static_assert(sizeof(union addr) == 16, "bpfmaps: sizeof(union addr) must be 16 (Addr in maps.schema.ts)");
-_Static_assert(_Alignof(union addr) == 4, "bpfmaps: union addr must be aligned to 4 (Addr in maps.schema.ts)");
-_Static_assert(__builtin_offsetof(union addr, v4) == 0, "bpfmaps: Addr.v4 must be at offset 0");
-_Static_assert(__builtin_offsetof(union addr, v6) == 0, "bpfmaps: Addr.v6 must be at offset 0");
+_Static_assert(sizeof(union addr) == 16,
+	       "bpfmaps: Addr must be 16 bytes (maps.schema.ts)");
+_Static_assert(_Alignof(union addr) == 4,
+	       "bpfmaps: Addr must be aligned to 4");
+_Static_assert(__builtin_offsetof(union addr, v4) == 0,
+	       "bpfmaps: Addr.v4 must be at offset 0");
+_Static_assert(__builtin_offsetof(union addr, v6) == 0,
+	       "bpfmaps: Addr.v6 must be at offset 0");
 
 /*
- * IPv4 or IPv6 5-tuple; addresses and ports in network byte order.
  * FlowKey: 40 bytes, aligned to 4.
+ * IPv4 or IPv6 5-tuple; addresses and ports in network byte order.
  */
 struct flow_key {
 	union addr saddr; /* offset 0, size 16 */
 	union addr daddr; /* offset 16, size 16 */
-	__be16 sport; /* Source port, network order in C.: offset 32, size 2 */
+	/* Source port, network order in C. */
+	__be16 sport; /* offset 32, size 2 */
 	__be16 dport; /* offset 34, size 2 */
-	__u8 family; /* 4 or 6: which member of saddr and daddr is set.: offset 36, size 1 */
+	/* 4 or 6: which member of saddr and daddr is set. */
+	__u8 family; /* offset 36, size 1 */
 	__u8 proto; /* offset 37, size 1 */
 	__u8 __pad0[2]; /* offset 38: padding */
 };
-_Static_assert(sizeof(struct flow_key) == 40, "bpfmaps: sizeof(struct flow_key) must be 40 (FlowKey in maps.schema.ts)");
-_Static_assert(_Alignof(struct flow_key) == 4, "bpfmaps: struct flow_key must be aligned to 4 (FlowKey in maps.schema.ts)");
-_Static_assert(__builtin_offsetof(struct flow_key, saddr) == 0, "bpfmaps: FlowKey.saddr must be at offset 0");
-_Static_assert(__builtin_offsetof(struct flow_key, daddr) == 16, "bpfmaps: FlowKey.daddr must be at offset 16");
-_Static_assert(__builtin_offsetof(struct flow_key, sport) == 32, "bpfmaps: FlowKey.sport must be at offset 32");
-_Static_assert(__builtin_offsetof(struct flow_key, dport) == 34, "bpfmaps: FlowKey.dport must be at offset 34");
-_Static_assert(__builtin_offsetof(struct flow_key, family) == 36, "bpfmaps: FlowKey.family must be at offset 36");
-_Static_assert(__builtin_offsetof(struct flow_key, proto) == 37, "bpfmaps: FlowKey.proto must be at offset 37");
+_Static_assert(sizeof(struct flow_key) == 40,
+	       "bpfmaps: FlowKey must be 40 bytes (maps.schema.ts)");
+_Static_assert(_Alignof(struct flow_key) == 4,
+	       "bpfmaps: FlowKey must be aligned to 4");
+_Static_assert(__builtin_offsetof(struct flow_key, saddr) == 0,
+	       "bpfmaps: FlowKey.saddr must be at offset 0");
+_Static_assert(__builtin_offsetof(struct flow_key, daddr) == 16,
+	       "bpfmaps: FlowKey.daddr must be at offset 16");
+_Static_assert(__builtin_offsetof(struct flow_key, sport) == 32,
+	       "bpfmaps: FlowKey.sport must be at offset 32");
+_Static_assert(__builtin_offsetof(struct flow_key, dport) == 34,
+	       "bpfmaps: FlowKey.dport must be at offset 34");
+_Static_assert(__builtin_offsetof(struct flow_key, family) == 36,
+	       "bpfmaps: FlowKey.family must be at offset 36");
+_Static_assert(__builtin_offsetof(struct flow_key, proto) == 37,
+	       "bpfmaps: FlowKey.proto must be at offset 37");
 
 /*
- * Counters the kernel increments in place.
  * FlowStats: 16 bytes, aligned to 8.
+ * Counters the kernel increments in place.
  */
 struct flow_stats {
 	__u64 packets; /* offset 0, size 8 */
 	__u64 bytes; /* offset 8, size 8 */
 };
-_Static_assert(sizeof(struct flow_stats) == 16, "bpfmaps: sizeof(struct flow_stats) must be 16 (FlowStats in maps.schema.ts)");
-_Static_assert(_Alignof(struct flow_stats) == 8, "bpfmaps: struct flow_stats must be aligned to 8 (FlowStats in maps.schema.ts)");
-_Static_assert(__builtin_offsetof(struct flow_stats, packets) == 0, "bpfmaps: FlowStats.packets must be at offset 0");
-_Static_assert(__builtin_offsetof(struct flow_stats, bytes) == 8, "bpfmaps: FlowStats.bytes must be at offset 8");
+_Static_assert(sizeof(struct flow_stats) == 16,
+	       "bpfmaps: FlowStats must be 16 bytes (maps.schema.ts)");
+_Static_assert(_Alignof(struct flow_stats) == 8,
+	       "bpfmaps: FlowStats must be aligned to 8");
+_Static_assert(__builtin_offsetof(struct flow_stats, packets) == 0,
+	       "bpfmaps: FlowStats.packets must be at offset 0");
+_Static_assert(__builtin_offsetof(struct flow_stats, bytes) == 8,
+	       "bpfmaps: FlowStats.bytes must be at offset 8");
 
 /*
  * Map definitions (libbpf BTF style) and typed helpers, for BPF programs only.
@@ -81,7 +103,10 @@ _Static_assert(__builtin_offsetof(struct flow_stats, bytes) == 8, "bpfmaps: Flow
 #if defined(__bpf__) && !defined(BPFMAPS_NO_MAPS)
 #include <bpf/bpf_helpers.h>
 
-/* Drops per reason (DropReason), one copy per CPU: no atomics needed. */
+/*
+ * drops: BPF_MAP_TYPE_PERCPU_ARRAY of number -> DropStats, at most 2 entries.
+ * Drops per reason (DropReason), one copy per CPU: no atomics needed.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 2);
@@ -89,46 +114,38 @@ struct {
 	__type(value, struct drop_stats);
 } drops SEC(".maps") __weak;
 
-static __always_inline struct drop_stats *drops_lookup(const __u32 *key)
+/* The value under key, or NULL: a pointer into the map, changed in place. */
+static __always_inline struct drop_stats *
+drops_lookup(const __u32 *key)
 {
 	return bpf_map_lookup_elem(&drops, key);
 }
 
-static __always_inline long drops_update(const __u32 *key, const struct drop_stats *value, __u64 flags)
+/* Stores a copy of value under key; flags: BPF_ANY, BPF_NOEXIST or BPF_EXIST. */
+static __always_inline long
+drops_update(const __u32 *key, const struct drop_stats *value, __u64 flags)
 {
 	return bpf_map_update_elem(&drops, key, value, flags);
 }
 
-static __always_inline long drops_delete(const __u32 *key)
+/* Adds n to packets in this CPU's copy: no other CPU writes it, so no atomics. */
+static __always_inline void
+drops_add_packets(struct drop_stats *value, __u64 n)
 {
-	return bpf_map_delete_elem(&drops, key);
+	value->packets += n;
 }
 
-/* The value under key; inserts a zeroed value first when there is none. NULL only if the map is full. */
-static __always_inline struct drop_stats *drops_lookup_or_init(const __u32 *key)
+/* Adds n to bytes in this CPU's copy: no other CPU writes it, so no atomics. */
+static __always_inline void
+drops_add_bytes(struct drop_stats *value, __u64 n)
 {
-	struct drop_stats *value = bpf_map_lookup_elem(&drops, key);
-	if (value)
-		return value;
-	struct drop_stats zero;
-	__builtin_memset(&zero, 0, sizeof(zero));
-	bpf_map_update_elem(&drops, key, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&drops, key);
+	value->bytes += n;
 }
 
-/* Adds n to packets in place, atomically: safe against every other CPU. */
-static __always_inline void drops_add_packets(struct drop_stats *value, __u64 n)
-{
-	__sync_fetch_and_add(&value->packets, n);
-}
-
-/* Adds n to bytes in place, atomically: safe against every other CPU. */
-static __always_inline void drops_add_bytes(struct drop_stats *value, __u64 n)
-{
-	__sync_fetch_and_add(&value->bytes, n);
-}
-
-/* Packets and bytes per flow. */
+/*
+ * flows: BPF_MAP_TYPE_HASH of FlowKey -> FlowStats, at most 1024 entries.
+ * Packets and bytes per flow.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
@@ -136,23 +153,30 @@ struct {
 	__type(value, struct flow_stats);
 } flows SEC(".maps") __weak;
 
-static __always_inline struct flow_stats *flows_lookup(const struct flow_key *key)
+/* The value under key, or NULL: a pointer into the map, changed in place. */
+static __always_inline struct flow_stats *
+flows_lookup(const struct flow_key *key)
 {
 	return bpf_map_lookup_elem(&flows, key);
 }
 
-static __always_inline long flows_update(const struct flow_key *key, const struct flow_stats *value, __u64 flags)
+/* Stores a copy of value under key; flags: BPF_ANY, BPF_NOEXIST or BPF_EXIST. */
+static __always_inline long
+flows_update(const struct flow_key *key, const struct flow_stats *value, __u64 flags)
 {
 	return bpf_map_update_elem(&flows, key, value, flags);
 }
 
-static __always_inline long flows_delete(const struct flow_key *key)
+/* Removes key: 0, or -ENOENT when it was not there. */
+static __always_inline long
+flows_delete(const struct flow_key *key)
 {
 	return bpf_map_delete_elem(&flows, key);
 }
 
-/* The value under key; inserts a zeroed value first when there is none. NULL only if the map is full. */
-static __always_inline struct flow_stats *flows_lookup_or_init(const struct flow_key *key)
+/* The value under key, inserting a zeroed one first; NULL only when the map is full. */
+static __always_inline struct flow_stats *
+flows_lookup_or_init(const struct flow_key *key)
 {
 	struct flow_stats *value = bpf_map_lookup_elem(&flows, key);
 	if (value)
@@ -164,13 +188,15 @@ static __always_inline struct flow_stats *flows_lookup_or_init(const struct flow
 }
 
 /* Adds n to packets in place, atomically: safe against every other CPU. */
-static __always_inline void flows_add_packets(struct flow_stats *value, __u64 n)
+static __always_inline void
+flows_add_packets(struct flow_stats *value, __u64 n)
 {
 	__sync_fetch_and_add(&value->packets, n);
 }
 
 /* Adds n to bytes in place, atomically: safe against every other CPU. */
-static __always_inline void flows_add_bytes(struct flow_stats *value, __u64 n)
+static __always_inline void
+flows_add_bytes(struct flow_stats *value, __u64 n)
 {
 	__sync_fetch_and_add(&value->bytes, n);
 }

@@ -9,25 +9,36 @@
  * SyscallKey: 8 bytes, aligned to 4.
  */
 struct syscall_key {
-	__u32 pid; /* Thread group id: the process.: offset 0, size 4 */
-	__u32 nr; /* Syscall number.: offset 4, size 4 */
+	/* Thread group id: the process. */
+	__u32 pid; /* offset 0, size 4 */
+	/* Syscall number. */
+	__u32 nr; /* offset 4, size 4 */
 };
-_Static_assert(sizeof(struct syscall_key) == 8, "bpfmaps: sizeof(struct syscall_key) must be 8 (SyscallKey in maps.schema.ts)");
-_Static_assert(_Alignof(struct syscall_key) == 4, "bpfmaps: struct syscall_key must be aligned to 4 (SyscallKey in maps.schema.ts)");
-_Static_assert(__builtin_offsetof(struct syscall_key, pid) == 0, "bpfmaps: SyscallKey.pid must be at offset 0");
-_Static_assert(__builtin_offsetof(struct syscall_key, nr) == 4, "bpfmaps: SyscallKey.nr must be at offset 4");
+_Static_assert(sizeof(struct syscall_key) == 8,
+	       "bpfmaps: SyscallKey must be 8 bytes (maps.schema.ts)");
+_Static_assert(_Alignof(struct syscall_key) == 4,
+	       "bpfmaps: SyscallKey must be aligned to 4");
+_Static_assert(__builtin_offsetof(struct syscall_key, pid) == 0,
+	       "bpfmaps: SyscallKey.pid must be at offset 0");
+_Static_assert(__builtin_offsetof(struct syscall_key, nr) == 4,
+	       "bpfmaps: SyscallKey.nr must be at offset 4");
 
 /*
  * SyscallStats: 24 bytes, aligned to 8.
  */
 struct syscall_stats {
 	__u64 count; /* offset 0, size 8 */
-	char comm[16]; /* Command name of the first thread seen making this call (TASK_COMM_LEN).: offset 8, size 16 */
+	/* Command name of the first thread seen making this call (TASK_COMM_LEN). */
+	char comm[16]; /* offset 8, size 16 */
 };
-_Static_assert(sizeof(struct syscall_stats) == 24, "bpfmaps: sizeof(struct syscall_stats) must be 24 (SyscallStats in maps.schema.ts)");
-_Static_assert(_Alignof(struct syscall_stats) == 8, "bpfmaps: struct syscall_stats must be aligned to 8 (SyscallStats in maps.schema.ts)");
-_Static_assert(__builtin_offsetof(struct syscall_stats, count) == 0, "bpfmaps: SyscallStats.count must be at offset 0");
-_Static_assert(__builtin_offsetof(struct syscall_stats, comm) == 8, "bpfmaps: SyscallStats.comm must be at offset 8");
+_Static_assert(sizeof(struct syscall_stats) == 24,
+	       "bpfmaps: SyscallStats must be 24 bytes (maps.schema.ts)");
+_Static_assert(_Alignof(struct syscall_stats) == 8,
+	       "bpfmaps: SyscallStats must be aligned to 8");
+_Static_assert(__builtin_offsetof(struct syscall_stats, count) == 0,
+	       "bpfmaps: SyscallStats.count must be at offset 0");
+_Static_assert(__builtin_offsetof(struct syscall_stats, comm) == 8,
+	       "bpfmaps: SyscallStats.comm must be at offset 8");
 
 /*
  * Map definitions (libbpf BTF style) and typed helpers, for BPF programs only.
@@ -38,7 +49,10 @@ _Static_assert(__builtin_offsetof(struct syscall_stats, comm) == 8, "bpfmaps: Sy
 #if defined(__bpf__) && !defined(BPFMAPS_NO_MAPS)
 #include <bpf/bpf_helpers.h>
 
-/* Syscalls per process and number. */
+/*
+ * syscalls: BPF_MAP_TYPE_HASH of SyscallKey -> SyscallStats, at most 16384 entries.
+ * Syscalls per process and number.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
@@ -46,23 +60,30 @@ struct {
 	__type(value, struct syscall_stats);
 } syscalls SEC(".maps") __weak;
 
-static __always_inline struct syscall_stats *syscalls_lookup(const struct syscall_key *key)
+/* The value under key, or NULL: a pointer into the map, changed in place. */
+static __always_inline struct syscall_stats *
+syscalls_lookup(const struct syscall_key *key)
 {
 	return bpf_map_lookup_elem(&syscalls, key);
 }
 
-static __always_inline long syscalls_update(const struct syscall_key *key, const struct syscall_stats *value, __u64 flags)
+/* Stores a copy of value under key; flags: BPF_ANY, BPF_NOEXIST or BPF_EXIST. */
+static __always_inline long
+syscalls_update(const struct syscall_key *key, const struct syscall_stats *value, __u64 flags)
 {
 	return bpf_map_update_elem(&syscalls, key, value, flags);
 }
 
-static __always_inline long syscalls_delete(const struct syscall_key *key)
+/* Removes key: 0, or -ENOENT when it was not there. */
+static __always_inline long
+syscalls_delete(const struct syscall_key *key)
 {
 	return bpf_map_delete_elem(&syscalls, key);
 }
 
-/* The value under key; inserts a zeroed value first when there is none. NULL only if the map is full. */
-static __always_inline struct syscall_stats *syscalls_lookup_or_init(const struct syscall_key *key)
+/* The value under key, inserting a zeroed one first; NULL only when the map is full. */
+static __always_inline struct syscall_stats *
+syscalls_lookup_or_init(const struct syscall_key *key)
 {
 	struct syscall_stats *value = bpf_map_lookup_elem(&syscalls, key);
 	if (value)
@@ -74,7 +95,8 @@ static __always_inline struct syscall_stats *syscalls_lookup_or_init(const struc
 }
 
 /* Adds n to count in place, atomically: safe against every other CPU. */
-static __always_inline void syscalls_add_count(struct syscall_stats *value, __u64 n)
+static __always_inline void
+syscalls_add_count(struct syscall_stats *value, __u64 n)
 {
 	__sync_fetch_and_add(&value->count, n);
 }

@@ -12,10 +12,14 @@ struct ether_stats {
 	__u64 packets; /* offset 0, size 8 */
 	__u64 bytes; /* offset 8, size 8 */
 };
-_Static_assert(sizeof(struct ether_stats) == 16, "bpfmaps: sizeof(struct ether_stats) must be 16 (EtherStats in maps.schema.ts)");
-_Static_assert(_Alignof(struct ether_stats) == 8, "bpfmaps: struct ether_stats must be aligned to 8 (EtherStats in maps.schema.ts)");
-_Static_assert(__builtin_offsetof(struct ether_stats, packets) == 0, "bpfmaps: EtherStats.packets must be at offset 0");
-_Static_assert(__builtin_offsetof(struct ether_stats, bytes) == 8, "bpfmaps: EtherStats.bytes must be at offset 8");
+_Static_assert(sizeof(struct ether_stats) == 16,
+	       "bpfmaps: EtherStats must be 16 bytes (maps.schema.ts)");
+_Static_assert(_Alignof(struct ether_stats) == 8,
+	       "bpfmaps: EtherStats must be aligned to 8");
+_Static_assert(__builtin_offsetof(struct ether_stats, packets) == 0,
+	       "bpfmaps: EtherStats.packets must be at offset 0");
+_Static_assert(__builtin_offsetof(struct ether_stats, bytes) == 8,
+	       "bpfmaps: EtherStats.bytes must be at offset 8");
 
 /*
  * Map definitions (libbpf BTF style) and typed helpers, for BPF programs only.
@@ -26,7 +30,10 @@ _Static_assert(__builtin_offsetof(struct ether_stats, bytes) == 8, "bpfmaps: Eth
 #if defined(__bpf__) && !defined(BPFMAPS_NO_MAPS)
 #include <bpf/bpf_helpers.h>
 
-/* Keyed by EtherType (network order in C). */
+/*
+ * by_ethertype: BPF_MAP_TYPE_HASH of number -> EtherStats, at most 64 entries.
+ * Keyed by EtherType (network order in C).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 64);
@@ -34,23 +41,30 @@ struct {
 	__type(value, struct ether_stats);
 } by_ethertype SEC(".maps") __weak;
 
-static __always_inline struct ether_stats *by_ethertype_lookup(const __be16 *key)
+/* The value under key, or NULL: a pointer into the map, changed in place. */
+static __always_inline struct ether_stats *
+by_ethertype_lookup(const __be16 *key)
 {
 	return bpf_map_lookup_elem(&by_ethertype, key);
 }
 
-static __always_inline long by_ethertype_update(const __be16 *key, const struct ether_stats *value, __u64 flags)
+/* Stores a copy of value under key; flags: BPF_ANY, BPF_NOEXIST or BPF_EXIST. */
+static __always_inline long
+by_ethertype_update(const __be16 *key, const struct ether_stats *value, __u64 flags)
 {
 	return bpf_map_update_elem(&by_ethertype, key, value, flags);
 }
 
-static __always_inline long by_ethertype_delete(const __be16 *key)
+/* Removes key: 0, or -ENOENT when it was not there. */
+static __always_inline long
+by_ethertype_delete(const __be16 *key)
 {
 	return bpf_map_delete_elem(&by_ethertype, key);
 }
 
-/* The value under key; inserts a zeroed value first when there is none. NULL only if the map is full. */
-static __always_inline struct ether_stats *by_ethertype_lookup_or_init(const __be16 *key)
+/* The value under key, inserting a zeroed one first; NULL only when the map is full. */
+static __always_inline struct ether_stats *
+by_ethertype_lookup_or_init(const __be16 *key)
 {
 	struct ether_stats *value = bpf_map_lookup_elem(&by_ethertype, key);
 	if (value)
@@ -62,13 +76,15 @@ static __always_inline struct ether_stats *by_ethertype_lookup_or_init(const __b
 }
 
 /* Adds n to packets in place, atomically: safe against every other CPU. */
-static __always_inline void by_ethertype_add_packets(struct ether_stats *value, __u64 n)
+static __always_inline void
+by_ethertype_add_packets(struct ether_stats *value, __u64 n)
 {
 	__sync_fetch_and_add(&value->packets, n);
 }
 
 /* Adds n to bytes in place, atomically: safe against every other CPU. */
-static __always_inline void by_ethertype_add_bytes(struct ether_stats *value, __u64 n)
+static __always_inline void
+by_ethertype_add_bytes(struct ether_stats *value, __u64 n)
 {
 	__sync_fetch_and_add(&value->bytes, n);
 }

@@ -1,6 +1,6 @@
 import { basename, dirname, join, resolve } from 'node:path';
 import { loadSchemaModule } from './load.js';
-import { buildModel } from './model.js';
+import { buildModel } from './model/index.js';
 import { renderHeader, renderModule } from './render.js';
 import type { OutputFile } from './write.js';
 
@@ -18,11 +18,11 @@ export interface GenerateOptions {
  * the maps and structs a schema module exports. Pure: it writes nothing.
  * Throws SchemaError when the schema is invalid.
  */
-export function generate(schemaModule: Record<string, unknown>, options: GenerateOptions): OutputFile[] {
+export async function generate(schemaModule: Record<string, unknown>, options: GenerateOptions): Promise<OutputFile[]> {
   const model = buildModel(schemaModule, options.source, basename(options.header));
   return [
     { path: options.header, content: renderHeader(model) },
-    { path: options.module, content: renderModule(model) },
+    { path: options.module, content: await renderModule(model) },
   ];
 }
 

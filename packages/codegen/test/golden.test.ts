@@ -26,3 +26,12 @@ describe('golden files', () => {
     }
   });
 });
+
+describe('generated files a person enjoys reading', () => {
+  it.each(fixtures)('$name: no line wider than 100 columns (a tab counts 8, kernel style)', async ({ schema }) => {
+    for (const file of await generateFromFile(schema)) {
+      const wide = file.content.split('\n').filter((line) => line.replace(/\t/g, ' '.repeat(8)).length > 100);
+      expect(wide, file.path).toEqual([]);
+    }
+  });
+});

@@ -1,50 +1,130 @@
-import { errnoName } from './libbpf.js';
+/**
+ * BpfError is the one error class of the runtime, and this file is the one
+ * place that knows what an errno means. The meaning depends on the
+ * operation: ENOENT is "no such key" for a lookup and "nothing pinned
+ * there" for opening a pin; EPERM needs CAP_BPF for most commands and
+ * CAP_SYS_ADMIN for opening a map by id.
+ */
 
 /** What kind of failure: stable across kernels, for code to branch on. */
 export type BpfErrorCode =
+  /** The key is not in the map. */
   | 'KEY_NOT_FOUND'
+  /** The key is already in the map (set with 'noexist'). */
   | 'KEY_EXISTS'
+  /** The map holds max_entries elements. */
   | 'MAP_FULL'
+  /** An array index at or past max_entries. */
+  | 'OUT_OF_RANGE'
+  /** A capability, a file mode or a map's access flags forbid the operation. */
   | 'PERMISSION'
+  /** The map's layout differs from the schema. */
   | 'INCOMPATIBLE'
+  /** The kernel, the map type or the program type has no such operation. */
   | 'NOT_SUPPORTED'
+  /** The kernel refused an argument. */
   | 'INVALID'
+  /** No such file, pin, id, map, program or hook. */
   | 'NOT_FOUND'
+  /** Something already exists where a new one was to go (a pin path). */
+  | 'EXISTS'
+  /** The verifier refused a program: the error carries its log. */
+  | 'VERIFIER'
+  /** The handle (map, object, program, link) was closed before the call. */
+  | 'CLOSED'
+  /** Out of memory, file descriptors or another system resource. */
   | 'SYSTEM';
 
-const CODES: Record<string, BpfErrorCode> = {
-  ENOENT: 'KEY_NOT_FOUND',
-  EEXIST: 'KEY_EXISTS',
-  E2BIG: 'MAP_FULL',
-  ENOSPC: 'MAP_FULL',
-  EPERM: 'PERMISSION',
-  EACCES: 'PERMISSION',
-  EOPNOTSUPP: 'NOT_SUPPORTED',
-  ENOTSUPP: 'NOT_SUPPORTED',
-  EINVAL: 'INVALID',
+/** The operations whose errnos mean different things. */
+export type OpClass = 'element' | 'index' | 'open-pin' | 'open-id' | 'pin' | 'create' | 'load' | 'attach' | 'test-run' | 'info';
+
+interface Meaning {
+  code: BpfErrorCode;
+  hint?: string;
+}
+
+const CAP_BPF = 'bpf(2) needs CAP_BPF (or CAP_SYS_ADMIN on kernels before 5.8); run as root or grant the capability';
+
+/** What each errno means in any operation, unless the operation's own row says otherwise. */
+const COMMON: Record<string, Meaning> = {
+  EPERM: { code: 'PERMISSION', hint: CAP_BPF },
+  EACCES: { code: 'PERMISSION', hint: CAP_BPF },
+  EINVAL: { code: 'INVALID' },
+  EOPNOTSUPP: { code: 'NOT_SUPPORTED' },
+  ENOTSUPP: { code: 'NOT_SUPPORTED' },
+  ENOENT: { code: 'NOT_FOUND' },
+  EEXIST: { code: 'EXISTS' },
+  EMFILE: { code: 'SYSTEM', hint: 'this process has too many open files: close handles you no longer need, or raise the limit (ulimit -n)' },
+  ENFILE: { code: 'SYSTEM', hint: 'the system has too many open files' },
+  ENOMEM: { code: 'SYSTEM', hint: 'out of memory (kernels before 5.11 also count locked memory: raise ulimit -l)' },
+  EBADF: { code: 'CLOSED', hint: 'the file descriptor is not open' },
 };
 
-const HINTS: Partial<Record<BpfErrorCode, string>> = {
-  PERMISSION: 'bpf(2) needs CAP_BPF (or CAP_SYS_ADMIN on kernels before 5.8); run as root or grant the capability',
-  MAP_FULL: 'the map holds max_entries elements; delete some or declare a larger maxEntries',
+const TABLE: Record<OpClass, Record<string, Meaning>> = {
+  element: {
+    ENOENT: { code: 'KEY_NOT_FOUND' },
+    EEXIST: { code: 'KEY_EXISTS' },
+    E2BIG: { code: 'MAP_FULL', hint: 'the map holds max_entries elements; delete some or declare a larger maxEntries' },
+    ENOSPC: { code: 'MAP_FULL', hint: 'the map holds max_entries elements; delete some or declare a larger maxEntries' },
+    EPERM: { code: 'PERMISSION', hint: `${CAP_BPF}; or the map's flags (rdonly, wronly) forbid this from user space` },
+  },
+  index: {
+    ENOENT: { code: 'KEY_NOT_FOUND' },
+    EEXIST: { code: 'KEY_EXISTS', hint: "array elements always exist: 'noexist' never succeeds" },
+    E2BIG: { code: 'OUT_OF_RANGE', hint: 'array indexes run from 0 to max_entries - 1' },
+    EPERM: { code: 'PERMISSION', hint: `${CAP_BPF}; or the map's flags (rdonly, wronly) forbid this from user space` },
+  },
+  'open-pin': {
+    ENOENT: { code: 'NOT_FOUND', hint: 'nothing is pinned at this path' },
+    EACCES: { code: 'PERMISSION', hint: "the pin's file mode does not allow this user to open it (check it with ls -l)" },
+    EINVAL: { code: 'INVALID', hint: 'the path is not a pinned BPF object' },
+  },
+  'open-id': {
+    ENOENT: { code: 'NOT_FOUND', hint: 'no map has this id (list them with bpftool map list)' },
+    EPERM: { code: 'PERMISSION', hint: 'opening a map by id needs CAP_SYS_ADMIN, not only CAP_BPF' },
+  },
+  pin: {
+    EEXIST: { code: 'EXISTS', hint: 'something is already pinned at this path; unpin it first' },
+    ENOENT: { code: 'NOT_FOUND', hint: 'the directory does not exist on the bpf filesystem' },
+  },
+  create: {
+    EINVAL: { code: 'INVALID', hint: "the kernel refused the map's type, sizes or flags" },
+    E2BIG: { code: 'INVALID', hint: 'the key, value or max_entries is too large for this map type' },
+  },
+  load: {
+    EPERM: { code: 'PERMISSION', hint: 'loading programs needs CAP_BPF, plus CAP_PERFMON for tracing or CAP_NET_ADMIN for networking programs; run as root' },
+    EACCES: { code: 'PERMISSION', hint: 'the kernel refused the program (see the log)' },
+  },
+  attach: {
+    ENOENT: { code: 'NOT_FOUND', hint: 'the kernel has no such hook (check the name, and that tracefs is mounted: mount -t tracefs nodev /sys/kernel/tracing)' },
+    EOPNOTSUPP: { code: 'NOT_SUPPORTED', hint: 'this kernel does not support attaching this program type here' },
+  },
+  'test-run': {
+    EINVAL: { code: 'INVALID', hint: 'the input does not fit the program type (XDP and TC need a frame of at least 14 bytes)' },
+    ENOTSUPP: { code: 'NOT_SUPPORTED', hint: 'this program type cannot be run with BPF_PROG_TEST_RUN' },
+  },
+  info: {},
 };
 
 export interface BpfErrorDetails {
   code: BpfErrorCode;
-  /** The operation that failed: `get`, `set`, `delete`, `open object`, ... */
+  /** The operation that failed: `get`, `set`, `delete`, `open pinned map`, ... */
   op: string;
-  /** The map (or object, or program) the operation was on. */
+  /** The map, object, program or path the operation was on. */
   target: string;
   /** Positive errno, when the kernel or libbpf returned one. */
   errno?: number;
   /** The decoded key, when the operation had one. */
   key?: unknown;
   detail?: string;
+  /** What libbpf said during the operation (the verifier's log for a refused program). */
+  log?: string;
 }
 
 /**
- * BpfError is the one error class of the runtime. Its message names the
- * operation, the map and the errno (`set flows: E2BIG (map full) ...`).
+ * BpfError: every failure of the runtime. Its message names the operation,
+ * the target, the errno and what to do (`set flows: E2BIG (errno 7): the map
+ * holds max_entries elements ...`).
  */
 export class BpfError extends Error {
   override readonly name = 'BpfError';
@@ -53,27 +133,48 @@ export class BpfError extends Error {
   readonly target: string;
   readonly errno: number | undefined;
   readonly key: unknown;
+  /** libbpf's messages during the operation; the verifier log for code VERIFIER. */
+  readonly log: string | undefined;
 
   constructor(details: BpfErrorDetails) {
     const errno = details.errno === undefined ? '' : `: ${errnoName(details.errno)} (errno ${details.errno})`;
     const key = details.key === undefined ? '' : ` for key ${formatKey(details.key)}`;
-    const detail = details.detail ?? HINTS[details.code];
-    super(`${details.op} ${details.target}${key}${errno}${detail ? `: ${detail}` : ''}`);
+    const log = details.log ? `\n${details.log.trimEnd()}` : '';
+    super(`${details.op} ${details.target}${key}${errno}${details.detail ? `: ${details.detail}` : ''}${log}`);
     this.code = details.code;
     this.op = details.op;
     this.target = details.target;
     this.errno = details.errno;
     this.key = details.key;
+    this.log = details.log;
   }
 }
 
-/** Turns a negative errno returned by libbpf into a BpfError. */
-export function fromErrno(ret: number, op: string, target: string, key?: unknown, detail?: string): BpfError {
-  const errno = -ret;
-  const code = CODES[errnoName(errno)] ?? 'SYSTEM';
-  return new BpfError({ code, op, target, errno, key, detail });
+/** The error for `-errno` returned by `op` (of class `opClass`) on `target`. */
+export function errnoError(ret: number, opClass: OpClass, op: string, target: string, extra: { key?: unknown; detail?: string; log?: string } = {}): BpfError {
+  const errno = Math.abs(ret);
+  const name = errnoName(errno);
+  const meaning = TABLE[opClass][name] ?? COMMON[name] ?? { code: 'SYSTEM' as const };
+  const detail = [extra.detail, meaning.hint].filter(Boolean).join('; ') || undefined;
+  return new BpfError({ code: meaning.code, op, target, errno, key: extra.key, detail, log: extra.log });
+}
+
+/** The error for using a handle after close(). */
+export function closedError(op: string, target: string): BpfError {
+  return new BpfError({ code: 'CLOSED', op, target, detail: 'the handle is closed' });
 }
 
 function formatKey(key: unknown): string {
-  return JSON.stringify(key, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+  return JSON.stringify(key, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Array.from(v) : v));
+}
+
+const ERRNO_NAMES: Record<number, string> = {
+  1: 'EPERM', 2: 'ENOENT', 3: 'ESRCH', 4: 'EINTR', 5: 'EIO', 7: 'E2BIG', 9: 'EBADF', 11: 'EAGAIN', 12: 'ENOMEM', 13: 'EACCES', 14: 'EFAULT',
+  16: 'EBUSY', 17: 'EEXIST', 19: 'ENODEV', 20: 'ENOTDIR', 21: 'EISDIR', 22: 'EINVAL', 23: 'ENFILE', 24: 'EMFILE', 28: 'ENOSPC', 30: 'EROFS',
+  34: 'ERANGE', 36: 'ENAMETOOLONG', 38: 'ENOSYS', 95: 'EOPNOTSUPP', 110: 'ETIMEDOUT', 524: 'ENOTSUPP',
+};
+
+/** `2` -> `ENOENT` (Linux numbering; ENOTSUPP is kernel-internal but leaks out of bpf(2)). */
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES[errno] ?? `errno ${errno}`;
 }

@@ -1,14 +1,17 @@
-import { sys } from './libbpf.js';
+import { closedError, errnoError, type OpClass } from './errors.js';
+import { lastErrno, native } from './ffi/libbpf.js';
 
 // Safety net for handles dropped without close(): the fd is closed when the
 // handle is garbage collected. close() is still the contract.
-const leaked = new FinalizationRegistry<number>((fd) => sys.close(fd));
+const leaked = new FinalizationRegistry<number>((fd) => native().close(fd));
+
+const F_DUPFD_CLOEXEC = 1030;
 
 /** An owned file descriptor: closed exactly once, by close(), `using`, or the finalizer. */
 export class OwnedFd {
   #fd: number;
 
-  /** `label` names the owner in the error for use after close (`map flows`). */
+  /** `label` names the owner in errors (`map flows`). */
   constructor(
     fd: number,
     readonly label: string,
@@ -17,20 +20,27 @@ export class OwnedFd {
     leaked.register(this, fd, this);
   }
 
+  /** A close-on-exec duplicate of `fd`, owned independently of whoever holds `fd`. */
+  static duplicate(fd: number, opClass: OpClass, op: string, label: string): OwnedFd {
+    const dup = native().fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (dup < 0) throw errnoError(lastErrno(), opClass, op, label);
+    return new OwnedFd(dup, label);
+  }
+
   get closed(): boolean {
     return this.#fd < 0;
   }
 
-  /** The fd number; throws once closed, so a stale number is never reused by mistake. */
-  get value(): number {
-    if (this.#fd < 0) throw new Error(`${this.label}: the handle is closed`);
+  /** The fd number for `op`; throws BpfError CLOSED once closed, so a stale number is never reused. */
+  use(op: string): number {
+    if (this.#fd < 0) throw closedError(op, this.label);
     return this.#fd;
   }
 
   close(): void {
     if (this.#fd < 0) return;
     leaked.unregister(this);
-    sys.close(this.#fd);
+    native().close(this.#fd);
     this.#fd = -1;
   }
 }

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { BpfError, fromErrno } from './errors.js';
-import { bpf, lastErrno, type Pointer } from './libbpf.js';
-import type { MapSource } from './map.js';
+import { BpfError, closedError, errnoError } from './errors.js';
+import { lastErrno, native, type Pointer } from './ffi/libbpf.js';
+import { withLibbpfLog } from './ffi/log.js';
+import type { MapSource } from './maps/raw-map.js';
 import { Program } from './program.js';
 
 /**
@@ -21,71 +22,85 @@ export class BpfObject implements Disposable {
 
   /**
    * Opens and loads the object at `path` (bpf_object__open_file, __load).
-   * Throws BpfError naming the file; libbpf prints the verifier log to stderr.
+   * Throws BpfError NOT_FOUND (no file), VERIFIER (a program was refused: the
+   * error carries the verifier's log), PERMISSION (missing capabilities).
    */
   static load(path: string): BpfObject {
     if (!existsSync(path)) {
       throw new BpfError({ code: 'NOT_FOUND', op: 'open object', target: path, detail: 'no such file; build the BPF object first' });
     }
-    const ptr = bpf.objectOpenFile(path, null);
-    if (!ptr) throw fromErrno(-lastErrno(), 'open object', path, undefined, 'libbpf could not parse the ELF file');
-    const ret = bpf.objectLoad(ptr);
-    if (ret < 0) {
-      bpf.objectClose(ptr);
-      throw fromErrno(ret, 'load object', path, undefined, 'the kernel rejected it; libbpf printed the reason above');
-    }
-    return new BpfObject(ptr, path);
+    return withLibbpfLog((log) => {
+      const lib = native();
+      const ptr = lib.objectOpenFile(path, 0);
+      if (!ptr) throw errnoError(lastErrno(), 'load', 'open object', path, { detail: 'libbpf could not parse the ELF file', log: log().text });
+      const ret = lib.objectLoad(ptr);
+      if (ret < 0) {
+        lib.objectClose(ptr);
+        const { text, verifier } = log();
+        if (verifier) throw new BpfError({ code: 'VERIFIER', op: 'load object', target: path, errno: -ret, detail: 'the verifier refused a program', log: verifier });
+        throw errnoError(ret, 'load', 'load object', path, { log: text });
+      }
+      return new BpfObject(ptr, path);
+    });
   }
 
-  get #handle(): Pointer {
-    if (!this.#ptr) throw new Error(`object ${this.path}: closed`);
+  /** The libbpf object, for `op`; throws BpfError CLOSED once closed. */
+  #handle(op: string): Pointer {
+    if (!this.#ptr) throw closedError(op, `object ${this.path}`);
     return this.#ptr;
+  }
+
+  get closed(): boolean {
+    return this.#ptr === null;
   }
 
   /** Names of the maps the object defines. */
   mapNames(): string[] {
+    const lib = native();
+    const obj = this.#handle('list maps');
     const names: string[] = [];
-    for (let m = bpf.objectNextMap(this.#handle, null); m; m = bpf.objectNextMap(this.#handle, m)) names.push(bpf.mapName(m));
+    for (let m = lib.objectNextMap(obj, null); m; m = lib.objectNextMap(obj, m)) names.push(lib.mapName(m));
     return names;
   }
 
   /** Names of the programs the object defines. */
   programNames(): string[] {
+    const lib = native();
+    const obj = this.#handle('list programs');
     const names: string[] = [];
-    for (let p = bpf.objectNextProgram(this.#handle, null); p; p = bpf.objectNextProgram(this.#handle, p)) names.push(bpf.programName(p));
+    for (let p = lib.objectNextProgram(obj, null); p; p = lib.objectNextProgram(obj, p)) names.push(lib.programName(p));
     return names;
+  }
+
+  #find<T>(kind: 'map' | 'program', name: string, next: (obj: Pointer, at: T | null) => T | null, nameOf: (at: T) => string): T {
+    const obj = this.#handle(`find ${kind}`);
+    for (let at = next(obj, null); at; at = next(obj, at)) if (nameOf(at) === name) return at;
+    const names = kind === 'map' ? this.mapNames() : this.programNames();
+    throw new BpfError({ code: 'NOT_FOUND', op: `find ${kind}`, target: name, detail: `object ${this.path} has no such ${kind}; it has: ${names.join(', ') || 'none'}` });
   }
 
   /** The map called `name`, as a source for a typed map; throws listing the maps there are. */
   map(name: string): MapSource {
-    for (let m = bpf.objectNextMap(this.#handle, null); m; m = bpf.objectNextMap(this.#handle, m)) {
-      if (bpf.mapName(m) === name) return { fd: bpf.mapFd(m), origin: `object ${this.path}` };
-    }
-    throw new BpfError({
-      code: 'NOT_FOUND',
-      op: 'find map',
-      target: name,
-      detail: `object ${this.path} has no such map; it has: ${this.mapNames().join(', ') || 'none'}`,
-    });
+    const lib = native();
+    const map = this.#find<Pointer>('map', name, lib.objectNextMap, lib.mapName);
+    // The fd is read when the map is opened, so a source from a closed object cannot reach another map.
+    return { origin: `object ${this.path}`, fd: () => (this.#handle('open map'), lib.mapFd(map)) };
   }
 
   /** The program called `name` (its C function name); throws listing the programs there are. */
   program(name: string): Program {
-    for (let p = bpf.objectNextProgram(this.#handle, null); p; p = bpf.objectNextProgram(this.#handle, p)) {
-      if (bpf.programName(p) === name) return new Program(name, bpf.programFd(p), p);
-    }
-    throw new BpfError({
-      code: 'NOT_FOUND',
-      op: 'find program',
-      target: name,
-      detail: `object ${this.path} has no such program; it has: ${this.programNames().join(', ') || 'none'}`,
+    const lib = native();
+    const prog = this.#find<Pointer>('program', name, lib.objectNextProgram, lib.programName);
+    return new Program(name, {
+      fd: (op) => (this.#handle(op), lib.programFd(prog)),
+      libbpf: (op) => (this.#handle(op), prog),
     });
   }
 
   /** Unloads the object: its programs and maps go away unless something else holds them. */
   close(): void {
     if (!this.#ptr) return;
-    bpf.objectClose(this.#ptr);
+    native().objectClose(this.#ptr);
     this.#ptr = null;
   }
 

@@ -1,10 +1,13 @@
-import { fromErrno } from './errors.js';
-import { bpf, lastErrno, TestRunOpts } from './libbpf.js';
-import koffi from 'koffi';
+import { BpfError, errnoError } from './errors.js';
+import { lastErrno, native, type Pointer } from './ffi/libbpf.js';
+import { withLibbpfLog } from './ffi/log.js';
+import { NativeBuffer } from './ffi/native-buffer.js';
 
 export interface TestRunInput {
   /** Packet or input data (for XDP and TC: the frame, starting at the Ethernet header). */
   data?: Uint8Array;
+  /** The program's context (for syscall and raw tracepoint programs: the argument struct). */
+  ctx?: Uint8Array;
   /** Run the program this many times in the kernel (BPF_PROG_TEST_RUN repeat). */
   repeat?: number;
   /** Room for the data the program leaves behind; defaults to the input size. */
@@ -18,71 +21,120 @@ export interface TestRunResult {
   duration: number;
   /** The data after the program ran (it may rewrite or resize the packet). */
   data: Uint8Array;
+  /** The context after the program ran, when one was given. */
+  ctx: Uint8Array | undefined;
 }
 
-const TEST_RUN_OPTS_SIZE = koffi.sizeof(TestRunOpts);
+/** sizeof(struct bpf_test_run_opts) in libbpf 1.1; the offsets below follow its fields. */
+const TEST_RUN_OPTS_SIZE = 80;
+
+/** How a program is reached: its libbpf handle (for attach) and its fd, while its object is open. */
+export interface ProgramHandle {
+  /** The fd, for `op`; throws BpfError CLOSED once the program's object is closed. */
+  fd(op: string): number;
+  /** libbpf's `struct bpf_program`, for `op`; throws CLOSED, or NOT_SUPPORTED for a program known only by fd. */
+  libbpf(op: string): Pointer;
+}
 
 /** A loaded BPF program, valid while its object is open. */
 export class Program {
   constructor(
     readonly name: string,
-    readonly fd: number,
-    private readonly ptr: unknown,
+    private readonly handle: ProgramHandle,
   ) {}
+
+  /**
+   * A program known only by its fd (in a worker thread, say): it can be run
+   * with testRun and stored in program arrays, not attached. The fd stays
+   * owned by whoever loaded the program.
+   */
+  static fromFd(name: string, fd: number): Program {
+    return new Program(name, {
+      fd: () => fd,
+      libbpf: (op) => {
+        throw new BpfError({ code: 'NOT_SUPPORTED', op, target: `program ${name}`, detail: 'a program known only by fd cannot be attached; use the Program of its BpfObject' });
+      },
+    });
+  }
+
+  /** The program's fd (owned by its object); throws BpfError CLOSED once the object is closed. */
+  get fd(): number {
+    return this.handle.fd('use program');
+  }
 
   /**
    * Attaches the program to tracepoint `category:name` (see
    * /sys/kernel/tracing/events). Needs tracefs; returns the link to close.
    */
   attachTracepoint(category: string, name: string): Link {
-    const link = bpf.attachTracepoint(this.ptr, category, name);
-    if (!link) {
-      throw fromErrno(-lastErrno(), 'attach', `program ${this.name} to tracepoint ${category}:${name}`, undefined, 'is tracefs mounted (mount -t tracefs nodev /sys/kernel/tracing) and the tracepoint present?');
-    }
-    return new Link(link, `${this.name} -> tracepoint ${category}:${name}`);
+    const prog = this.handle.libbpf('attach');
+    const target = `program ${this.name} to tracepoint ${category}:${name}`;
+    return withLibbpfLog((log) => {
+      const link = native().attachTracepoint(prog, category, name);
+      if (!link) throw errnoError(lastErrno(), 'attach', 'attach', target, { log: log().text });
+      return new Link(link, `${this.name} -> tracepoint ${category}:${name}`);
+    });
   }
 
-  /** Runs the program in the kernel on `data` with BPF_PROG_TEST_RUN. */
+  /** Runs the program in the kernel on `data` (and `ctx`) with BPF_PROG_TEST_RUN. */
   testRun(input: TestRunInput = {}): TestRunResult {
+    const fd = this.fd;
     const data = input.data ?? new Uint8Array(0);
-    const out = new Uint8Array(Math.max(input.dataOutSize ?? data.length, 1));
-    const opts = {
-      sz: TEST_RUN_OPTS_SIZE,
-      data_in: data.length > 0 ? data : null,
-      data_out: out,
-      data_size_in: data.length,
-      data_size_out: out.length,
-      ctx_in: null,
-      ctx_out: null,
-      ctx_size_in: 0,
-      ctx_size_out: 0,
-      retval: 0,
-      repeat: input.repeat ?? 1,
-      duration: 0,
-      flags: 0,
-      cpu: 0,
-      batch_size: 0,
-    };
-    const ret = bpf.progTestRun(this.fd, opts);
-    if (ret < 0) throw fromErrno(ret, 'test run', `program ${this.name}`);
-    return { retval: opts.retval, duration: opts.duration, data: out.subarray(0, opts.data_size_out) };
+    const ctx = input.ctx;
+    const outSize = Math.max(input.dataOutSize ?? data.length, 1);
+    const ctxSize = ctx?.length ?? 0;
+    // Options, then data in, data out, context in, context out: one block of C memory.
+    const memory = new NativeBuffer(TEST_RUN_OPTS_SIZE + data.length + outSize + 2 * ctxSize);
+    try {
+      const at = { dataIn: TEST_RUN_OPTS_SIZE, dataOut: TEST_RUN_OPTS_SIZE + data.length, ctxIn: TEST_RUN_OPTS_SIZE + data.length + outSize };
+      const ctxOut = at.ctxIn + ctxSize;
+      memory.bytes.set(data, at.dataIn);
+      if (ctx) memory.bytes.set(ctx, at.ctxIn);
+      const v = memory.view;
+      const address = (offset: number) => BigInt(memory.address + offset);
+      v.setBigUint64(0, BigInt(TEST_RUN_OPTS_SIZE), true);
+      v.setBigUint64(8, data.length ? address(at.dataIn) : 0n, true);
+      v.setBigUint64(16, address(at.dataOut), true);
+      v.setUint32(24, data.length, true);
+      v.setUint32(28, outSize, true);
+      v.setBigUint64(32, ctx ? address(at.ctxIn) : 0n, true);
+      v.setBigUint64(40, ctx ? address(ctxOut) : 0n, true);
+      v.setUint32(48, ctxSize, true);
+      v.setUint32(52, ctxSize, true);
+      v.setInt32(60, input.repeat ?? 1, true);
+      const ret = native().progTestRun(fd, memory.address);
+      if (ret < 0) throw errnoError(ret, 'test-run', 'test run', `program ${this.name}`);
+      const dataOut = v.getUint32(28, true);
+      return {
+        retval: v.getUint32(56, true),
+        duration: v.getUint32(64, true),
+        data: memory.bytes.slice(at.dataOut, at.dataOut + Math.min(dataOut, outSize)),
+        ctx: ctx ? memory.bytes.slice(ctxOut, ctxOut + ctxSize) : undefined,
+      };
+    } finally {
+      memory.free();
+    }
   }
 }
 
 /** An attachment of a program to a hook; detached by close() (or `using`). */
 export class Link implements Disposable {
-  #ptr: unknown;
+  #ptr: Pointer | null;
 
   constructor(
-    ptr: unknown,
+    ptr: Pointer,
     readonly description: string,
   ) {
     this.#ptr = ptr;
   }
 
+  get closed(): boolean {
+    return this.#ptr === null;
+  }
+
   close(): void {
     if (!this.#ptr) return;
-    bpf.linkDestroy(this.#ptr);
+    native().linkDestroy(this.#ptr);
     this.#ptr = null;
   }
 

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { be16, be32, chars, EncodeError, hash, struct, u64, u8 } from '@bpfmaps/schema';
 import { describeWith } from '@bpfmaps/testing';
 import { afterEach, expect, it } from 'vitest';
-import { HashMap, mapFromSchema, openMap, referenceCodec, specOf } from '../src/index.js';
+import { HashMap, mapFromSchema, openMap, referenceCodec, type MapSource } from '../src/index.js';
 import { thrown } from './helpers.js';
 
 const Key = struct('FlowKey', { saddr: be32, sport: be16, proto: u8 });
@@ -13,8 +13,9 @@ const k = (n: number) => ({ saddr: 0x0a000000 + n, sport: 1000 + n, proto: 6 });
 const v = (n: number) => ({ packets: BigInt(n), bytes: BigInt(n * 100), label: `f${n}` });
 
 const open: HashMap<unknown, unknown>[] = [];
+const source = (map: HashMap<unknown, unknown>): MapSource => ({ origin: 'test', fd: () => map.fd });
 function create() {
-  const map = mapFromSchema(HashMap, flows);
+  const map = mapFromSchema(flows);
   open.push(map as HashMap<unknown, unknown>);
   return map;
 }
@@ -113,17 +114,19 @@ describeWith(['bpf'], 'HashMap on a real kernel hash map', () => {
     const map = create();
     const Other = struct('Other', { packets: u64 });
     const other = hash('flows', { key: Key, value: Other, maxEntries: 8 });
-    const e = thrown(() => openMap(HashMap, { fd: map.fd, origin: 'test' }, specOf(other), referenceCodec(Key), referenceCodec(Other)));
+    const e = thrown(() => openMap(HashMap, source(map as HashMap<unknown, unknown>), other.spec, referenceCodec(Key), referenceCodec(Other)));
     expect(e.code).toBe('INCOMPATIBLE');
     expect(e.message).toContain('value size: schema says 8, kernel map has 24');
     expect(e.message).toContain('max entries: schema says 8, kernel map has 4');
   });
 
   it('a closed handle refuses operations; close is idempotent', () => {
-    const map = mapFromSchema(HashMap, flows);
+    const map = mapFromSchema(flows);
     map.close();
     map.close();
-    expect(() => map.get(k(1))).toThrow('map flows: the handle is closed');
+    const e = thrown(() => map.get(k(1)));
+    expect(e.code).toBe('CLOSED');
+    expect(e.message).toBe('get map flows: the handle is closed');
   });
 
   it('10,000 open/close cycles leave the fd count where it started', () => {
@@ -131,7 +134,7 @@ describeWith(['bpf'], 'HashMap on a real kernel hash map', () => {
     const map = create();
     const before = fds();
     for (let i = 0; i < 10_000; i++) {
-      using again = openMap(HashMap, { fd: map.fd, origin: 'test' }, specOf(flows), referenceCodec(Key), referenceCodec(Stats));
+      using again = openMap(HashMap, source(map as HashMap<unknown, unknown>), flows.spec, referenceCodec(Key), referenceCodec(Stats));
       again.get(k(1));
     }
     expect(fds()).toBe(before);

@@ -1,7 +1,8 @@
 import { compileBpf, describeWith } from '@bpfmaps/testing';
 import { expect, it } from 'vitest';
 import { BpfError, BpfObject, HashMap, openMap, referenceCodec } from '../src/index.js';
-import { u32, u64 } from '@bpfmaps/schema';
+import { hash, u32, u64 } from '@bpfmaps/schema';
+import { thrown } from './helpers.js';
 
 const PROGRAM = `
 #include <linux/bpf.h>
@@ -29,7 +30,7 @@ int record_size(struct xdp_md *ctx)
 char LICENSE[] SEC("license") = "GPL";
 `;
 
-const spec = { name: 'sizes', type: 1, keySize: 4, valueSize: 8, maxEntries: 16, flags: 0 };
+const spec = hash('sizes', { key: u32, value: u64, maxEntries: 16 }).spec;
 
 describeWith(['bpf', 'clang', 'libbpf-headers'], 'BpfObject with a program compiled by clang', () => {
   const path = compileBpf(PROGRAM);
@@ -70,5 +71,45 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'BpfObject with a program compi
     expect(e).toBeInstanceOf(BpfError);
     expect(e?.code).toBe('NOT_FOUND');
     expect(e?.message).toBe('open object /nonexistent/prog.bpf.o: no such file; build the BPF object first');
+  });
+});
+
+const REFUSED = `
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+SEC("xdp")
+int peek_too_far(struct xdp_md *ctx)
+{
+	char *data = (char *)(long)ctx->data;
+	return data[100]; /* no bounds check: the verifier refuses it */
+}
+
+char LICENSE[] SEC("license") = "GPL";
+`;
+
+describeWith(['bpf', 'clang', 'libbpf-headers'], 'errors of objects and programs', () => {
+  it('a program the verifier refuses is VERIFIER, with the verifier log in the error', () => {
+    const path = compileBpf(REFUSED);
+    const e = thrown(() => BpfObject.load(path));
+    expect(e.code).toBe('VERIFIER');
+    expect(e.errno).toBe(13);
+    expect(e.log).toContain('invalid access to packet');
+    expect(e.message).toContain(`load object ${path}: EACCES (errno 13): the verifier refused a program`);
+    expect(e.message).toContain('R1 offset is outside of the packet');
+  });
+
+  it('an object, its programs and its map sources refuse use after close', () => {
+    const obj = BpfObject.load(compileBpf(PROGRAM));
+    const source = obj.map('sizes');
+    const prog = obj.program('record_size');
+    obj.close();
+    for (const use of [() => obj.map('sizes'), () => obj.program('record_size'), () => obj.mapNames(), () => prog.fd, () => prog.testRun({ data: new Uint8Array(60) })]) {
+      expect(thrown(use).code).toBe('CLOSED');
+    }
+    // A source taken before close cannot reach whatever map now has its old fd number.
+    const e = thrown(() => openMap(HashMap, source, spec, referenceCodec(u32), referenceCodec(u64)));
+    expect(e.code).toBe('CLOSED');
+    expect(e.message).toContain('the handle is closed');
   });
 });

@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { struct, u32, u64 } from '@bpfmaps/schema';
+import { hash, struct, u32, u64 } from '@bpfmaps/schema';
 import { compileBpf, describeWith } from '@bpfmaps/testing';
 import { afterEach, expect, it } from 'vitest';
-import { BpfObject, HashMap, openMap, referenceCodec, membersOf } from '../src/index.js';
+import { BpfObject, HashMap, openMap, referenceCodec } from '../src/index.js';
 import { Handles, thrown } from './helpers.js';
 
 const handles = new Handles();
@@ -45,7 +45,7 @@ char LICENSE[] SEC("license") = "GPL";
 `;
 
 const Stats = struct('Stats', { packets: u64, bytes: u64 });
-const spec = { name: 'by_len', type: 1, keySize: 4, valueSize: 16, maxEntries: 64, flags: 0, valueMembers: membersOf(Stats) };
+const spec = hash('by_len', { key: u32, value: Stats, maxEntries: 64 }).spec;
 
 describeWith(['bpf', 'clang', 'libbpf-headers'], 'kernel programs and maps together', () => {
   const object = compileBpf(COUNTER);
@@ -61,7 +61,7 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'kernel programs and maps toget
     const worker = new Worker(
       `import { Program } from '@bpfmaps/runtime';
        import { workerData, parentPort } from 'node:worker_threads';
-       const program = new Program('count', workerData.fd, null);
+       const program = Program.fromFd('count', workerData.fd);
        for (let r = 0; r < workerData.rounds; r++)
          for (const len of workerData.lengths) program.testRun({ data: new Uint8Array(len), repeat: workerData.repeat });
        parentPort.postMessage('done');`,
@@ -99,11 +99,11 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'kernel programs and maps toget
     const obj = handles.add(BpfObject.load(object));
     const Swapped = struct('Stats', { bytes: u64, packets: u64 });
     const Renamed = struct('Stats', { packets: u64, octets: u64 });
-    const e = thrown(() => openMap(HashMap, obj.map('by_len'), { ...spec, valueMembers: membersOf(Swapped) }, referenceCodec(u32), referenceCodec(Swapped)));
+    const e = thrown(() => openMap(HashMap, obj.map('by_len'), { ...spec, valueMembers: Swapped.memberLayout() }, referenceCodec(u32), referenceCodec(Swapped)));
     expect(e.code).toBe('INCOMPATIBLE');
     expect(e.message).toContain('value.bytes: schema says offset 0, BTF says offset 8');
     expect(e.message).toContain('value.packets: schema says offset 8, BTF says offset 0');
-    const r = thrown(() => openMap(HashMap, obj.map('by_len'), { ...spec, valueMembers: membersOf(Renamed) }, referenceCodec(u32), referenceCodec(Renamed)));
+    const r = thrown(() => openMap(HashMap, obj.map('by_len'), { ...spec, valueMembers: Renamed.memberLayout() }, referenceCodec(u32), referenceCodec(Renamed)));
     expect(r.message).toContain('value.octets: missing from the map\'s BTF');
     expect(r.message).toContain('value.bytes: in the map\'s BTF but not in the schema');
   });
@@ -138,7 +138,7 @@ char LICENSE[] SEC("license") = "GPL";
 describeWith(['bpf', 'clang', 'libbpf-headers', 'tracefs'], 'tracepoint programs', () => {
   it('attach to raw_syscalls:sys_enter and count this process\'s syscalls; detach stops counting', () => {
     const obj = handles.add(BpfObject.load(compileBpf(TRACER)));
-    const calls = handles.add(openMap(HashMap, obj.map('calls'), { name: 'calls', type: 1, keySize: 4, valueSize: 8, maxEntries: 1024, flags: 0 }, referenceCodec(u32), referenceCodec(u64)));
+    const calls = handles.add(openMap(HashMap, obj.map('calls'), hash('calls', { key: u32, value: u64, maxEntries: 1024 }).spec, referenceCodec(u32), referenceCodec(u64)));
     const link = obj.program('on_enter').attachTracepoint('raw_syscalls', 'sys_enter');
     for (let i = 0; i < 200; i++) statSync('/');
     const seen = calls.get(process.pid) ?? 0n;
@@ -157,9 +157,9 @@ describeWith(['bpf', 'clang', 'libbpf-headers', 'tracefs'], 'tracepoint programs
 
 describeWith(['bpf', 'setpriv'], 'without CAP_BPF', () => {
   it('EPERM becomes PERMISSION, naming the capability', () => {
-    const script = `import { mapFromSchema, HashMap } from '@bpfmaps/runtime';
+    const script = `import { mapFromSchema } from '@bpfmaps/runtime';
       import { hash, u32 } from '@bpfmaps/schema';
-      try { mapFromSchema(HashMap, hash('t_eperm', { key: u32, value: u32, maxEntries: 1 })); console.log('created'); }
+      try { mapFromSchema(hash('t_eperm', { key: u32, value: u32, maxEntries: 1 })); console.log('created'); }
       catch (e) { console.log(JSON.stringify({ code: e.code, errno: e.errno, message: e.message })); }`;
     const r = spawnSync(
       'setpriv',
@@ -208,7 +208,7 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'values guarded by a bpf_spin_l
     const { spinLock, pad } = await import('@bpfmaps/schema');
     const Locked = struct('Locked', { lock: spinLock, pad: pad(4), n: u64 });
     const obj = handles.add(BpfObject.load(compileBpf(LOCKED)));
-    const spec = { name: 'guarded', type: 1, keySize: 4, valueSize: 16, maxEntries: 4, flags: 0, valueMembers: membersOf(Locked) };
+    const spec = hash('guarded', { key: u32, value: Locked, maxEntries: 4 }).spec;
     const map = handles.add(openMap(HashMap, obj.map('guarded'), spec, referenceCodec(u32), referenceCodec(Locked)));
     map.set(1, { n: 5n });
     map.set(1, { n: 7n }, 'lock');

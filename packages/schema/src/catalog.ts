@@ -1,11 +1,12 @@
 /**
  * Everything a schema module exports, found by brand, checked as a whole and
- * put in the order C needs: enums, then composites after what they contain.
+ * put in the order C needs: each declaration after the ones it contains.
+ * One walk over `children()` finds every named struct, union and enum.
  * Checks here are the ones no single declaration can make alone.
  */
 import { SchemaError } from './errors.js';
-import { isMapDecl, type MapDecl } from './maps.js';
-import { isCType, type CType } from './types/base.js';
+import { isMapDecl, type MapDecl } from './maps/decl.js';
+import { isCType, type CType, type Declaration } from './types/base.js';
 import type { CompositeType } from './types/composite.js';
 import type { EnumType } from './types/enum.js';
 
@@ -28,29 +29,39 @@ export function isEnum(value: unknown): value is EnumType {
   return isCType(value) && typeof (value as unknown as Partial<EnumType>).constants === 'function';
 }
 
+/** The key, value and inner map types of a declaration. */
+function mapTypes(decl: MapDecl): CType<unknown>[] {
+  const own = [decl.key, decl.value].filter((t): t is CType<unknown> => t !== undefined);
+  return decl.inner ? [...own, ...mapTypes(decl.inner)] : own;
+}
+
 /** Builds the catalog of a schema module; throws SchemaError naming the declarations in conflict. */
 export function catalog(module: Record<string, unknown>, source: string): Catalog {
   const maps: Catalog['maps'] = [];
   const roots: CType<unknown>[] = [];
   for (const [exportName, value] of Object.entries(module)) {
     if (isMapDecl(value)) maps.push({ exportName, decl: value });
-    else if (isComposite(value) || isEnum(value)) roots.push(value);
+    else if (isCType(value)) roots.push(value);
   }
   if (maps.length === 0) {
     throw new SchemaError('INVALID_MAP', source, 'no map declarations are exported', 'Export at least one map: export const flows = hash("flows", { key, value, maxEntries })');
   }
   checkUniqueMaps(maps);
-  const all = [...maps.flatMap((m) => (m.decl.kind.keyless ? [m.decl.value] : [m.decl.key, m.decl.value])), ...roots];
   const names = new Names();
   const enums: EnumType[] = [];
-  for (const e of all.flatMap((t) => t.enums())) if (names.add(e, describeEnum(e))) enums.push(e);
   const composites: Composite[] = [];
-  const visit = (s: Composite) => {
-    if (!names.add(s, describeComposite(s))) return;
-    for (const dep of s.dependencies()) visit(dep);
-    composites.push(s);
+  const seen = new Set<CType<unknown>>();
+  const visit = (t: CType<unknown>) => {
+    if (seen.has(t)) return;
+    seen.add(t);
+    for (const child of t.children()) visit(child);
+    const declaration = t.declaration();
+    if (!declaration || !names.add(declaration)) return;
+    if (isEnum(t)) enums.push(t);
+    else composites.push(t as Composite);
   };
-  for (const t of all) for (const s of t.structs()) visit(s);
+  for (const t of [...maps.flatMap((m) => mapTypes(m.decl)), ...roots]) visit(t);
+  checkEnumConstants(enums);
   return { maps, composites, enums };
 }
 
@@ -65,6 +76,20 @@ function checkUniqueMaps(maps: Catalog['maps']): void {
   }
 }
 
+/** Enum constants share C's one namespace: `A` with member `B_C` and `A_B` with `C` both spell `A_B_C`. */
+function checkEnumConstants(enums: readonly EnumType[]): void {
+  const owners = new Map<string, string>();
+  for (const e of enums) {
+    for (const [member, constant] of Object.keys(e.values).map((m, i) => [m, e.constants()[i]!.name] as const)) {
+      const other = owners.get(constant);
+      if (other !== undefined) {
+        throw new SchemaError('DUPLICATE_NAME', `${e.name}.${member}`, `its C constant ${constant} is also the constant of ${other}`, 'Rename the member or give one enum another cName');
+      }
+      owners.set(constant, `${e.name}.${member}`);
+    }
+  }
+}
+
 /**
  * TS names and C tags in use. The same declaration seen twice is fine (and so
  * is an identical copy); two different ones under one name are not.
@@ -72,16 +97,17 @@ function checkUniqueMaps(maps: Catalog['maps']): void {
 class Names {
   private readonly byName = new Map<string, string>();
 
-  /** True when `t` is new; false when already known; throws on a conflict. */
-  add(t: Composite | EnumType, shape: string): boolean {
-    const keys = [`ts:${t.name}`, `c:${t.cName}`];
+  /** True when `d` is new; false when already known; throws on a conflict. */
+  add(d: Declaration): boolean {
+    const shape = d.shape();
+    const keys = [`ts:${d.name}`, `c:${d.cName}`];
     const known = keys.map((k) => this.byName.get(k)).find(Boolean);
     if (known) {
       if (known === shape) return false;
-      const called = this.byName.get(`ts:${t.name}`) ? t.name : `${t.cName} in C`;
+      const called = this.byName.get(`ts:${d.name}`) ? d.name : `${d.cName} in C`;
       throw new SchemaError(
         'CONFLICTING_STRUCT',
-        t.name,
+        d.name,
         `two different declarations are both called ${called} (${known} vs ${shape})`,
         'Rename one of them, or use the same declaration in both places',
       );
@@ -89,13 +115,4 @@ class Names {
     for (const k of keys) this.byName.set(k, shape);
     return true;
   }
-}
-
-function describeComposite(s: Composite): string {
-  const attrs = s.cAttributes();
-  return `${s.keyword} ${s.cName} { ${s.members.map((m) => `${m.name}: ${m.type.label}`).join(', ')} }${attrs}`;
-}
-
-function describeEnum(e: EnumType): string {
-  return `enum ${e.cName} { ${Object.entries(e.values).map(([k, v]) => `${k} = ${v}`).join(', ')} } in ${e.storage.label}`;
 }

@@ -40,11 +40,14 @@ export interface Placement {
   bits?: number;
 }
 
-/** A byte range of a struct: a member, bytes shared by bitfields, or padding. */
-export type Slot =
-  | { kind: 'member'; name: string; offset: number; size: number }
-  | { kind: 'bitfields'; names: string[]; offset: number; size: number }
-  | { kind: 'padding'; name: string; offset: number; size: number };
+/** A byte range of a struct: one member, bytes shared by bitfields, or padding. */
+export interface Slot {
+  kind: 'member' | 'bitfields' | 'padding';
+  /** The members stored in the range (none for padding). */
+  names: string[];
+  offset: number;
+  size: number;
+}
 
 export interface StructLayout {
   size: number;
@@ -113,15 +116,14 @@ function layoutStruct(members: readonly MemberInput[], options: LayoutOptions): 
 function slotsOf(placements: readonly Placement[], size: number): Slot[] {
   const slots: Slot[] = [];
   let cursor = 0;
-  let pads = 0;
   const pad = (to: number) => {
-    if (to > cursor) slots.push({ kind: 'padding', name: `__pad${pads++}`, offset: cursor, size: to - cursor });
+    if (to > cursor) slots.push({ kind: 'padding', names: [], offset: cursor, size: to - cursor });
     cursor = Math.max(cursor, to);
   };
   for (const p of placements) {
     if (p.bits === undefined) {
       pad(p.offset);
-      slots.push({ kind: 'member', name: p.name, offset: p.offset, size: p.size });
+      slots.push({ kind: 'member', names: [p.name], offset: p.offset, size: p.size });
       cursor = p.offset + p.size;
       continue;
     }

@@ -3,16 +3,17 @@
  * nested), rendered as plain C with no explicit padding, compiled by clang
  * for -target bpf (layout read back from BTF) and for the host (layout
  * printed by the compiled program). Every size, alignment, member offset and
- * bitfield position must match. Random values must also round-trip through
- * the reference codec and the generated codec, byte for byte.
+ * bitfield position must match. bpfmaps' own C (explicit padding, named per
+ * scope) must compile with its asserts, and random values must round-trip
+ * through the reference codec and the generated codec, byte for byte.
  */
 import { btfOf, compileBpf, describeWith, runHost, type BtfType } from '@bpfmaps/testing';
 import fc from 'fast-check';
+import ts from 'typescript';
 import { expect, it } from 'vitest';
 import * as primitives from '../src/codec/primitives.js';
-import { decodeReference, encodeReference, SchemaError, type CompositeType } from '../src/index.js';
-import { arbitraryOf } from '../src/testing/arbitrary.js';
-import { build, enumsIn, namedIn, plainC, schemaSpec } from './random-schemas.js';
+import { AnonymousType, ArrayType, decodeReference, encodeReference, SchemaError, StructType, UnionType, type CompositeType } from '../src/index.js';
+import { arbitraryOf, buildSchema, enumsIn, namedIn, plainC, schemaSpec } from '../src/testing/arbitrary.js';
 
 type Composite = CompositeType<any, unknown>;
 
@@ -32,21 +33,32 @@ function expected(c: Composite): Expected {
   return { size: c.size, align: c.align, members };
 }
 
-/** Generates the random schemas once, shared by the three checks below. */
+/** Generates the random schemas once, shared by the checks below. */
 function schemas(): Composite[] {
   const roots: Composite[] = [];
   let run = 0;
   for (const spec of fc.sample(schemaSpec(), { numRuns: RUNS * 2, seed: SEED })) {
     if (roots.length === RUNS) break;
     try {
-      roots.push(build(spec, run++));
+      roots.push(buildSchema(spec, run++));
     } catch (e) {
-      // Only zero-width bitfields, or a number-mode u64 inside a union: rejected by design.
+      // Only zero-width bitfields, or a number-mode u64 below a union: rejected by design.
       if (e instanceof SchemaError && (e.code === 'EMPTY_STRUCT' || e.code === 'INVALID_TYPE')) continue;
       throw e;
     }
   }
   return roots;
+}
+
+/** An anonymous union holding two or more anonymous structs that end in padding. */
+function hasPaddedAnonymousStructs(c: Composite): boolean {
+  return c.members.some((m) => {
+    if (!(m.type instanceof AnonymousType) || !(m.type.inner instanceof UnionType)) return false;
+    const padded = m.type.inner.members.filter(
+      (u) => u.type instanceof AnonymousType && u.type.inner.layout.slots.at(-1)?.kind === 'padding',
+    );
+    return padded.length >= 2;
+  });
 }
 
 describeWith(['clang', 'bpftool'], `layout engine vs clang on ${RUNS} random schemas (seed ${SEED})`, () => {
@@ -59,7 +71,11 @@ describeWith(['clang', 'bpftool'], `layout engine vs clang on ${RUNS} random sch
     const labels = new Set(named.flatMap((c) => c.flatMembers().map((m) => m.type.constructor.name)));
     for (const kind of ['IntType', 'BigIntType', 'BitfieldType', 'ArrayType', 'StructType', 'UnionType', 'EnumType', 'CharsType', 'PadType']) expect(labels).toContain(kind);
     expect(named.some((c) => c.options.packed)).toBe(true);
-    expect(named.some((c) => c.members.some((m) => m.type.anonymous))).toBe(true);
+    expect(named.some((c) => c.members.some((m) => m.type instanceof AnonymousType))).toBe(true);
+    expect(named.some(hasPaddedAnonymousStructs)).toBe(true);
+    const unionMembers = named.filter((c) => c instanceof UnionType).flatMap((c) => c.members.map((m) => m.type));
+    expect(unionMembers.some((t) => t instanceof StructType)).toBe(true);
+    expect(unionMembers.some((t) => t instanceof ArrayType)).toBe(true);
   });
 
   const source = [
@@ -93,6 +109,23 @@ describeWith(['clang', 'bpftool'], `layout engine vs clang on ${RUNS} random sch
       }
     }
     expect(mismatches.slice(0, 3).join('\n\n')).toBe('');
+  });
+
+  it("bpfmaps' own C, with explicit padding named per scope, compiles with -Werror and meets its asserts", () => {
+    const own = named.map((c) => {
+      const t = `${c.keyword} ${c.cName}`;
+      const asserts = [
+        `_Static_assert(sizeof(${t}) == ${c.size}, "size ${c.cName}");`,
+        `_Static_assert(_Alignof(${t}) == ${c.align}, "align ${c.cName}");`,
+        ...c
+          .flatMembers()
+          .filter((m) => m.bits === undefined)
+          .map((m) => `_Static_assert(__builtin_offsetof(${t}, ${m.name}) == ${m.offset}, "${c.cName}.${m.name}");`),
+      ];
+      return [`${t} {`, ...c.cBody().map((l) => `\t${l}`), `}${c.cAttributes()};`, ...asserts].join('\n');
+    });
+    const header = ['#include <linux/types.h>', ...enums.map((e) => `enum ${e.cName} { ${e.constants().map((k) => `${k.name} = ${k.value}`).join(', ')} };`), ...own];
+    expect(() => compileBpf(header.join('\n'))).not.toThrow();
   });
 
   it('host: the compiled program agrees on every size, alignment, offset and bitfield', () => {
@@ -133,19 +166,23 @@ describeWith(['clang', 'bpftool'], `layout engine vs clang on ${RUNS} random sch
   });
 });
 
+/** The generated codec functions of `root`, as codegen writes them, compiled from TS to JS. */
+function generatedCodec(root: Composite) {
+  const fns = namedIn(root).map(
+    (c) =>
+      `function encode${c.name}(v: DataView, o: number, x: any, p: string): void {\n${c.tsEncoder().join('\n')}\n}\n` +
+      `function decode${c.name}(v: DataView, o: number): any { return {\n${c.tsDecoder().join('\n')}\n}; }`,
+  );
+  const tables = enumsIn(root).map((e) => `const ${e.name}Values = ${JSON.stringify(e.values)}; const ${e.name}Names = ${JSON.stringify(e.names)};`);
+  const source = `${tables.join('\n')}\n${fns.join('\n')}\nreturn { encode: encode${root.name}, decode: decode${root.name} };`;
+  const js = ts.transpileModule(source, { compilerOptions: { target: ts.ScriptTarget.ES2022 } }).outputText;
+  return new Function('c', js)(primitives) as { encode(v: DataView, o: number, x: unknown, p: string): void; decode(v: DataView, o: number): unknown };
+}
+
 it('random values round-trip through the reference and the generated codec, byte for byte', () => {
   const roots = schemas().slice(0, 300);
   for (const root of roots) {
-    // The generated codec source, evaluated as JS (the TS non-null marks removed).
-    const fns = namedIn(root).map(
-      (c) =>
-        `function encode${c.name}(v, o, x, p) {\n${c.tsEncodeBody({ offset: 'o', value: 'x', path: 'p', depth: 0 }).join('\n')}\n}\n` +
-        `function decode${c.name}(v, o) { return {\n${c.tsDecodeEntries('o').join('\n')}\n}; }`,
-    );
-    const tables = enumsIn(root).map((e) => `const ${e.name}Values = ${JSON.stringify(e.values)}; const ${e.name}Names = ${JSON.stringify(e.names)};`);
-    const generated = new Function('c', `${tables.join('\n')}\n${fns.join('\n')}\nreturn { encode: encode${root.name}, decode: decode${root.name} };`.replace(/\]!/g, ']'))(
-      primitives,
-    ) as { encode(v: DataView, o: number, x: unknown, p: string): void; decode(v: DataView, o: number): unknown };
+    const generated = generatedCodec(root);
     for (const value of fc.sample(arbitraryOf(root), { numRuns: 3, seed: SEED })) {
       let reference: Uint8Array;
       try {

@@ -81,7 +81,7 @@ describe('reference codec: bad values name the field at fault', () => {
     { name: 'not an integer', value: { ...good, sport: 1.5 }, message: 'FlowKey.sport: expected an integer in 0..65535 (u16), received 1.5' },
     { name: 'wrong type', value: { ...good, sport: '80' }, message: 'FlowKey.sport: expected an integer in 0..65535 (u16), received "80"' },
     { name: 'missing field', value: { comm: 'a', ids: [1, 2], bytes: 1n }, message: 'FlowKey.sport: expected an integer in 0..65535 (u16), received undefined' },
-    { name: 'string too long', value: { ...good, comm: 'abcd' }, message: 'FlowKey.comm: expected a string of at most 3 UTF-8 bytes (char[4] keeps one byte for the NUL), received "abcd"' },
+    { name: 'string too long', value: { ...good, comm: 'abcd' }, message: 'FlowKey.comm: expected a string of at most 3 UTF-8 bytes without NUL (char[4] keeps one byte for the NUL), received "abcd"' },
     { name: 'multi-byte string too long', value: { ...good, comm: 'éé' }, message: 'FlowKey.comm: expected a string of at most 3 UTF-8 bytes' },
     { name: 'array too short', value: { ...good, ids: [1] }, message: 'FlowKey.ids: expected an array of exactly 2 elements, received an array of length 1' },
     { name: 'array element', value: { ...good, ids: [1, -1] }, message: 'FlowKey.ids[1]: expected an integer in 0..4294967295 (u32), received -1' },

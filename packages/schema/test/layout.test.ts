@@ -78,9 +78,20 @@ describe('struct layout', () => {
     }
   });
 
-  it('names padding members so they never collide with fields', () => {
+  it('accounts for every byte: members and padding in offset order', () => {
     const s = struct('T', { a: u8, b: u32, c: u8 });
-    expect(s.layout.slots.map((slot) => (slot.kind === 'bitfields' ? slot.names.join() : slot.name))).toEqual(['a', '__pad0', 'b', 'c', '__pad1']);
+    expect(s.layout.slots.map((slot) => `${slot.kind}:${slot.names.join()}@${slot.offset}+${slot.size}`)).toEqual([
+      'member:a@0+1',
+      'padding:@1+3',
+      'member:b@4+4',
+      'member:c@8+1',
+      'padding:@9+3',
+    ]);
+  });
+
+  it('names padding so it never collides with fields, uniquely per C scope', () => {
+    const s = struct('T', { a: u8, b: u32, c: u8 });
+    expect(s.cBody().filter((l) => l.includes('padding'))).toEqual(['__u8 __pad0[3]; /* offset 1: padding */', '__u8 __pad1[3]; /* offset 9: padding */']);
   });
 
   it('derives the C tag from the name, or takes one given', () => {

@@ -69,10 +69,19 @@ export function bool(v: unknown, p: string, f: string, i?: number): number {
   return fail(p, f, i, 'a boolean', v);
 }
 
-/** Any JS number (NaN and infinities included) for a float or double. */
-export function float(v: unknown, p: string, f: string, i?: number): number {
+/** Any JS number (NaN and infinities included) for a double. */
+export function f64(v: unknown, p: string, f: string, i?: number): number {
   if (typeof v === 'number') return v;
   return fail(p, f, i, 'a number', v);
+}
+
+/**
+ * A number for a C float. NaN and infinities pass; a finite number too large
+ * for single precision is refused rather than silently stored as Infinity.
+ */
+export function f32(v: unknown, p: string, f: string, i?: number): number {
+  if (typeof v === 'number' && (!Number.isFinite(v) || Number.isFinite(Math.fround(v)))) return v;
+  return fail(p, f, i, 'a number within the f32 range (about ±3.4e38), or ±Infinity or NaN', v);
 }
 
 /** A decoded 64-bit integer as a number; throws when it cannot be exact. */
@@ -120,7 +129,7 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
  * strings always have equal bytes. The string must leave room for its NUL.
  */
 export function chars(view: DataView, offset: number, size: number, v: unknown, p: string, f: string, i?: number): void {
-  if (typeof v !== 'string') return fail(p, f, i, charsExpected(size), v);
+  if (typeof v !== 'string' || v.includes('\0')) return fail(p, f, i, charsExpected(size), v);
   const bytes = new Uint8Array(view.buffer, view.byteOffset + offset, size);
   const { read, written } = encoder.encodeInto(v, bytes);
   if (read !== v.length || written > size - 1) return fail(p, f, i, charsExpected(size), v);
@@ -128,7 +137,7 @@ export function chars(view: DataView, offset: number, size: number, v: unknown, 
 }
 
 export function charsExpected(size: number): string {
-  return `a string of at most ${size - 1} UTF-8 bytes (char[${size}] keeps one byte for the NUL)`;
+  return `a string of at most ${size - 1} UTF-8 bytes without NUL (char[${size}] keeps one byte for the NUL)`;
 }
 
 /** Reads a C `char[size]`: the bytes before the first NUL, as UTF-8. */

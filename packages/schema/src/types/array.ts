@@ -1,8 +1,8 @@
 import type { ISerialInput, ISerialOutput } from 'typed-binary';
 import { arr } from '../codec/primitives.js';
 import { SchemaError } from '../errors.js';
-import { CType, isCType, plus, type DecodeSite, type EncodeSite } from './base.js';
-import type { CompositeType } from './composite.js';
+import type { FastCheck } from './arbitrary-types.js';
+import { CType, isCType, plus, type DecodeSite, type EncodeSite, type MemberContext } from './base.js';
 
 /** Arrays up to this length decode as an array literal; longer ones as a loop. */
 const UNROLL_LIMIT = 16;
@@ -13,7 +13,6 @@ export class ArrayType<E> extends CType<E[]> {
   readonly align: number;
   readonly tsType: string;
   readonly label: string;
-  override readonly decodeMayThrow: boolean;
 
   constructor(
     readonly element: CType<E>,
@@ -22,7 +21,6 @@ export class ArrayType<E> extends CType<E[]> {
     super();
     this.size = element.size * length;
     this.align = element.align;
-    this.decodeMayThrow = element.decodeMayThrow;
     this.tsType = /[ |&]/.test(element.tsType) ? `(${element.tsType})[]` : `${element.tsType}[]`;
     this.label = `arrayOf(${element.label}, ${length})`;
   }
@@ -31,12 +29,12 @@ export class ArrayType<E> extends CType<E[]> {
     return this.element.cDeclare(`${declarator}[${this.length}]`);
   }
 
-  override enums() {
-    return this.element.enums();
+  override children(): readonly CType<unknown>[] {
+    return [this.element];
   }
 
-  override structs(): CompositeType<any, unknown>[] {
-    return this.element.structs();
+  override checkMember(path: string, context: MemberContext): void {
+    this.element.checkMember(`${path}[]`, context);
   }
 
   tsEncode(site: EncodeSite): string[] {
@@ -82,18 +80,22 @@ export class ArrayType<E> extends CType<E[]> {
   readValue(input: ISerialInput): E[] {
     return Array.from({ length: this.length }, () => this.element.readValue(input));
   }
+
+  /** @internal */
+  arbitrary(fc: FastCheck) {
+    return fc.array(this.element.arbitrary(fc), { minLength: this.length, maxLength: this.length });
+  }
 }
 
 /** arrayOf(T, N) is a C fixed array `T name[N]`, decoded to a TS array of N elements. */
 export function arrayOf<E>(element: CType<E>, length: number): ArrayType<E> {
+  const label = `arrayOf(${isCType(element) ? element.label : '?'}, ${length})`;
   if (!isCType(element)) {
-    throw new SchemaError('UNKNOWN_TYPE', `arrayOf(?, ${length})`, `element type is not a bpfmaps type (received ${typeof element})`);
+    throw new SchemaError('UNKNOWN_TYPE', label, `the element type is not a bpfmaps type (received ${typeof element})`);
   }
-  if (element.bits !== undefined || element.anonymous || element.hidden) {
-    throw new SchemaError('INVALID_TYPE', `arrayOf(${element.label}, ${length})`, 'arrays hold whole values: not bitfields, padding or anonymous members');
-  }
+  element.checkStandalone(label);
   if (!Number.isInteger(length) || length < 1) {
-    throw new SchemaError('INVALID_SIZE', `arrayOf(${element.label}, ${length})`, 'an array needs a whole length of at least 1');
+    throw new SchemaError('INVALID_SIZE', label, 'an array needs a whole length of at least 1');
   }
   return new ArrayType(element, length);
 }

@@ -1,6 +1,16 @@
-import { Measurer, Schema, type IMeasurer, type ISerialInput, type ISerialOutput, type Parsed } from 'typed-binary';
-import type { EnumType } from './enum.js';
-import type { CompositeType } from './composite.js';
+import {
+  BufferReader,
+  BufferWriter,
+  Measurer,
+  Schema,
+  type IMeasurer,
+  type ISerialInput,
+  type ISerialOutput,
+  type Parsed,
+} from 'typed-binary';
+import { SchemaError } from '../errors.js';
+import type { Arbitrary, FastCheck } from './arbitrary-types.js';
+import { cComment, docText } from './text.js';
 
 /**
  * Brand that tells a bpfmaps type from anything else a schema file exports.
@@ -38,8 +48,92 @@ export interface DecodeSite {
 export interface FieldMeta {
   /** Documentation: a C comment and JSDoc in the generated files. */
   doc?: string;
-  /** An integer the kernel increments: codegen emits an atomic add helper for it. */
+  /** An integer the kernel increments: codegen emits an add helper for it. */
   counter?: boolean;
+}
+
+/** A member of a struct or union, placed by the layout engine. */
+export interface Member {
+  name: string;
+  type: CType<unknown>;
+  /** Byte offset from the start of the composite (a bitfield: of its first byte). */
+  offset: number;
+  /** Bit offset from the start of the composite, and width, for a bitfield. */
+  bitOffset?: number;
+  bits?: number;
+}
+
+/** A member as generated files and BTF see it: anonymous members inlined, offsets absolute. */
+export interface FlatMember extends Member {
+  /** Set alone, as one member of a union: optional in TS. */
+  optional: boolean;
+}
+
+/** Where one member of a key or value lives, as BTF would say it. */
+export interface MemberLayout {
+  name: string;
+  /** Offset in bits from the start of the key or value. */
+  bitOffset: number;
+  /** Width in bits for a bitfield, else 0. */
+  bits: number;
+  /** Size in bytes of the member's type. */
+  size: number;
+}
+
+/** A field of a generated TS interface. */
+export interface TsField {
+  name: string;
+  type: string;
+  optional: boolean;
+  /** JSDoc lines. */
+  doc: string[];
+}
+
+/** Where a composite's generated codec body reads or writes its members. */
+export interface BodySite {
+  /** Expression of the composite's first byte. */
+  offset: string;
+  /** Expression of the composite's TS value. */
+  value: string;
+  /** Expression of its schema path, for error messages. */
+  path: string;
+  /** Nesting depth, to name locals uniquely. */
+  depth: number;
+  /** Members here are set one at a time (inside a union): their TS type includes undefined. */
+  optional: boolean;
+}
+
+/** The reference codec's view of one composite being written or read. */
+export interface ReferenceSite {
+  /** The composite's bytes; member offsets index into them. */
+  bytes: Uint8Array;
+  /** The composite's value (writing) or the object being filled (reading). */
+  value: Record<string, unknown>;
+  path: string;
+}
+
+/** Where a member sits, for the checks a type makes about its place. */
+export interface MemberContext {
+  /** The direct container. */
+  container: 'struct' | 'union';
+  /** Anywhere below a union: decoding reads bytes another member wrote. */
+  insideUnion: boolean;
+}
+
+/** Hands out padding names unique within one C scope (anonymous members share their parent's). */
+export class PadNames {
+  #next = 0;
+  next(): string {
+    return `__pad${this.#next++}`;
+  }
+}
+
+/** A named declaration the generated files spell once: a struct, a union or an enum. */
+export interface Declaration {
+  readonly name: string;
+  readonly cName: string;
+  /** A description of the whole shape: two declarations with one name must have the same. */
+  shape(): string;
 }
 
 /** `o + 4`, or just `o` for offset zero; folds constants (`o + 4` plus 2 is `o + 6`). */
@@ -54,8 +148,10 @@ export function plus(offset: string, n: number): string {
 /**
  * CType is the base of every bpfmaps type. Each type states the facts that
  * shared code needs (size, alignment, C spelling, TS spelling, how generated
- * code encodes and decodes it), so nothing downstream switches on kinds.
- * Its typed-binary `read`/`write` form the reference codec.
+ * code encodes and decodes it, how it behaves as a struct member), so nothing
+ * downstream switches on kinds: padding, bitfields and anonymous members
+ * override the member hooks below. Its typed-binary `read`/`write` form the
+ * reference codec.
  */
 export abstract class CType<T> extends Schema<T> {
   readonly '~bpfmaps.type' = true as const;
@@ -67,14 +163,6 @@ export abstract class CType<T> extends Schema<T> {
   abstract readonly tsType: string;
   /** Short name for messages: `u16`, `chars(16)`, `struct FlowKey`. */
   abstract readonly label: string;
-  /** Width in bits when this is a bitfield; the layout engine packs those by bits. */
-  readonly bits: number | undefined = undefined;
-  /** True when decoding throws on some bytes (a number-mode 64-bit integer beyond 2^53). */
-  readonly decodeMayThrow: boolean = false;
-  /** True for explicit padding: always zero, absent from the TS type. */
-  readonly hidden: boolean = false;
-  /** True for an anonymous struct or union, whose members belong to the enclosing one. */
-  readonly anonymous: boolean = false;
   readonly meta: FieldMeta = {};
 
   /** C declaration of `declarator` with this type: `__u32 saddr`, `char comm[16]`. */
@@ -87,22 +175,34 @@ export abstract class CType<T> extends Schema<T> {
 
   /** Reference encoder: checks `value` and writes it at the output's position. */
   abstract writeChecked(output: ISerialOutput, value: T, path: string, field: string, index?: number): void;
+  /** Reference decoder: reads a value from the input's position, leaving it just past the value. */
+  abstract readValue(input: ISerialInput): T;
 
-  /** The named structs and unions this type refers to, for dependency order in generated files. */
-  structs(): CompositeType<any, unknown>[] {
+  /**
+   * Random valid values, for property tests (fast-check is passed in: it is
+   * an optional peer dependency).
+   * @internal
+   */
+  abstract arbitrary(fc: FastCheck): Arbitrary<unknown>;
+
+  /** The types this one is made of: the catalog walks them to find declarations. */
+  children(): readonly CType<unknown>[] {
     return [];
   }
 
-  /** The enums this type refers to, declared before the structs in generated files. */
-  enums(): EnumType[] {
-    return [];
+  /** Where each member lives, for the check against a map's BTF; undefined for types without members. */
+  memberLayout(): readonly MemberLayout[] | undefined {
+    return undefined;
   }
 
-  /** Throws SchemaError naming `path` when this type cannot be used there (checked by the enclosing struct). */
-  validateAt(_path: string): void {}
+  /** The declaration the generated files spell for this type, if it is one (named structs, unions, enums). */
+  declaration(): Declaration | undefined {
+    return undefined;
+  }
 
   /** A copy of this type documented with `doc` (a C comment and JSDoc on the field). */
   describe(doc: string): this {
+    if (typeof doc !== 'string') throw new SchemaError('INVALID_TYPE', this.label, `.describe() takes a string, received ${typeof doc}`);
     return this.withMeta({ doc });
   }
 
@@ -117,8 +217,85 @@ export abstract class CType<T> extends Schema<T> {
     return this.cDeclare('').trim();
   }
 
-  /** Reference decoder: reads a value from the input's position, leaving it just past the value. */
-  abstract readValue(input: ISerialInput): T;
+  /** A C type name usable before a declarator: an array becomes `__typeof__(__u8[16])`. */
+  cTypeRef(): string {
+    const name = this.cTypeName();
+    return name.includes('[') ? `__typeof__(${name})` : name;
+  }
+
+  // ---- Standing alone: as a map key or value, or an array element. ----
+
+  /** Throws SchemaError naming `path` when this type cannot stand alone (padding, bitfields, anonymous members cannot). */
+  checkStandalone(_path: string): void {}
+
+  // ---- As a member of a struct or union: the hooks padding, bitfields and anonymous members override. ----
+
+  /** Throws SchemaError naming `path` when this type cannot sit where `context` says. */
+  checkMember(_path: string, _context: MemberContext): void {}
+
+  /** What the layout engine needs to place this type as member `name`. */
+  layoutInput(name: string): { name: string; size: number; align: number; bits?: number } {
+    return { name, size: this.size, align: this.align };
+  }
+
+  /** The TS property names this member contributes to its composite's value. */
+  memberNames(name: string): string[] {
+    return [name];
+  }
+
+  /** The member as generated files see it, offsets from `base`. */
+  flatten(m: Member, base: number, optional: boolean): FlatMember[] {
+    return [{ name: m.name, type: m.type, offset: base + m.offset, optional }];
+  }
+
+  /** The fields this member adds to the composite's TS interface. */
+  tsFields(m: FlatMember): TsField[] {
+    const where = `\`${this.cDeclare(m.name)}\` at offset ${m.offset}`;
+    return [{ name: m.name, type: this.tsType, optional: m.optional, doc: docText(this.meta.doc, where) }];
+  }
+
+  /** C lines declaring this member inside its composite's braces. */
+  cMember(m: Member, _pads: PadNames): string[] {
+    return [...cComment(this.meta.doc), `${this.cDeclare(m.name)}; /* offset ${m.offset}, size ${this.size} */`];
+  }
+
+  /** Statements of the generated encoder for this member of `site.value`. */
+  encodeMember(m: Member, site: BodySite): string[] {
+    return this.tsEncode({
+      view: 'v',
+      offset: plus(site.offset, m.offset),
+      value: `${site.value}.${m.name}${site.optional ? '!' : ''}`,
+      path: site.path,
+      field: `'${m.name}'`,
+      depth: 0,
+    });
+  }
+
+  /** Object literal entries of the generated decoder for this member. */
+  decodeMember(m: Member, offset: string): string[] {
+    return [`${m.name}: ${this.tsDecode({ view: 'v', offset: plus(offset, m.offset), depth: 0 })},`];
+  }
+
+  /** Reference encoder of this member of `site.value` into `site.bytes`. */
+  writeMember(m: Member, site: ReferenceSite): void {
+    const writer = new BufferWriter(site.bytes.buffer, { endianness: 'little' });
+    writer.seekTo(site.bytes.byteOffset + m.offset);
+    this.writeChecked(writer, site.value[m.name] as T, site.path, m.name);
+  }
+
+  /** Reference decoder of this member from `site.bytes` into `site.value`. */
+  readMember(m: Member, site: ReferenceSite): void {
+    const reader = new BufferReader(site.bytes.buffer, { endianness: 'little' });
+    reader.seekTo(site.bytes.byteOffset + m.offset);
+    site.value[m.name] = this.readValue(reader);
+  }
+
+  /** @internal Random values of this member, as an object of the names it contributes. */
+  memberArbitrary(m: Member, fc: FastCheck): Arbitrary<Record<string, unknown>> {
+    return this.arbitrary(fc).map((v) => ({ [m.name]: v }));
+  }
+
+  // ---- typed-binary ----
 
   override write(output: ISerialOutput, value: Parsed<T>): void {
     this.writeChecked(output, value as T, this.label, '');

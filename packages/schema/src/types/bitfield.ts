@@ -1,12 +1,18 @@
-import type { ISerialInput, ISerialOutput } from 'typed-binary';
-import { SchemaError } from '../errors.js';
-import { CType, type DecodeSite, type EncodeSite } from './base.js';
-import { BigIntType, IntType } from './scalar.js';
-
 /**
- * A C bitfield `T name : width`. The layout engine places it by bits; the
- * enclosing struct encodes it (bitfields share bytes, so no single member can).
+ * Bitfields: `T name : width`. The layout engine places them by bits; each
+ * bitfield member encodes and decodes its own bits, ORed into storage its
+ * struct zeroes first. Both codecs work least significant bit first, the
+ * little-endian bitfield order of BPF and x86-64.
  */
+import type { ISerialInput, ISerialOutput } from 'typed-binary';
+import { bitsValue } from '../codec/primitives.js';
+import { SchemaError } from '../errors.js';
+import type { FastCheck } from './arbitrary-types.js';
+import { CType, type BodySite, type FlatMember, type Member, type MemberContext, type ReferenceSite, type TsField } from './base.js';
+import { BigIntType, IntType } from './int.js';
+import { cComment, docText } from './text.js';
+
+/** A C bitfield of `width` bits stored in a unit of `base`'s type. */
 export class BitfieldType extends CType<number> {
   readonly size: number;
   readonly align: number;
@@ -16,48 +22,111 @@ export class BitfieldType extends CType<number> {
 
   constructor(
     readonly base: IntType | BigIntType,
-    override readonly bits: number,
+    readonly width: number,
   ) {
     super();
     this.size = base.size;
     this.align = base.align;
     this.signed = base.spec.signed;
-    this.label = `bits(${base.label}, ${bits})`;
+    this.label = `bits(${base.label}, ${width})`;
   }
 
   cDeclare(declarator: string): string {
-    return `${this.base.cDeclare(declarator)} : ${this.bits}`;
+    return `${this.base.cDeclare(declarator)} : ${this.width}`;
+  }
+
+  override checkStandalone(path: string): void {
+    throw new SchemaError('INVALID_TYPE', path, `${this.label} is a bitfield: it only exists as a direct member of a struct`);
   }
 
   /** Width checks happen here, where the field's path is known. */
-  override validateAt(path: string): void {
+  override checkMember(path: string, context: MemberContext): void {
+    if (context.container === 'union') throw new SchemaError('INVALID_TYPE', path, 'a union cannot hold a bitfield', 'Wrap it in an anonymous struct');
     const max = this.base.size * 8;
-    if (!Number.isInteger(this.bits) || this.bits < 0 || this.bits > max) {
+    if (!Number.isInteger(this.width) || this.width < 0 || this.width > max) {
       throw new SchemaError('INVALID_SIZE', path, `${this.label} is wider than its type: a ${this.base.label} bitfield is 0..${max} bits`, 'Use a wider type or fewer bits');
     }
-    if (this.bits > 53) {
+    if (this.width > 53) {
       throw new SchemaError('INVALID_SIZE', path, `${this.label}: bitfields wider than 53 bits cannot be exact JS numbers`, 'Use a whole u64 field instead');
     }
   }
 
-  private misuse(): never {
-    throw new SchemaError('INVALID_TYPE', this.label, 'a bitfield can only be a direct member of a struct');
+  override layoutInput(name: string) {
+    return { name, size: this.size, align: this.align, bits: this.width };
   }
 
-  tsEncode(_site: EncodeSite): string[] {
+  /** A zero-width bitfield only moves the next one to a new unit: it has no value. */
+  override memberNames(name: string): string[] {
+    return this.width === 0 ? [] : [name];
+  }
+
+  override flatten(m: Member, base: number, optional: boolean): FlatMember[] {
+    return [{ name: m.name, type: this, offset: base + m.offset, bitOffset: base * 8 + m.bitOffset!, bits: m.bits!, optional }];
+  }
+
+  override tsFields(m: FlatMember): TsField[] {
+    const where = `\`${this.cDeclare(m.name)}\` at bit ${m.bitOffset}`;
+    return [{ name: m.name, type: 'number', optional: m.optional, doc: docText(this.meta.doc, where) }];
+  }
+
+  override cMember(m: Member): string[] {
+    const last = m.bitOffset! + m.bits! - 1;
+    return [...cComment(this.meta.doc), `${this.cDeclare(m.name)}; /* bits ${m.bitOffset}..${last} */`];
+  }
+
+  override encodeMember(m: Member, site: BodySite): string[] {
+    const value = `c.bitsValue(${site.value}.${m.name}, ${m.bits}, ${this.signed}, ${site.path}, '${m.name}')`;
+    return [`c.setBits(v, ${site.offset}, ${m.bitOffset}, ${m.bits}, ${value});`];
+  }
+
+  override decodeMember(m: Member, offset: string): string[] {
+    return [`${m.name}: c.getBits(v, ${offset}, ${m.bitOffset}, ${m.bits}, ${this.signed}),`];
+  }
+
+  /** Reference write: sets the bits one at a time. */
+  override writeMember(m: Member, site: ReferenceSite): void {
+    const width = m.bits!;
+    let v = bitsValue(site.value[m.name], width, this.signed, site.path, m.name);
+    if (v < 0) v += 2 ** width;
+    for (let k = 0; k < width; k++) {
+      const bit = m.bitOffset! + k;
+      if (Math.floor(v / 2 ** k) % 2 === 1) site.bytes[bit >> 3]! |= 1 << (bit & 7);
+    }
+  }
+
+  /** Reference read: bit by bit, independent of the generated code's byte-wise getBits. */
+  override readMember(m: Member, site: ReferenceSite): void {
+    const width = m.bits!;
+    let v = 0;
+    for (let k = width - 1; k >= 0; k--) {
+      const bit = m.bitOffset! + k;
+      v = v * 2 + ((site.bytes[bit >> 3]! >> (bit & 7)) & 1);
+    }
+    site.value[m.name] = this.signed && v >= 2 ** (width - 1) ? v - 2 ** width : v;
+  }
+
+  /** @internal */
+  arbitrary(fc: FastCheck) {
+    const w = this.width;
+    return this.signed ? fc.integer({ min: -(2 ** (w - 1)), max: 2 ** (w - 1) - 1 }) : fc.integer({ min: 0, max: 2 ** w - 1 });
+  }
+
+  // A bitfield has no bytes of its own: its struct encodes it through the member hooks.
+  tsEncode(): string[] {
     return this.misuse();
   }
-
-  tsDecode(_site: DecodeSite): string {
+  tsDecode(): string {
     return this.misuse();
   }
-
   writeChecked(_output: ISerialOutput): void {
     this.misuse();
   }
-
   readValue(_input: ISerialInput): number {
     return this.misuse();
+  }
+
+  private misuse(): never {
+    throw new SchemaError('INVALID_TYPE', this.label, 'a bitfield can only be a direct member of a struct');
   }
 }
 
@@ -68,7 +137,8 @@ export class BitfieldType extends CType<number> {
  */
 export function bits(base: IntType | BigIntType, width: number): BitfieldType {
   if (!(base instanceof IntType || base instanceof BigIntType) || base.spec.bigEndian) {
-    throw new SchemaError('INVALID_TYPE', `bits(${(base as CType<unknown>)?.label ?? String(base)}, ${width})`, 'a bitfield is stored in a host-order integer', 'Use u8..u64 or i8..i64');
+    const label = (base as Partial<CType<unknown>> | undefined)?.label ?? String(base);
+    throw new SchemaError('INVALID_TYPE', `bits(${label}, ${width})`, 'a bitfield is stored in a host-order integer', 'Use u8..u64 or i8..i64');
   }
   // The width is checked by the struct that holds the field, which knows its path.
   return new BitfieldType(base, width);

@@ -1,14 +1,14 @@
 import type { ISerialInput, ISerialOutput } from 'typed-binary';
 import { fail } from '../codec/primitives.js';
 import { SchemaError } from '../errors.js';
+import type { FastCheck } from './arbitrary-types.js';
 import { CType, type DecodeSite, type EncodeSite } from './base.js';
+import { checkArgs } from './int.js';
 
-function checkSize(size: number, what: string): void {
-  if (!Number.isInteger(size) || size < 1) throw new SchemaError('INVALID_SIZE', `${what}(${size})`, 'the size must be a whole number of at least 1');
-}
-
-function index(site: EncodeSite): string {
-  return site.index ? `, ${site.index}` : '';
+export function checkSize(size: number, what: string): void {
+  if (!Number.isInteger(size) || size < 1) {
+    throw new SchemaError('INVALID_SIZE', `${what}(${size})`, 'the size must be a whole number of at least 1');
+  }
 }
 
 /** Raw bytes: C `__u8 name[N]`, TS Uint8Array of exactly N. */
@@ -27,7 +27,7 @@ export class BytesType extends CType<Uint8Array> {
   }
 
   tsEncode(site: EncodeSite): string[] {
-    return [`c.bytes(${site.view}, ${site.offset}, ${this.size}, ${site.value}, ${site.path}, ${site.field}${index(site)});`];
+    return [`c.bytes(${site.view}, ${site.offset}, ${this.size}, ${site.value}, ${checkArgs(site)});`];
   }
 
   tsDecode(site: DecodeSite): string {
@@ -42,6 +42,11 @@ export class BytesType extends CType<Uint8Array> {
   readValue(input: ISerialInput): Uint8Array {
     return Uint8Array.from({ length: this.size }, () => input.readUint8());
   }
+
+  /** @internal */
+  arbitrary(fc: FastCheck) {
+    return fc.uint8Array({ minLength: this.size, maxLength: this.size });
+  }
 }
 
 /** bytes(N): N raw bytes, as a Uint8Array (hashes, opaque identifiers). */
@@ -49,54 +54,3 @@ export function bytes(size: number): BytesType {
   checkSize(size, 'bytes');
   return new BytesType(size);
 }
-
-/**
- * Explicit padding: N bytes that are always zero and absent from the TS type
- * (reserved space, or padding you want to see in the schema).
- */
-export class PadType extends BytesType {
-  override readonly label: string;
-  override readonly hidden = true;
-
-  constructor(size: number) {
-    super(size);
-    this.label = `pad(${size})`;
-  }
-
-  override tsEncode(site: EncodeSite): string[] {
-    return [`c.zero(${site.view}, ${site.offset}, ${this.size});`];
-  }
-
-  override writeChecked(output: ISerialOutput): void {
-    for (let i = 0; i < this.size; i++) output.writeUint8(0);
-  }
-}
-
-/** pad(N): N zero bytes the TS side never sees. */
-export function pad(size: number): PadType {
-  checkSize(size, 'pad');
-  return new PadType(size);
-}
-
-/**
- * A `struct bpf_spin_lock` inside a map value: kernel programs take it with
- * bpf_spin_lock(); user space reads and writes the value under it with
- * `{ lock: true }` (BPF_F_LOCK). Absent from the TS type; always written as zero
- * (the kernel never copies the lock itself). Needs a map created with BTF,
- * as libbpf does for maps defined in a BPF object.
- */
-export class SpinLockType extends PadType {
-  override readonly label: string = 'spinLock';
-  override readonly align: number = 4;
-
-  constructor() {
-    super(4);
-  }
-
-  override cDeclare(declarator: string): string {
-    return `struct bpf_spin_lock ${declarator}`;
-  }
-}
-
-/** spinLock: a `struct bpf_spin_lock` member (see SpinLockType). */
-export const spinLock = new SpinLockType();

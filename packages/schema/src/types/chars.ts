@@ -1,7 +1,9 @@
 import type { ISerialInput, ISerialOutput } from 'typed-binary';
 import { charsExpected, fail } from '../codec/primitives.js';
 import { SchemaError } from '../errors.js';
+import type { FastCheck } from './arbitrary-types.js';
 import { CType, type DecodeSite, type EncodeSite } from './base.js';
+import { checkArgs } from './int.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -22,8 +24,7 @@ export class CharsType extends CType<string> {
   }
 
   tsEncode(site: EncodeSite): string[] {
-    const index = site.index ? `, ${site.index}` : '';
-    return [`c.chars(${site.view}, ${site.offset}, ${this.size}, ${site.value}, ${site.path}, ${site.field}${index});`];
+    return [`c.chars(${site.view}, ${site.offset}, ${this.size}, ${site.value}, ${checkArgs(site)});`];
   }
 
   tsDecode(site: DecodeSite): string {
@@ -31,27 +32,29 @@ export class CharsType extends CType<string> {
   }
 
   writeChecked(output: ISerialOutput, value: string, path: string, field: string, index?: number): void {
-    if (typeof value !== 'string') fail(path, field, index, charsExpected(this.size), value);
+    if (typeof value !== 'string' || value.includes('\0')) fail(path, field, index, charsExpected(this.size), value);
     const bytes = encoder.encode(value);
     if (bytes.length > this.size - 1) fail(path, field, index, charsExpected(this.size), value);
     for (let i = 0; i < this.size; i++) output.writeUint8(bytes[i] ?? 0);
   }
 
   readValue(input: ISerialInput): string {
-    const bytes: number[] = [];
-    let ended = false;
-    for (let i = 0; i < this.size; i++) {
-      const b = input.readUint8();
-      if (b === 0) ended = true;
-      if (!ended) bytes.push(b);
-    }
-    return decoder.decode(new Uint8Array(bytes));
+    const bytes = Array.from({ length: this.size }, () => input.readUint8());
+    const end = bytes.indexOf(0);
+    return decoder.decode(new Uint8Array(end === -1 ? bytes : bytes.slice(0, end)));
+  }
+
+  /** @internal */
+  arbitrary(fc: FastCheck) {
+    return fc
+      .string({ unit: 'grapheme', maxLength: this.size - 1 })
+      .filter((s) => !s.includes('\0') && encoder.encode(s).length <= this.size - 1);
   }
 }
 
 /**
  * chars(N) is a C `char[N]` string: TS string in, NUL-padded UTF-8 bytes out.
- * Encoding throws when the text needs more than N-1 bytes.
+ * Encoding throws when the text needs more than N-1 bytes or holds a NUL.
  */
 export function chars(size: number): CharsType {
   if (!Number.isInteger(size) || size < 2) {

@@ -1,30 +1,43 @@
 /**
- * What structs and unions share: named members laid out by the layout engine,
- * C declarations with explicit padding, and the bodies of the generated and
- * reference codecs. Anonymous members (an anonymous union inside a struct,
- * an anonymous struct inside a union) are inlined: their members belong to
- * the enclosing value, in C and in TS alike.
+ * What structs and unions share: named members laid out by the layout
+ * engine, C declarations with explicit padding, and the bodies of the
+ * generated and reference codecs. Every member answers for itself through
+ * the member hooks of CType (padding, bitfields and anonymous members
+ * override them), so nothing here asks what kind of member it holds.
  */
 import type { ISerialInput, ISerialOutput } from 'typed-binary';
-import { bitsValue, obj } from '../codec/primitives.js';
+import { obj } from '../codec/primitives.js';
 import { SchemaError } from '../errors.js';
 import { layoutMembers, type StructLayout } from '../layout.js';
 import { checkIdentifier, snakeCase } from '../names.js';
-import { CType, isCType, plus, type DecodeSite, type EncodeSite } from './base.js';
-import type { BitfieldType } from './bitfield.js';
-import type { EnumType } from './enum.js';
+import type { FastCheck } from './arbitrary-types.js';
+import {
+  CType,
+  isCType,
+  PadNames,
+  type BodySite,
+  type Declaration,
+  type DecodeSite,
+  type EncodeSite,
+  type FlatMember,
+  type Member,
+  type MemberContext,
+  type MemberLayout,
+  type ReferenceSite,
+  type TsField,
+} from './base.js';
 
 /** The fields of a struct or union: name -> type, in declaration (and memory) order. */
 export type Fields = Record<string, CType<any>>;
 
 type Infer<S> = S extends CType<infer T> ? T : never;
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
-type NamedKeys<F> = { [K in keyof F]: F[K] extends { readonly anonymous: true } | { readonly hidden: true } ? never : K }[keyof F];
-type AnonymousParts<F> = { [K in keyof F]: F[K] extends { readonly anonymous: true } ? Infer<F[K]> : never }[keyof F];
+type NamedKeys<F> = { [K in keyof F]: F[K] extends { readonly '~inline': true } | { readonly '~hidden': true } ? never : K }[keyof F];
+type InlineParts<F> = { [K in keyof F]: F[K] extends { readonly '~inline': true } ? Infer<F[K]> : never }[keyof F];
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 /** The decoded TS value of a struct with these fields (padding hidden, anonymous members inlined). */
-export type InferFields<F extends Fields> = Simplify<{ [K in NamedKeys<F>]: Infer<F[K]> } & UnionToIntersection<AnonymousParts<F> | {}>>;
+export type InferFields<F extends Fields> = Simplify<{ [K in NamedKeys<F>]: Infer<F[K]> } & UnionToIntersection<InlineParts<F> | {}>>;
 
 export interface CompositeOptions {
   /** The C tag; defaults to the snake_case of the name (`FlowKey` -> `flow_key`). */
@@ -37,64 +50,40 @@ export interface CompositeOptions {
   align?: number;
 }
 
-/** One direct member with its place in memory. */
-export interface Member {
-  name: string;
-  type: CType<unknown>;
-  offset: number;
-  /** Bit offset from the start of the composite, and width, for a bitfield. */
-  bitOffset?: number;
-  bits?: number;
-}
+export type { FlatMember, Member, BodySite };
 
-/** A member as the generated files see it: anonymous members inlined, offsets absolute. */
-export interface FlatMember extends Member {
-  /** Optional in TS: a union member, which is set alone. */
-  optional: boolean;
-}
-
-/** Source for the bodies of generated codecs: `o` offset, `x` value, `p` path expressions. */
-export interface BodySite {
-  offset: string;
-  value: string;
-  path: string;
-  depth: number;
-}
-
-export abstract class CompositeType<F extends Fields, T> extends CType<T> {
+export abstract class CompositeType<F extends Fields, T> extends CType<T> implements Declaration {
   abstract readonly keyword: 'struct' | 'union';
   readonly size: number;
   readonly align: number;
   readonly tsType: string;
   readonly label: string;
+  /** The C tag; empty for an anonymous composite. */
   readonly cName: string;
   readonly doc: string | undefined;
   readonly layout: StructLayout;
   readonly members: readonly Member[];
-  override readonly anonymous: boolean;
-  override readonly decodeMayThrow: boolean;
 
+  /** `name` is undefined for an anonymous composite, whose members belong to the enclosing one. */
   constructor(
     readonly name: string,
     readonly fields: F,
     readonly options: CompositeOptions,
     union: boolean,
-    anonymous: boolean,
+    readonly named: boolean,
   ) {
     super();
-    this.anonymous = anonymous;
-    this.cName = anonymous ? '' : (options.cName ?? snakeCase(name));
+    this.cName = named ? (options.cName ?? snakeCase(name)) : '';
     this.doc = options.doc;
     this.tsType = name;
     this.label = name;
     const entries = Object.entries(fields);
     this.layout = layoutMembers(
-      entries.map(([n, t]) => ({ name: n, size: t.size, align: t.align, bits: t.bits })),
+      entries.map(([n, t]) => t.layoutInput(n)),
       { union, packed: options.packed, align: options.align },
     );
     this.size = this.layout.size;
     this.align = this.layout.align;
-    this.decodeMayThrow = entries.some(([, t]) => t.decodeMayThrow);
     if (this.size === 0) {
       throw new SchemaError('EMPTY_STRUCT', name, `a ${union ? 'union' : 'struct'} of only zero-width bitfields has no bytes`, 'Add a member that holds data');
     }
@@ -107,6 +96,18 @@ export abstract class CompositeType<F extends Fields, T> extends CType<T> {
       });
   }
 
+  override children(): readonly CType<unknown>[] {
+    return Object.values(this.fields);
+  }
+
+  override declaration(): Declaration | undefined {
+    return this.named ? this : undefined;
+  }
+
+  shape(): string {
+    return `${this.keyword} ${this.cName} { ${this.members.map((m) => `${m.name}: ${m.type.label}`).join(', ')} }${this.cAttributes()}`;
+  }
+
   /** `__attribute__((packed, aligned(8)))`, or nothing. */
   cAttributes(): string {
     const attrs = [this.options.packed ? 'packed' : '', this.options.align ? `aligned(${this.options.align})` : ''].filter(Boolean);
@@ -114,57 +115,42 @@ export abstract class CompositeType<F extends Fields, T> extends CType<T> {
   }
 
   cDeclare(declarator: string): string {
-    if (!this.anonymous) return `${this.keyword} ${this.cName} ${declarator}`;
-    const body = this.cBody(`__pad_${declarator || 'anon'}_`).map((line) => `\t${line}`);
-    return `${this.keyword} {\n${body.join('\n')}\n}${this.cAttributes()}${declarator ? ` ${declarator}` : ''}`;
+    return `${this.keyword} ${this.cName} ${declarator}`;
   }
 
-  /** The C member lines, explicit padding included; `padPrefix` keeps padding names unique across anonymous members. */
-  cBody(padPrefix = '__pad'): string[] {
-    const lines: string[] = [];
-    const declare = (m: Member) => {
-      const comment = m.bits === undefined ? `offset ${m.offset}, size ${m.type.size}` : `bits ${m.bitOffset}..${(m.bitOffset as number) + m.bits - 1}`;
-      const doc = m.type.meta.doc ? ` ${m.type.meta.doc.replace(/\*\//g, '* /').replace(/\n/g, ' ')}:` : '';
-      const decl = m.type.anonymous ? m.type.cDeclare('') : m.type.cDeclare(m.name);
-      return `${decl}; /*${doc} ${comment} */`;
-    };
-    if (this.keyword === 'union') return this.members.flatMap((m) => declare(m).split('\n'));
-    const byName = new Map(this.members.map((m) => [m.name, m]));
-    for (const slot of this.layout.slots) {
-      if (slot.kind === 'padding') lines.push(`__u8 ${slot.name.replace('__pad', padPrefix)}[${slot.size}]; /* offset ${slot.offset}: padding */`);
-      else if (slot.kind === 'member') lines.push(declare(byName.get(slot.name)!));
-      else for (const name of slot.names) lines.push(declare(byName.get(name)!));
-    }
-    return lines.flatMap((l) => l.split('\n'));
-  }
+  /** The C member lines inside the braces, explicit padding included, padding named from `pads`. */
+  abstract cBody(pads?: PadNames): string[];
 
-  /** Members with anonymous ones inlined and offsets from this composite's start. */
+  /** Members with anonymous ones inlined and offsets from this composite's start (plus `base`). */
   flatMembers(base = 0, optional = false): FlatMember[] {
-    return this.members.flatMap((m) => {
-      const inUnion = optional || this.keyword === 'union';
-      if (m.type.anonymous) return (m.type as unknown as CompositeType<Fields, unknown>).flatMembers(base + m.offset, inUnion);
-      return [{ ...m, offset: base + m.offset, ...(m.bitOffset === undefined ? {} : { bitOffset: base * 8 + m.bitOffset }), optional: inUnion }];
-    });
+    const inUnion = optional || this.keyword === 'union';
+    return this.members.flatMap((m) => m.type.flatten(m, base, inUnion));
   }
 
-  /** Names a TS value of this composite can carry (anonymous members inlined, padding hidden). */
+  /** Names a TS value of this composite carries (anonymous members inlined, padding hidden). */
   tsNames(): string[] {
-    return this.flatMembers()
-      .filter((m) => !m.type.hidden)
-      .map((m) => m.name);
+    return this.members.flatMap((m) => m.type.memberNames(m.name));
   }
 
-  override structs(): CompositeType<Fields, unknown>[] {
-    return this.anonymous ? this.dependencies() : [this as CompositeType<Fields, unknown>];
+  /** The fields of the generated TS interface. */
+  interfaceFields(): TsField[] {
+    return this.flatMembers().flatMap((m) => m.type.tsFields(m));
   }
 
-  /** Named composites this one contains directly, through arrays or through anonymous members. */
-  dependencies(): CompositeType<Fields, unknown>[] {
-    return this.members.flatMap((m) => m.type.structs() as CompositeType<Fields, unknown>[]);
+  #layout: readonly MemberLayout[] | undefined;
+
+  /** One frozen array per type, so the spec and the generated module can share it. */
+  override memberLayout(): readonly MemberLayout[] {
+    this.#layout ??= Object.freeze(
+      this.flatMembers().map((m) => Object.freeze({ name: m.name, bitOffset: m.bitOffset ?? m.offset * 8, bits: m.bits ?? 0, size: m.type.size })),
+    );
+    return this.#layout;
   }
 
-  override enums(): EnumType[] {
-    return this.members.flatMap((m) => m.type.enums());
+  override checkMember(path: string, context: MemberContext): void {
+    // Checked for its own place when built; below a union, decoding reads foreign bytes.
+    if (!context.insideUnion) return;
+    for (const m of this.members) m.type.checkMember(`${path}.${m.name}`, { container: this.keyword, insideUnion: true });
   }
 
   tsEncode(site: EncodeSite): string[] {
@@ -176,89 +162,60 @@ export abstract class CompositeType<F extends Fields, T> extends CType<T> {
     return `decode${this.name}(${site.view}, ${site.offset})`;
   }
 
-  /** Statements of the generated encoder over DataView `v`. Unused bytes are always written as zeros. */
-  abstract tsEncodeBody(site: BodySite): string[];
-
-  /** Object literal entries of the generated decoder over DataView `v`. */
-  tsDecodeEntries(offset: string): string[] {
-    return this.members.flatMap((m) => {
-      if (m.type.hidden) return [];
-      if (m.type.anonymous) return (m.type as unknown as CompositeType<Fields, unknown>).tsDecodeEntries(plus(offset, m.offset));
-      if (m.bits !== undefined) return [`${m.name}: c.getBits(v, ${offset}, ${m.bitOffset}, ${m.bits}, ${(m.type as BitfieldType).signed}),`];
-      return [`${m.name}: ${m.type.tsDecode({ view: 'v', offset: plus(offset, m.offset), depth: 0 })},`];
-    });
+  /** Statements of the generated encoder `encode<Name>(v, o, x, p)`. Unused bytes are always written as zeros. */
+  tsEncoder(): string[] {
+    return [`c.obj(x, p, '');`, ...this.tsEncodeBody({ offset: 'o', value: 'x', path: 'p', depth: 0, optional: false })];
   }
 
-  /** The statements that encode one (non-bitfield) member of `site.value`. */
-  protected memberEncode(m: Member, site: BodySite): string[] {
-    const offset = plus(site.offset, m.offset);
-    if (m.type.anonymous) return (m.type as unknown as CompositeType<Fields, unknown>).tsEncodeBody({ ...site, offset, depth: site.depth + 1 });
-    return m.type.tsEncode({ view: 'v', offset, value: `${site.value}.${m.name}`, path: site.path, field: `'${m.name}'`, depth: 0 });
+  /** Object literal entries of the generated decoder `decode<Name>(v, o)`. */
+  tsDecoder(): string[] {
+    return this.tsDecodeEntries('o');
+  }
+
+  /** Statements that encode every member of `site.value` at `site.offset`. */
+  abstract tsEncodeBody(site: BodySite): string[];
+
+  /** The same statements, placed inline in an enclosing composite's encoder. */
+  tsEncodeInline(site: BodySite): string[] {
+    return this.tsEncodeBody(site);
+  }
+
+  /** Object literal entries that decode every member at `offset`. */
+  tsDecodeEntries(offset: string): string[] {
+    return this.members.flatMap((m) => m.type.decodeMember(m, offset));
   }
 
   writeChecked(output: ISerialOutput, value: T, path: string, field: string, index?: number): void {
     obj(value, path, field, index);
     const inner = field === '' ? path : `${path}.${field}${index === undefined ? '' : `[${index}]`}`;
-    const start = output.currentByteOffset;
-    this.writeMembers(output, start, value as Record<string, unknown>, inner);
-    output.seekTo(start + this.size);
+    const bytes = new Uint8Array(this.size);
+    this.writeMembers({ bytes, value: value as Record<string, unknown>, path: inner });
+    output.writeSlice(bytes);
   }
 
-  /** Reference encoder of the members into `output` at `start` (anonymous members read the same value). */
-  abstract writeMembers(output: ISerialOutput, start: number, value: Record<string, unknown>, path: string): void;
-
-  protected writeMember(output: ISerialOutput, start: number, m: Member, value: Record<string, unknown>, path: string): void {
-    output.seekTo(start + m.offset);
-    if (m.type.anonymous) (m.type as unknown as CompositeType<Fields, unknown>).writeMembers(output, start + m.offset, value, path);
-    else m.type.writeChecked(output, value[m.name], path, m.name);
-  }
+  /** Reference encoder of the members into `site.bytes`, which start zeroed. */
+  abstract writeMembers(site: ReferenceSite): void;
 
   readValue(input: ISerialInput): T {
-    const start = input.currentByteOffset;
+    const bytes = new Uint8Array(this.size);
+    for (let i = 0; i < this.size; i++) bytes[i] = input.readUint8();
     const out: Record<string, unknown> = {};
-    this.readMembers(input, start, out);
-    input.seekTo(start + this.size);
+    this.readMembers({ bytes, value: out, path: this.name });
     return out as T;
   }
 
-  /** Reference decoder: every member, bitfields bit by bit, into `out`. */
-  readMembers(input: ISerialInput, start: number, out: Record<string, unknown>): void {
-    for (const m of this.members) {
-      input.seekTo(start + m.offset);
-      if (m.type.hidden) continue;
-      if (m.type.anonymous) (m.type as unknown as CompositeType<Fields, unknown>).readMembers(input, start + m.offset, out);
-      else if (m.bits !== undefined) out[m.name] = readBitfield(input, start, m);
-      else out[m.name] = m.type.readValue(input);
-    }
+  /** Reference decoder of every member from `site.bytes` into `site.value`. */
+  readMembers(site: ReferenceSite): void {
+    for (const m of this.members) m.type.readMember(m, site);
+  }
+
+  /** @internal The value's parts, one per member: an object of its names. */
+  memberArbitraries(fc: FastCheck) {
+    return this.members
+      .filter((m) => m.type.memberNames(m.name).length > 0)
+      .map((m) => m.type.memberArbitrary(m, fc));
   }
 }
-
-/** Reference bitfield read: bit by bit, independent of the generated code's byte-wise getBits. */
-function readBitfield(input: ISerialInput, start: number, m: Member): number {
-  const first = (m.bitOffset as number) >> 3;
-  const last = ((m.bitOffset as number) + (m.bits as number) - 1) >> 3;
-  input.seekTo(start + first);
-  const bytes = Array.from({ length: last - first + 1 }, () => input.readUint8());
-  let v = 0;
-  for (let k = (m.bits as number) - 1; k >= 0; k--) {
-    const bit = (m.bitOffset as number) + k - first * 8;
-    v = v * 2 + (((bytes[bit >> 3] as number) >> (bit & 7)) & 1);
-  }
-  const width = m.bits as number;
-  return (m.type as BitfieldType).signed && v >= 2 ** (width - 1) ? v - 2 ** width : v;
-}
-
-/** Reference bitfield write: sets bits one at a time into `bytes`, which start at byte `first`. */
-export function writeBitfield(bytes: number[], first: number, m: Member, value: unknown, path: string): void {
-  const type = m.type as BitfieldType;
-  let v = bitsValue(value, m.bits as number, type.signed, path, m.name);
-  if (v < 0) v += 2 ** (m.bits as number);
-  for (let k = 0; k < (m.bits as number); k++) {
-    const bit = (m.bitOffset as number) + k - first * 8;
-    if (Math.floor(v / 2 ** k) % 2 === 1) bytes[bit >> 3] = (bytes[bit >> 3] as number) | (1 << (bit & 7));
-  }
-}
-
 
 function describeValue(value: unknown): string {
   if (value === undefined) return 'undefined (is the type imported from @bpfmaps/schema?)';
@@ -267,11 +224,21 @@ function describeValue(value: unknown): string {
 }
 
 /** Checks a name, options and fields before a composite is built; every error names its path. */
-export function checkComposite(keyword: 'struct' | 'union', name: string, fields: unknown, options: CompositeOptions, anonymous: boolean): void {
-  if (!anonymous) checkIdentifier(name, String(name), `${keyword} name`);
+export function checkComposite(keyword: 'struct' | 'union', name: string, fields: unknown, options: CompositeOptions, named: boolean): void {
+  if (named) checkIdentifier(name, String(name), `${keyword} name`);
+  if (typeof options !== 'object' || options === null) {
+    throw new SchemaError('INVALID_TYPE', name, `the options of a ${keyword} must be an object`);
+  }
   if (options.cName !== undefined) checkIdentifier(options.cName, name, `C ${keyword} name`);
-  if (options.align !== undefined && !(Number.isInteger(options.align) && options.align > 0 && (options.align & (options.align - 1)) === 0)) {
-    throw new SchemaError('INVALID_TYPE', name, `aligned(${String(options.align)}) must be a power of two`);
+  if (options.packed !== undefined && typeof options.packed !== 'boolean') {
+    throw new SchemaError('INVALID_TYPE', `${name}.packed`, `packed must be true or false, received ${JSON.stringify(options.packed)}`);
+  }
+  if (options.doc !== undefined && typeof options.doc !== 'string') {
+    throw new SchemaError('INVALID_TYPE', `${name}.doc`, `doc must be a string, received ${typeof options.doc}`);
+  }
+  const align = options.align;
+  if (align !== undefined && !(Number.isInteger(align) && align > 0 && align <= 4096 && (align & (align - 1)) === 0)) {
+    throw new SchemaError('INVALID_TYPE', `${name}.align`, `aligned(${String(align)}) must be a power of two up to 4096`);
   }
   if (typeof fields !== 'object' || fields === null || Object.keys(fields).length === 0) {
     throw new SchemaError('EMPTY_STRUCT', name, `a ${keyword} needs at least one field`, 'Empty structs have size 0 in GNU C and are rejected by the kernel');
@@ -288,18 +255,12 @@ export function checkComposite(keyword: 'struct' | 'union', name: string, fields
         'Use a bpfmaps type: u8..u64, i8..i64, be16, be32, be64, bool, f32, f64, chars(N), bytes(N), arrayOf(T, N), bits(T, N), a struct(...), union(...) or enumType(...)',
       );
     }
-    type.validateAt(path);
-    if (keyword === 'union' && type.decodeMayThrow) {
-      throw new SchemaError('INVALID_TYPE', path, `${type.label} cannot be in a union: decoding reads every member, and a number-mode 64-bit field throws on bytes another member wrote`, 'Use the bigint form (u64, i64)');
-    }
-    if (keyword === 'union' && (type.hidden || (type.anonymous && (type as unknown as CompositeType<Fields, unknown>).tsNames().length === 0))) {
-      throw new SchemaError('INVALID_TYPE', path, 'a union member made only of padding can never be the one set', 'Give it a field that holds data');
-    }
-    if (type.bits !== undefined && keyword === 'union') throw new SchemaError('INVALID_TYPE', path, 'a union cannot hold a bitfield', 'Wrap it in an anonymous struct');
-    const names = type.anonymous ? (type as unknown as CompositeType<Fields, unknown>).tsNames() : type.bits === 0 ? [] : [field];
-    for (const n of names) {
+    type.checkMember(path, { container: keyword, insideUnion: keyword === 'union' });
+    for (const n of type.memberNames(field)) {
       if (seen.has(n)) throw new SchemaError('DUPLICATE_NAME', `${name}.${n}`, `"${n}" is declared twice (anonymous members share their parent's names)`, 'Rename one of them');
       seen.add(n);
     }
   }
 }
+
+export { PadNames };

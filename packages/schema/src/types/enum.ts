@@ -2,8 +2,10 @@ import type { ISerialInput, ISerialOutput } from 'typed-binary';
 import { enumName, enumValue } from '../codec/primitives.js';
 import { SchemaError } from '../errors.js';
 import { checkIdentifier, snakeCase } from '../names.js';
-import { CType, type DecodeSite, type EncodeSite } from './base.js';
-import { IntType, u32 } from './scalar.js';
+import type { FastCheck } from './arbitrary-types.js';
+import { CType, type Declaration, type DecodeSite, type EncodeSite } from './base.js';
+import { IntType, u32 } from './int.js';
+import { checkArgs } from './int.js';
 
 export interface EnumOptions {
   /** The integer type that stores the enum in structs (default u32, as C's int). */
@@ -18,7 +20,7 @@ export interface EnumOptions {
  * constants (`PROTO_TCP = 6`) and stores fields as the integer type; TS decodes
  * a known value to its member name and an unknown one to its number.
  */
-export class EnumType<N extends string = string> extends CType<N | number> {
+export class EnumType<N extends string = string> extends CType<N | number> implements Declaration {
   readonly size: number;
   readonly align: number;
   readonly tsType: string;
@@ -28,7 +30,7 @@ export class EnumType<N extends string = string> extends CType<N | number> {
   readonly storage: IntType;
   /** Member name -> value. */
   readonly values: Readonly<Record<N, number>>;
-  /** Value -> first member name with it. */
+  /** Value -> member name. */
   readonly names: Readonly<Record<number, N>>;
 
   constructor(
@@ -46,7 +48,7 @@ export class EnumType<N extends string = string> extends CType<N | number> {
     this.doc = options.doc;
     this.values = Object.freeze({ ...members });
     const names: Record<number, N> = {};
-    for (const [member, value] of Object.entries(members) as [N, number][]) if (!(value in names)) names[value] = member;
+    for (const [member, value] of Object.entries(members) as [N, number][]) names[value] = member;
     this.names = Object.freeze(names);
   }
 
@@ -56,17 +58,21 @@ export class EnumType<N extends string = string> extends CType<N | number> {
     return Object.entries(this.values).map(([member, value]) => ({ name: `${prefix}_${snakeCase(member).toUpperCase()}`, value: value as number }));
   }
 
+  override declaration(): Declaration {
+    return this;
+  }
+
+  shape(): string {
+    const members = Object.entries(this.values).map(([k, v]) => `${k} = ${String(v)}`);
+    return `enum ${this.cName} { ${members.join(', ')} } in ${this.storage.label}`;
+  }
+
   cDeclare(declarator: string): string {
     return this.storage.cDeclare(declarator);
   }
 
-  override enums(): EnumType[] {
-    return [this as unknown as EnumType];
-  }
-
   tsEncode(site: EncodeSite): string[] {
-    const rest = `${site.path}, ${site.field}${site.index ? `, ${site.index}` : ''}`;
-    return this.storage.tsEncode({ ...site, value: `c.enumValue(${site.value}, ${this.name}Values, ${rest})` });
+    return this.storage.tsEncode({ ...site, value: `c.enumValue(${site.value}, ${this.name}Values, ${checkArgs(site)})` });
   }
 
   tsDecode(site: DecodeSite): string {
@@ -80,11 +86,19 @@ export class EnumType<N extends string = string> extends CType<N | number> {
   readValue(input: ISerialInput): N | number {
     return enumName(this.storage.readValue(input), this.names);
   }
+
+  /** @internal */
+  arbitrary(fc: FastCheck) {
+    const known = new Set(Object.values(this.values) as number[]);
+    const unknown = this.storage.arbitrary(fc).filter((n) => !known.has(n));
+    return fc.oneof(fc.constantFrom(...Object.keys(this.values)), unknown);
+  }
 }
 
 /**
  * enumType(name, { TCP: 6, UDP: 17 }, { storage: u8 }) declares a C enum.
- * Throws SchemaError for invalid names and values that the storage cannot hold.
+ * Throws SchemaError for invalid names, a value the storage cannot hold, and
+ * two members with one value (decoding could not tell them apart).
  */
 export function enumType<const N extends string>(name: string, members: Record<N, number>, options: EnumOptions = {}): EnumType<N> {
   checkIdentifier(name, String(name), 'enum name');
@@ -95,6 +109,7 @@ export function enumType<const N extends string>(name: string, members: Record<N
   }
   const entries = Object.entries(members ?? {});
   if (entries.length === 0) throw new SchemaError('EMPTY_STRUCT', name, 'an enum needs at least one member');
+  const byValue = new Map<unknown, string>();
   for (const [member, value] of entries) {
     checkIdentifier(member, `${name}.${member}`, 'enum member');
     try {
@@ -102,6 +117,11 @@ export function enumType<const N extends string>(name: string, members: Record<N
     } catch {
       throw new SchemaError('INVALID_SIZE', `${name}.${member}`, `value ${String(value)} does not fit the enum's storage ${storage.label}`, 'Choose a wider storage');
     }
+    const other = byValue.get(value);
+    if (other !== undefined) {
+      throw new SchemaError('DUPLICATE_NAME', `${name}.${member}`, `${member} and ${other} both have the value ${String(value)}: decoding could not tell them apart`, 'Give each member its own value');
+    }
+    byValue.set(value, member);
   }
   return new EnumType(name, members, { ...options, storage });
 }

@@ -1,11 +1,9 @@
 import type { ISerialInput, ISerialOutput } from 'typed-binary';
 import { fail } from '../codec/primitives.js';
 import { formatIPv4, formatIPv6, formatMac, parseIPv4, parseIPv6, parseMac } from '../codec/net.js';
+import type { FastCheck } from './arbitrary-types.js';
 import { CType, type DecodeSite, type EncodeSite } from './base.js';
-
-function rest(site: EncodeSite): string {
-  return `${site.path}, ${site.field}${site.index ? `, ${site.index}` : ''}`;
-}
+import { checkArgs } from './int.js';
 
 /** An IPv4 address: C `__be32` (network order), TS "10.0.0.1". */
 export class IPv4Type extends CType<string> {
@@ -19,7 +17,7 @@ export class IPv4Type extends CType<string> {
   }
 
   tsEncode(site: EncodeSite): string[] {
-    return [`${site.view}.setUint32(${site.offset}, c.ipv4(${site.value}, ${rest(site)}), false);`];
+    return [`${site.view}.setUint32(${site.offset}, c.ipv4(${site.value}, ${checkArgs(site)}), false);`];
   }
 
   tsDecode(site: DecodeSite): string {
@@ -36,6 +34,11 @@ export class IPv4Type extends CType<string> {
     for (let k = 0; k < 4; k++) n = n * 256 + input.readUint8();
     return formatIPv4(n);
   }
+
+  /** @internal */
+  arbitrary(fc: FastCheck) {
+    return fc.ipV4();
+  }
 }
 
 /** Byte-array addresses: IPv6 (16 bytes) and MAC (6 bytes), as canonical text in TS. */
@@ -49,6 +52,8 @@ export class AddressBytesType extends CType<string> {
     readonly parse: (text: string) => Uint8Array | undefined,
     readonly format: (bytes: Uint8Array) => string,
     readonly example: string,
+    /** Suffix of the codec functions: `c.ipv6`/`c.readIPv6`. */
+    private readonly codec: 'IPv6' | 'Mac',
   ) {
     super();
   }
@@ -58,11 +63,11 @@ export class AddressBytesType extends CType<string> {
   }
 
   tsEncode(site: EncodeSite): string[] {
-    return [`c.${this.label}(${site.view}, ${site.offset}, ${site.value}, ${rest(site)});`];
+    return [`c.${this.label}(${site.view}, ${site.offset}, ${site.value}, ${checkArgs(site)});`];
   }
 
   tsDecode(site: DecodeSite): string {
-    return `c.read${this.label === 'ipv6' ? 'IPv6' : 'Mac'}(${site.view}, ${site.offset})`;
+    return `c.read${this.codec}(${site.view}, ${site.offset})`;
   }
 
   writeChecked(output: ISerialOutput, value: string, path: string, field: string, i?: number): void {
@@ -73,11 +78,16 @@ export class AddressBytesType extends CType<string> {
   readValue(input: ISerialInput): string {
     return this.format(Uint8Array.from({ length: this.size }, () => input.readUint8()));
   }
+
+  /** @internal */
+  arbitrary(fc: FastCheck) {
+    return fc.uint8Array({ minLength: this.size, maxLength: this.size }).map(this.format);
+  }
 }
 
 /** ipv4: `__be32` in C, "10.0.0.1" in TS. */
 export const ipv4 = new IPv4Type();
 /** ipv6: `__u8[16]` in C, canonical text ("2001:db8::1") in TS. */
-export const ipv6 = new AddressBytesType('ipv6', 16, parseIPv6, formatIPv6, 'an IPv6 address such as "2001:db8::1"');
+export const ipv6 = new AddressBytesType('ipv6', 16, parseIPv6, formatIPv6, 'an IPv6 address such as "2001:db8::1"', 'IPv6');
 /** mac: `__u8[6]` in C, "aa:bb:cc:dd:ee:ff" in TS. */
-export const mac = new AddressBytesType('mac', 6, parseMac, formatMac, 'a MAC address such as "aa:bb:cc:dd:ee:ff"');
+export const mac = new AddressBytesType('mac', 6, parseMac, formatMac, 'a MAC address such as "aa:bb:cc:dd:ee:ff"', 'Mac');

@@ -1,6 +1,7 @@
-import type { ISerialOutput } from 'typed-binary';
 import { pick } from '../codec/primitives.js';
-import { checkComposite, CompositeType, type BodySite, type CompositeOptions, type Fields, type InferFields, type Member } from './composite.js';
+import type { FastCheck } from './arbitrary-types.js';
+import { PadNames, type BodySite, type ReferenceSite } from './base.js';
+import { checkComposite, CompositeType, type CompositeOptions, type Fields, type InferFields } from './composite.js';
 
 /** The TS value of a union: every member optional; encoding needs exactly one, decoding gives all. */
 export type InferUnion<F extends Fields> = Partial<InferFields<F>>;
@@ -9,33 +10,43 @@ export type InferUnion<F extends Fields> = Partial<InferFields<F>>;
 export class UnionType<F extends Fields = Fields> extends CompositeType<F, InferUnion<F>> {
   readonly keyword = 'union' as const;
 
-  constructor(name: string, fields: F, options: CompositeOptions = {}, anonymous = false) {
-    super(name, fields, options, true, anonymous);
+  constructor(name: string, fields: F, options: CompositeOptions = {}, named = true) {
+    super(name, fields, options, true, named);
   }
 
   /** For each member, the TS names that select it: its own, or an anonymous struct's. */
   groups(): string[][] {
-    return this.members.map((m) =>
-      m.type.anonymous ? (m.type as unknown as CompositeType<Fields, unknown>).tsNames() : m.type.hidden ? [] : [m.name],
-    );
+    return this.members.map((m) => m.type.memberNames(m.name));
+  }
+
+  cBody(pads = new PadNames()): string[] {
+    return this.members.flatMap((m) => m.type.cMember(m, pads));
   }
 
   tsEncodeBody(site: BodySite): string[] {
     const k = `k${site.depth}`;
     const lines = [`c.zero(v, ${site.offset}, ${this.size});`, `const ${k} = c.pick(${site.value}, ${JSON.stringify(this.groups())}, ${site.path});`];
+    const member = { ...site, optional: true };
     this.members.forEach((m, i) => {
-      lines.push(`${i === 0 ? '' : '} else '}if (${k} === ${i}) {`, ...this.memberEncode(m, site).map((l) => `  ${l}`));
+      lines.push(`${i === 0 ? '' : '} else '}if (${k} === ${i}) {`, ...m.type.encodeMember(m, member).map((l) => `  ${l}`));
     });
     lines.push('}');
-    // A block, so sibling anonymous unions can each declare their own selector.
-    return this.anonymous ? ['{', ...lines.map((l) => `  ${l}`), '}'] : lines;
+    return lines;
   }
 
-  writeMembers(output: ISerialOutput, start: number, value: Record<string, unknown>, path: string): void {
-    const chosen = pick(value, this.groups(), path);
-    output.seekTo(start);
-    for (let i = 0; i < this.size; i++) output.writeUint8(0);
-    this.writeMember(output, start, this.members[chosen] as Member, value, path);
+  /** A block, so sibling anonymous unions each declare their own selector. */
+  override tsEncodeInline(site: BodySite): string[] {
+    return ['{', ...this.tsEncodeBody(site).map((l) => `  ${l}`), '}'];
+  }
+
+  writeMembers(site: ReferenceSite): void {
+    const m = this.members[pick(site.value, this.groups(), site.path)]!;
+    m.type.writeMember(m, site);
+  }
+
+  /** @internal */
+  arbitrary(fc: FastCheck) {
+    return fc.oneof(...this.memberArbitraries(fc));
   }
 }
 
@@ -44,15 +55,6 @@ export class UnionType<F extends Fields = Fields> extends CompositeType<F, Infer
  * member that is set (and zeros the rest); decoding reads every member.
  */
 export function union<F extends Fields>(name: string, fields: F, options: CompositeOptions = {}): UnionType<F> {
-  checkComposite('union', name, fields, options, false);
+  checkComposite('union', name, fields, options, true);
   return new UnionType(name, fields, options);
-}
-
-/** An anonymous union (inside a struct): its members belong to the enclosing value. */
-export type AnonymousUnion<F extends Fields> = UnionType<F> & { readonly anonymous: true };
-
-/** anonymousUnion(fields): C `union { ... };` with no name, its members inlined into the parent. */
-export function anonymousUnion<F extends Fields>(fields: F, options: Omit<CompositeOptions, 'cName'> = {}): AnonymousUnion<F> {
-  checkComposite('union', '(anonymous union)', fields, options, true);
-  return new UnionType('(anonymous union)', fields, options, true) as AnonymousUnion<F>;
 }

@@ -1,0 +1,141 @@
+/**
+ * The FFI boundary: libbpf.so.1 and libc through koffi, one declaration per
+ * function, one memory convention. Every pointer argument is the address of
+ * C memory (a NativeBuffer, or 0 for NULL) passed as a plain number, which
+ * koffi converts cheapest; strings are the only exception. libbpf 1.x
+ * returns -errno from its low-level wrappers; calls that return a pointer
+ * set errno instead (read with lastErrno).
+ *
+ * Loaded on first use, so importing codecs or types works on a machine
+ * without libbpf.
+ */
+import koffi, { type LibraryHandle } from 'koffi';
+import { BpfError } from '../errors.js';
+
+export type Pointer = unknown;
+/** The address of C memory, or 0 for NULL. */
+export type Address = number;
+
+function load(name: string, hint: string): LibraryHandle {
+  try {
+    return koffi.load(name);
+  } catch (cause) {
+    throw new BpfError({ code: 'NOT_SUPPORTED', op: 'load library', target: name, detail: `${(cause as Error).message}. ${hint}` });
+  }
+}
+
+koffi.opaque('bpf_object');
+koffi.opaque('bpf_map');
+koffi.opaque('bpf_program');
+koffi.opaque('bpf_link');
+koffi.opaque('btf');
+koffi.proto('int bpfmaps_print_fn(int level, const char *format, void *args)');
+
+function bind() {
+  const lib = load('libbpf.so.1', 'Install libbpf 1.x (Debian/Ubuntu: apt-get install libbpf1)');
+  const libc = load('libc.so.6', 'bpfmaps needs glibc');
+  const f = <T>(signature: string) => lib.func(signature) as unknown as T;
+  const c = <T>(signature: string) => libc.func(signature) as unknown as T;
+  return {
+    // Maps (tools/lib/bpf/bpf.h).
+    mapCreate: f<(type: number, name: string, keySize: number, valueSize: number, maxEntries: number, opts: Address) => number>(
+      'int bpf_map_create(int type, const char *name, uint32_t key_size, uint32_t value_size, uint32_t max_entries, uintptr_t opts)',
+    ),
+    lookup: f<(fd: number, key: Address, value: Address) => number>('int bpf_map_lookup_elem(int fd, uintptr_t key, uintptr_t value)'),
+    lookupFlags: f<(fd: number, key: Address, value: Address, flags: number) => number>(
+      'int bpf_map_lookup_elem_flags(int fd, uintptr_t key, uintptr_t value, uint64_t flags)',
+    ),
+    update: f<(fd: number, key: Address, value: Address, flags: number) => number>(
+      'int bpf_map_update_elem(int fd, uintptr_t key, uintptr_t value, uint64_t flags)',
+    ),
+    delete: f<(fd: number, key: Address) => number>('int bpf_map_delete_elem(int fd, uintptr_t key)'),
+    lookupAndDelete: f<(fd: number, key: Address, value: Address) => number>(
+      'int bpf_map_lookup_and_delete_elem(int fd, uintptr_t key, uintptr_t value)',
+    ),
+    nextKey: f<(fd: number, key: Address, next: Address) => number>('int bpf_map_get_next_key(int fd, uintptr_t key, uintptr_t next_key)'),
+    lookupBatch: f<(fd: number, inBatch: Address, outBatch: Address, keys: Address, values: Address, count: Address, opts: Address) => number>(
+      'int bpf_map_lookup_batch(int fd, uintptr_t in_batch, uintptr_t out_batch, uintptr_t keys, uintptr_t values, uintptr_t count, uintptr_t opts)',
+    ),
+    updateBatch: f<(fd: number, keys: Address, values: Address, count: Address, opts: Address) => number>(
+      'int bpf_map_update_batch(int fd, uintptr_t keys, uintptr_t values, uintptr_t count, uintptr_t opts)',
+    ),
+    deleteBatch: f<(fd: number, keys: Address, count: Address, opts: Address) => number>(
+      'int bpf_map_delete_batch(int fd, uintptr_t keys, uintptr_t count, uintptr_t opts)',
+    ),
+    objPin: f<(fd: number, path: string) => number>('int bpf_obj_pin(int fd, const char *path)'),
+    objGet: f<(path: string) => number>('int bpf_obj_get(const char *path)'),
+    mapFdById: f<(id: number) => number>('int bpf_map_get_fd_by_id(uint32_t id)'),
+    objGetInfo: f<(fd: number, info: Address, len: Address) => number>('int bpf_obj_get_info_by_fd(int fd, uintptr_t info, uintptr_t info_len)'),
+    numPossibleCpus: f<() => number>('int libbpf_num_possible_cpus(void)'),
+    progTestRun: f<(fd: number, opts: Address) => number>('int bpf_prog_test_run_opts(int prog_fd, uintptr_t opts)'),
+
+    // BTF (tools/lib/bpf/btf.h).
+    btfLoadById: f<(id: number) => Pointer | null>('btf *btf__load_from_kernel_by_id(uint32_t id)'),
+    btfFree: f<(btf: Pointer) => void>('void btf__free(btf *btf)'),
+    btfTypeById: f<(btf: Pointer, id: number) => Pointer | null>('const void *btf__type_by_id(const btf *btf, uint32_t id)'),
+    btfName: f<(btf: Pointer, offset: number) => string | null>('const char *btf__name_by_offset(const btf *btf, uint32_t offset)'),
+
+    // Objects and programs (tools/lib/bpf/libbpf.h).
+    objectOpenFile: f<(path: string, opts: Address) => Pointer | null>('bpf_object *bpf_object__open_file(const char *path, uintptr_t opts)'),
+    objectLoad: f<(obj: Pointer) => number>('int bpf_object__load(bpf_object *obj)'),
+    objectClose: f<(obj: Pointer) => void>('void bpf_object__close(bpf_object *obj)'),
+    objectNextMap: f<(obj: Pointer, map: Pointer | null) => Pointer | null>('bpf_map *bpf_object__next_map(const bpf_object *obj, const bpf_map *map)'),
+    objectNextProgram: f<(obj: Pointer, prog: Pointer | null) => Pointer | null>(
+      'bpf_program *bpf_object__next_program(const bpf_object *obj, bpf_program *prog)',
+    ),
+    mapName: f<(map: Pointer) => string>('const char *bpf_map__name(const bpf_map *map)'),
+    mapFd: f<(map: Pointer) => number>('int bpf_map__fd(const bpf_map *map)'),
+    programName: f<(prog: Pointer) => string>('const char *bpf_program__name(const bpf_program *prog)'),
+    programFd: f<(prog: Pointer) => number>('int bpf_program__fd(const bpf_program *prog)'),
+    attachTracepoint: f<(prog: Pointer, category: string, name: string) => Pointer | null>(
+      'bpf_link *bpf_program__attach_tracepoint(const bpf_program *prog, const char *category, const char *name)',
+    ),
+    linkDestroy: f<(link: Pointer) => number>('int bpf_link__destroy(bpf_link *link)'),
+    setPrint: f<(fn: Pointer | null) => Pointer | null>('void *libbpf_set_print(bpfmaps_print_fn *fn)'),
+
+    // libc.
+    fcntl: c<(fd: number, cmd: number, arg: number) => number>('int fcntl(int fd, int cmd, int arg)'),
+    close: c<(fd: number) => number>('int close(int fd)'),
+    mmap: c<(addr: Address, length: number, prot: number, flags: number, fd: number, offset: number) => Pointer>(
+      'void *mmap(uintptr_t addr, size_t length, int prot, int flags, int fd, intptr_t offset)',
+    ),
+    munmap: c<(addr: Pointer, length: number) => number>('int munmap(void *addr, size_t length)'),
+    sysconf: c<(name: number) => number>('long sysconf(int name)'),
+    vsnprintf: c<(buf: Address, size: number, format: string, args: Pointer) => number>(
+      'int vsnprintf(uintptr_t buf, size_t size, const char *format, void *args)',
+    ),
+  };
+}
+
+let bound: ReturnType<typeof bind> | undefined;
+
+/** The bindings, loading libbpf and libc on first use. */
+export function native(): ReturnType<typeof bind> {
+  bound ??= bind();
+  return bound;
+}
+
+/** errno of the last failed call on this thread (for calls that return NULL or -1). */
+export function lastErrno(): number {
+  return koffi.errno();
+}
+
+/** koffi's view of C memory at `ptr` (for memory libbpf owns, such as BTF records). */
+export function decode<T>(ptr: Pointer, offset: number, type: string): T {
+  return koffi.decode(ptr, offset, type) as T;
+}
+
+/** Registers a JS function libbpf calls back; kept alive for the life of the process. */
+export function callback(fn: (...args: never[]) => unknown, proto: string): Pointer {
+  return koffi.register(fn as never, koffi.pointer(proto));
+}
+
+/** The address of a pointer koffi returned (0 for NULL, all ones for MAP_FAILED). */
+export function addressOf(ptr: Pointer): bigint {
+  return koffi.address(ptr as never);
+}
+
+/** A byte view of C memory at `ptr` (for mmap'ed regions). */
+export function viewOf(ptr: Pointer, length: number): ArrayBuffer {
+  return koffi.view(ptr as never, length) as ArrayBuffer;
+}

@@ -1,0 +1,43 @@
+import { u32 } from '@bpfmaps/schema/codec';
+import type { Codec } from '../codec.js';
+import type { OpClass } from '../errors.js';
+import { KeyedMap } from './keyed.js';
+import { MmapArray } from './mmap.js';
+import type { RawMap } from './raw-map.js';
+
+/** The u32 index of array maps. */
+export const indexCodec: Codec<number> = {
+  size: 4,
+  encode: (view, offset, index) => view.setUint32(offset, u32(index, 'array index', ''), true),
+  decode: (view, offset) => view.getUint32(offset, true),
+};
+
+/** Writes the zero value at every index (what clear() means for arrays, whose elements always exist); returns the count. */
+export function zeroAll<V>(map: KeyedMap<number, V>): number {
+  const zero = map.valueCodec.decode(new DataView(new ArrayBuffer(map.valueCodec.size)), 0);
+  const n = map.raw.info.maxEntries;
+  map.setMany(Array.from({ length: n }, (_, i) => [i, zero] as const));
+  return n;
+}
+
+/**
+ * A map of BPF_MAP_TYPE_ARRAY: u32 indexes below max_entries, each of which
+ * always exists (zeroed at creation). There is no delete: clear() zeroes.
+ */
+export class ArrayMap<V> extends KeyedMap<number, V> {
+  override readonly errnoClass: OpClass = 'index';
+
+  constructor(map: RawMap, value: Codec<V>) {
+    super(map, indexCodec, value);
+  }
+
+  /** Zeroes every value; returns max_entries. */
+  clear(): number {
+    return zeroAll(this);
+  }
+
+  /** Maps the values into memory (the map needs flags: mapFlags.mmapable): reads and writes without syscalls. */
+  mmap(): MmapArray<V> {
+    return new MmapArray(this.raw, this.valueCodec);
+  }
+}

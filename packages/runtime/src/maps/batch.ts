@@ -1,0 +1,250 @@
+/**
+ * The bulk operations of keyed maps: writes and deletes of many entries, and
+ * iteration, by batch syscalls where the map's kind has them and element by
+ * element where it does not.
+ */
+import type { Codec } from '../codec.js';
+import { BpfError, errnoError, type OpClass } from '../errors.js';
+import { native } from '../ffi/libbpf.js';
+import { NativeBuffer } from '../ffi/native-buffer.js';
+import { setFlags, type SetMode } from './modes.js';
+import type { RawMap } from './raw-map.js';
+
+const ENOENT = 2;
+const ENOSPC = 28;
+const BPF_ANY = 0;
+const BPF_F_LOCK = 4;
+
+/** How entries() walks the map. */
+export type IterationMode = 'batch' | 'next-key';
+
+export interface IterateOptions {
+  /** 'batch' (default, where the kind has batch lookup) or 'next-key'. */
+  mode?: IterationMode;
+  /** Entries per batch syscall (default 256). Memory stays bounded by one batch. */
+  batchSize?: number;
+}
+
+/** What the bulk operations need of a keyed map. */
+export interface BulkTarget<K, V> {
+  readonly name: string;
+  readonly raw: RawMap;
+  readonly keyCodec: Codec<K>;
+  readonly valueCodec: Codec<V>;
+  readonly errnoClass: OpClass;
+}
+
+/** sizeof(struct bpf_map_batch_opts): sz, elem_flags, flags. */
+const BATCH_OPTS_SIZE = 24;
+
+function list<T>(items: Iterable<T>, op: string, target: string, what: string): readonly T[] {
+  if (Array.isArray(items)) return items;
+  if (items === null || typeof items !== 'object' || typeof (items as Partial<Iterable<T>>)[Symbol.iterator] !== 'function') {
+    throw new BpfError({ code: 'INVALID', op, target, detail: `expected an iterable of ${what}, received ${items === null ? 'null' : typeof items}` });
+  }
+  return Array.from(items);
+}
+
+/** setMany: everything encoded and checked first, then one batch syscall, or one update per entry. */
+export function setMany<K, V>(map: BulkTarget<K, V>, entries: Iterable<readonly [K, V]>, mode: SetMode): void {
+  const flags = setFlags(mode, 'setMany', map.name);
+  const items = list(entries, 'setMany', map.name, '[key, value] pairs');
+  const fd = map.raw.fd('setMany');
+  if (items.length === 0) return;
+  const ks = map.keyCodec.size;
+  const vs = map.valueCodec.size;
+  const keys = new NativeBuffer(items.length * ks);
+  const values = new NativeBuffer(items.length * vs);
+  const meta = new NativeBuffer(4 + BATCH_OPTS_SIZE); // the count, then struct bpf_map_batch_opts
+  try {
+    for (let i = 0; i < items.length; i++) {
+      const entry = items[i];
+      if (!Array.isArray(entry) || entry.length !== 2) {
+        throw new BpfError({ code: 'INVALID', op: 'setMany', target: map.name, detail: `entry ${i} is not a [key, value] pair` });
+      }
+      map.keyCodec.encode(keys.view, i * ks, entry[0] as K);
+      map.valueCodec.encode(values.view, i * vs, entry[1] as V);
+    }
+    const lib = native();
+    // The kernel's batch update takes BPF_F_LOCK as its only element flag.
+    if (map.raw.kind.batch.update && (flags === BPF_ANY || flags === BPF_F_LOCK)) {
+      meta.view.setUint32(0, items.length, true);
+      meta.view.setBigUint64(4, BigInt(BATCH_OPTS_SIZE), true);
+      meta.view.setBigUint64(12, BigInt(flags), true);
+      const ret = lib.updateBatch(fd, keys.address, values.address, meta.address, meta.address + 4);
+      if (ret === 0) return;
+      // On an early refusal the kernel leaves the count as it was: nothing was written.
+      const count = meta.view.getUint32(0, true);
+      const written = count === items.length ? 0 : count;
+      throw errnoError(ret, map.errnoClass, 'setMany', map.name, { key: items[written]?.[0], detail: `${written} of ${items.length} entries were written` });
+    }
+    for (let i = 0; i < items.length; i++) {
+      const ret = lib.update(fd, keys.address + i * ks, values.address + i * vs, flags);
+      if (ret < 0) throw errnoError(ret, map.errnoClass, 'setMany', map.name, { key: items[i]![0], detail: `${i} of ${items.length} entries were written` });
+    }
+  } finally {
+    keys.free();
+    values.free();
+    meta.free();
+  }
+}
+
+/** deleteMany: keys encoded first; BPF_MAP_DELETE_BATCH where the kind has it. Returns how many were there. */
+export function deleteMany<K, V>(map: BulkTarget<K, V>, keys: Iterable<K>): number {
+  const items = list(keys, 'deleteMany', map.name, 'keys');
+  const fd = map.raw.fd('deleteMany');
+  const ks = map.keyCodec.size;
+  const memory = new NativeBuffer(items.length * ks + 4);
+  const count = items.length * ks;
+  const lib = native();
+  try {
+    items.forEach((k, i) => map.keyCodec.encode(memory.view, i * ks, k));
+    let deleted = 0;
+    let i = 0;
+    while (i < items.length && map.raw.kind.batch.delete) {
+      memory.view.setUint32(count, items.length - i, true);
+      const ret = lib.deleteBatch(fd, memory.address + i * ks, memory.address + count, 0);
+      const done = memory.view.getUint32(count, true);
+      if (ret === 0) return deleted + done;
+      // The batch stops at a missing key: count what went before it, skip it, go on.
+      if (ret !== -ENOENT) throw errnoError(ret, map.errnoClass, 'deleteMany', map.name, { key: items[i + done], detail: `${deleted + done} keys were deleted before it` });
+      deleted += done;
+      i += done + 1;
+    }
+    for (; i < items.length; i++) {
+      const ret = lib.delete(fd, memory.address + i * ks);
+      if (ret === 0) deleted++;
+      else if (ret !== -ENOENT) throw errnoError(ret, map.errnoClass, 'deleteMany', map.name, { key: items[i], detail: `${deleted} keys were deleted before it` });
+    }
+    return deleted;
+  } finally {
+    memory.free();
+  }
+}
+
+/** entries(): batch lookups where the kind has them, else a next-key walk. */
+export function entries<K, V>(map: BulkTarget<K, V>, options: IterateOptions): IterableIterator<[K, V]> {
+  const batchSize = options.batchSize ?? 256;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new BpfError({ code: 'INVALID', op: 'iterate', target: map.name, detail: `batchSize must be a whole number of at least 1, received ${String(batchSize)}` });
+  }
+  if (options.mode !== 'next-key' && map.raw.kind.batch.lookup) return new BatchIterator(map, batchSize);
+  return walk(map);
+}
+
+/** BPF_MAP_GET_NEXT_KEY then a lookup per key, never yielding a key twice. */
+function* walk<K, V>(map: BulkTarget<K, V>): IterableIterator<[K, V]> {
+  map.raw.fd('iterate');
+  const ks = map.keyCodec.size;
+  // Current key, next key, value.
+  const memory = new NativeBuffer(2 * ks + map.valueCodec.size);
+  const lib = native();
+  const seen = new Set<string>();
+  const limit = map.raw.info.maxEntries;
+  let current = 0;
+  try {
+    while (seen.size < limit) {
+      const fd = map.raw.fd('iterate');
+      const ret = lib.nextKey(fd, current, memory.address + ks);
+      if (ret === -ENOENT) return;
+      if (ret < 0) throw errnoError(ret, map.errnoClass, 'iterate', map.name);
+      memory.bytes.copyWithin(0, ks, 2 * ks);
+      current = memory.address;
+      const id = Buffer.from(memory.bytes.buffer, memory.bytes.byteOffset, ks).toString('latin1');
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const found = lib.lookup(fd, memory.address, memory.address + 2 * ks);
+      if (found === -ENOENT) continue; // deleted between next-key and lookup
+      if (found < 0) throw errnoError(found, map.errnoClass, 'iterate', map.name);
+      yield [map.keyCodec.decode(memory.view, 0), map.valueCodec.decode(memory.view, 2 * ks)];
+    }
+  } finally {
+    memory.free();
+  }
+}
+
+/**
+ * Iterates with BPF_MAP_LOOKUP_BATCH, one batch in C memory at a time,
+ * decoding an entry only when it is asked for. A plain iterator object
+ * rather than a generator: it is on the per-entry path.
+ */
+class BatchIterator<K, V> implements IterableIterator<[K, V]> {
+  readonly #map: BulkTarget<K, V>;
+  readonly #tokens: NativeBuffer;
+  readonly #count = new NativeBuffer(4);
+  readonly #half: number;
+  #keys: NativeBuffer;
+  #values: NativeBuffer;
+  #size: number;
+  #n = 0;
+  #i = 0;
+  #started = false;
+  #last = false;
+  #done = false;
+
+  constructor(map: BulkTarget<K, V>, batchSize: number) {
+    this.#map = map;
+    map.raw.fd('iterate'); // a closed map fails here, not at the first next()
+    // The cursor is a u32 bucket for hash maps and a key for arrays: room for either, in and out.
+    this.#half = Math.max(map.keyCodec.size, 8);
+    this.#tokens = new NativeBuffer(2 * this.#half);
+    this.#size = batchSize;
+    this.#keys = new NativeBuffer(batchSize * map.keyCodec.size);
+    this.#values = new NativeBuffer(batchSize * map.valueCodec.size);
+  }
+
+  /** Reads the next batch into C memory. */
+  #fetch(): void {
+    const lib = native();
+    for (;;) {
+      this.#count.view.setUint32(0, this.#size, true);
+      const inBatch = this.#started ? this.#tokens.address : 0;
+      // Checked per batch: the map may have been closed while iterating.
+      const fd = this.#map.raw.fd('iterate');
+      const ret = lib.lookupBatch(fd, inBatch, this.#tokens.address + this.#half, this.#keys.address, this.#values.address, this.#count.address, 0);
+      const n = this.#count.view.getUint32(0, true);
+      if (ret === -ENOSPC && n === 0) {
+        // One hash bucket holds more entries than a batch: grow and retry from the same cursor.
+        this.#size *= 2;
+        this.#keys.free();
+        this.#values.free();
+        this.#keys = new NativeBuffer(this.#size * this.#map.keyCodec.size);
+        this.#values = new NativeBuffer(this.#size * this.#map.valueCodec.size);
+        continue;
+      }
+      if (ret < 0 && ret !== -ENOENT) {
+        this.return();
+        throw errnoError(ret, this.#map.errnoClass, 'iterate', this.#map.name);
+      }
+      this.#n = n;
+      this.#i = 0;
+      this.#last = ret === -ENOENT;
+      this.#tokens.bytes.copyWithin(0, this.#half, 2 * this.#half);
+      this.#started = true;
+      return;
+    }
+  }
+
+  next(): IteratorResult<[K, V]> {
+    while (this.#i === this.#n) {
+      if (this.#done || this.#last) return this.return();
+      this.#fetch();
+    }
+    const i = this.#i++;
+    const { keyCodec, valueCodec } = this.#map;
+    return { done: false, value: [keyCodec.decode(this.#keys.view, i * keyCodec.size), valueCodec.decode(this.#values.view, i * valueCodec.size)] };
+  }
+
+  /** Frees the batch memory (called at the end, or by `break`). */
+  return(): IteratorResult<[K, V]> {
+    if (!this.#done) {
+      this.#done = true;
+      for (const b of [this.#tokens, this.#count, this.#keys, this.#values]) b.free();
+    }
+    return { done: true, value: undefined };
+  }
+
+  [Symbol.iterator](): IterableIterator<[K, V]> {
+    return this;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Opening a map compares it with the schema's spec before any data is read:
+ * the kernel's map info, then every member's place where the map has BTF.
+ * A mismatch lists each difference.
+ */
+import type { MapSpec, MemberLayout } from '@bpfmaps/schema';
+import { BpfError } from '../errors.js';
+import { btfMembers } from './btf.js';
+import type { MapInfo } from './info.js';
+
+/** Throws BpfError INCOMPATIBLE listing every difference between the map and `spec`. */
+export function checkMap(spec: MapSpec, info: MapInfo, origin: string): void {
+  const btf = btfMembers(info.btfId, info.btfKeyTypeId, info.btfValueTypeId);
+  const differences = [
+    ...infoDifferences(spec, info),
+    ...memberDifferences('key', spec.keyMembers, btf?.key),
+    ...memberDifferences('value', spec.valueMembers, btf?.value),
+  ];
+  if (differences.length === 0) return;
+  throw new BpfError({
+    code: 'INCOMPATIBLE',
+    op: 'open map',
+    target: `${spec.name} from ${origin}`,
+    detail: `layout differs from the schema (${differences.join('; ')}). Regenerate the header and rebuild the BPF object`,
+  });
+}
+
+/** The differences between the kernel's map info and the spec. */
+export function infoDifferences(spec: MapSpec, info: MapInfo): string[] {
+  const differences: string[] = [];
+  const compare = (what: string, expected: number, actual: number) => {
+    if (expected !== actual) differences.push(`${what}: schema says ${expected}, kernel map has ${actual}`);
+  };
+  compare('type', spec.type, info.type);
+  compare('key size', spec.keySize, info.keySize);
+  compare('value size', spec.valueSize, info.valueSize);
+  compare('max entries', spec.maxEntries, info.maxEntries);
+  compare('flags', spec.flags, info.flags);
+  compare('map_extra', spec.extra ?? 0, Number(info.extra));
+  return differences;
+}
+
+/** Compares member layouts (from BTF) with the spec's; names every difference. */
+export function memberDifferences(part: 'key' | 'value', expected: readonly MemberLayout[] | undefined, actual: readonly MemberLayout[] | undefined): string[] {
+  if (!expected || !actual) return [];
+  const differences: string[] = [];
+  const byName = new Map(actual.map((m) => [m.name, m]));
+  for (const m of expected) {
+    const a = byName.get(m.name);
+    if (!a) {
+      differences.push(`${part}.${m.name}: missing from the map's BTF`);
+      continue;
+    }
+    byName.delete(m.name);
+    const where = (x: MemberLayout) => (x.bits ? `bit ${x.bitOffset} (${x.bits} bits)` : `offset ${x.bitOffset / 8}`);
+    if (a.bitOffset !== m.bitOffset || a.bits !== m.bits) differences.push(`${part}.${m.name}: schema says ${where(m)}, BTF says ${where(a)}`);
+    else if (!m.bits && a.size !== m.size) differences.push(`${part}.${m.name}: schema says size ${m.size}, BTF says ${a.size}`);
+  }
+  // Names starting with "__" are the padding members bpfmaps writes into headers.
+  for (const extra of byName.keys()) if (!extra.startsWith('__')) differences.push(`${part}.${extra}: in the map's BTF but not in the schema`);
+  return differences;
+}

@@ -1,0 +1,35 @@
+import { KeyedMap } from './keyed.js';
+
+/** The keyed maps whose keys come and go: delete, deleteMany and a clear that deletes. */
+export abstract class DeletableMap<K, V> extends KeyedMap<K, V> {
+  /** Removes `key`; true if it was there. */
+  delete(key: K): boolean {
+    return this.deleteKey(key);
+  }
+
+  /** Deletes many keys (BPF_MAP_DELETE_BATCH where the kind has it); returns how many were there. Keys are encoded first. */
+  deleteMany(keys: Iterable<K>): number {
+    return this.deleteKeys(keys);
+  }
+
+  /** Deletes every entry; returns how many there were. */
+  clear(): number {
+    return this.deleteKeys([...this.keys()]);
+  }
+}
+
+/** A map of BPF_MAP_TYPE_HASH or LRU_HASH. */
+export class HashMap<K, V> extends DeletableMap<K, V> {
+  /** Removes `key` and returns its value in one syscall (kernel 5.14+); undefined if absent. */
+  getAndDelete(key: K): V | undefined {
+    return this.takeKey(key);
+  }
+}
+
+/**
+ * A map of BPF_MAP_TYPE_LPM_TRIE. Keys are { prefixlen, data }: `set` and
+ * `delete` act on that exact prefix; `get` is the kernel's longest-prefix
+ * match (pass an address with the full prefix length, 32 for IPv4). The
+ * kernel has no batch ops for tries, so entries() walks with next-key.
+ */
+export class LpmTrieMap<K, V> extends DeletableMap<K, V> {}

@@ -1,0 +1,63 @@
+/**
+ * A map type binds an accessor class to a spec and the codecs (or inner map
+ * type) it is built with: everything needed to open, create or wrap a typed
+ * map. Generated modules export one per map (`flowsMap.open(obj.map('flows'))`).
+ */
+import type { MapSpec } from '@bpfmaps/schema';
+import { RawMap, type MapSource } from './raw-map.js';
+
+/** An accessor class: built over a checked RawMap and its arguments (codecs, inner map type). */
+export type MapClass<C extends unknown[], M> = new (map: RawMap, ...args: C) => M;
+
+export interface MapType<M> {
+  readonly spec: MapSpec;
+  /** The typed accessor over a checked raw map; closes the raw map if building it throws. */
+  wrap(raw: RawMap): M;
+  /** Opens an existing map (BpfObject.map gives the source) after checking it against the spec. */
+  open(source: MapSource): M;
+  /** Opens the map pinned at `path` on a bpf filesystem. */
+  openPinned(path: string): M;
+  /** Opens the map with kernel id `id` (needs CAP_SYS_ADMIN). */
+  openById(id: number): M;
+  /** Creates a fresh kernel map; it lives until its handle closes, unless pinned. */
+  create(): M;
+}
+
+export function mapType<C extends unknown[], M>(ctor: MapClass<C, M>, spec: MapSpec, ...args: C): MapType<M> {
+  const wrap = (raw: RawMap): M => {
+    try {
+      return new ctor(raw, ...args);
+    } catch (error) {
+      raw.close();
+      throw error;
+    }
+  };
+  return Object.freeze({
+    spec,
+    wrap,
+    open: (source: MapSource) => wrap(RawMap.open(source, spec)),
+    openPinned: (path: string) => wrap(RawMap.openPinned(path, spec)),
+    openById: (id: number) => wrap(RawMap.openById(id, spec)),
+    create: () => wrap(RawMap.create(spec)),
+  });
+}
+
+/** Opens an existing map after checking it against `spec` (see MapType.open). */
+export function openMap<C extends unknown[], M>(ctor: MapClass<C, M>, source: MapSource, spec: MapSpec, ...args: C): M {
+  return mapType(ctor, spec, ...args).open(source);
+}
+
+/** Opens the map pinned at `path` (see MapType.openPinned). */
+export function openPinnedMap<C extends unknown[], M>(ctor: MapClass<C, M>, path: string, spec: MapSpec, ...args: C): M {
+  return mapType(ctor, spec, ...args).openPinned(path);
+}
+
+/** Opens the map with kernel id `id` (see MapType.openById). */
+export function openMapById<C extends unknown[], M>(ctor: MapClass<C, M>, id: number, spec: MapSpec, ...args: C): M {
+  return mapType(ctor, spec, ...args).openById(id);
+}
+
+/** Creates a fresh kernel map (see MapType.create). */
+export function createMap<C extends unknown[], M>(ctor: MapClass<C, M>, spec: MapSpec, ...args: C): M {
+  return mapType(ctor, spec, ...args).create();
+}

@@ -1,0 +1,141 @@
+import { statfsSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { kindNamed, type MapKind, type MapSpec } from '@bpfmaps/schema';
+import { BpfError, errnoError } from '../errors.js';
+import { OwnedFd } from '../fd.js';
+import { native } from '../ffi/libbpf.js';
+import { NativeBuffer } from '../ffi/native-buffer.js';
+import { checkMap } from './check.js';
+import { mapInfo, type MapInfo } from './info.js';
+
+/**
+ * Where a map comes from: something that lends an fd while it is open
+ * (`BpfObject.map(name)`). RawMap duplicates the fd, so the source keeps its own.
+ */
+export interface MapSource {
+  /** Where the map comes from, for messages (`object flow.bpf.o`). */
+  readonly origin: string;
+  /** The fd to duplicate now; throws BpfError CLOSED once the source is closed. */
+  fd(): number;
+}
+
+const BPF_FS_MAGIC = 0xcafe4a11;
+
+/** Throws unless `path` would live on a mounted bpf filesystem, saying how to mount one. */
+export function checkBpffs(path: string, op: string): void {
+  let type: number | undefined;
+  try {
+    type = Number(statfsSync(dirname(path)).type);
+  } catch (error) {
+    throw new BpfError({ code: 'NOT_FOUND', op, target: path, detail: `${dirname(path)} does not exist (${(error as Error).message})` });
+  }
+  if (type !== BPF_FS_MAGIC) {
+    throw new BpfError({ code: 'INVALID', op, target: path, detail: `${dirname(path)} is not on a bpf filesystem; mount one with: mount -t bpf bpf /sys/fs/bpf` });
+  }
+}
+
+/**
+ * RawMap owns a kernel map fd whose info (and BTF, where the map has it) has
+ * been checked against a spec. Typed maps build on it; it knows bytes, not values.
+ */
+export class RawMap implements Disposable {
+  readonly name: string;
+  readonly spec: MapSpec;
+  /** The facts of the map's kind (batch commands, fixed keys, ...). */
+  readonly kind: MapKind;
+  readonly info: MapInfo;
+  readonly #fd: OwnedFd;
+
+  /** Takes ownership of `fd`; closes it if the map does not match `spec`. */
+  private constructor(fd: OwnedFd, spec: MapSpec, origin: string) {
+    this.#fd = fd;
+    this.name = spec.name;
+    this.spec = spec;
+    try {
+      const kind = kindNamed(spec.kind);
+      if (!kind) throw new BpfError({ code: 'INVALID', op: 'open map', target: spec.name, detail: `the spec names an unknown map kind "${spec.kind}"` });
+      this.kind = kind;
+      this.info = mapInfo(fd.use('open map'), spec.name);
+      checkMap(spec, this.info, origin);
+    } catch (error) {
+      fd.close();
+      throw error;
+    }
+  }
+
+  /** Takes a duplicate of the source's fd after checking that the map matches `spec`. */
+  static open(source: MapSource, spec: MapSpec): RawMap {
+    const fd = OwnedFd.duplicate(source.fd(), 'info', 'open map', `${spec.name} from ${source.origin}`);
+    return new RawMap(fd, spec, source.origin);
+  }
+
+  /** Opens the map pinned at `path` (on a bpf filesystem). */
+  static openPinned(path: string, spec: MapSpec): RawMap {
+    checkBpffs(path, 'open pinned map');
+    const fd = native().objGet(path);
+    if (fd < 0) throw errnoError(fd, 'open-pin', 'open pinned map', `${spec.name} at ${path}`);
+    return new RawMap(new OwnedFd(fd, `map ${spec.name}`), spec, `pin ${path}`);
+  }
+
+  /** Opens the map with kernel id `id` (see `bpftool map list`). */
+  static openById(id: number, spec: MapSpec): RawMap {
+    const fd = native().mapFdById(id);
+    if (fd < 0) throw errnoError(fd, 'open-id', 'open map by id', `${spec.name} (id ${id})`);
+    return new RawMap(new OwnedFd(fd, `map ${spec.name}`), spec, `id ${id}`);
+  }
+
+  /** Creates a fresh kernel map from `spec` (a map-in-map gets a template inner map for the kernel to compare with). */
+  static create(spec: MapSpec): RawMap {
+    const template = spec.inner ? RawMap.create(spec.inner) : undefined;
+    const opts = new NativeBuffer(CREATE_OPTS_SIZE);
+    try {
+      opts.view.setBigUint64(0, BigInt(CREATE_OPTS_SIZE), true);
+      opts.view.setUint32(24, template ? template.fd('create map') : 0, true); // inner_map_fd
+      opts.view.setUint32(28, spec.flags, true);
+      opts.view.setBigUint64(32, BigInt(spec.extra ?? 0), true);
+      const fd = native().mapCreate(spec.type, spec.name, spec.keySize, spec.valueSize, spec.maxEntries, opts.address);
+      if (fd < 0) throw errnoError(fd, 'create', 'create map', spec.name);
+      return new RawMap(new OwnedFd(fd, `map ${spec.name}`), spec, 'user space');
+    } finally {
+      opts.free();
+      template?.close();
+    }
+  }
+
+  /** The fd, for `op`; throws BpfError CLOSED once closed. */
+  fd(op: string): number {
+    return this.#fd.use(op);
+  }
+
+  get closed(): boolean {
+    return this.#fd.closed;
+  }
+
+  /** Pins the map at `path` on a bpf filesystem, so it outlives this process. */
+  pin(path: string): void {
+    checkBpffs(path, 'pin map');
+    const ret = native().objPin(this.fd('pin map'), path);
+    if (ret < 0) throw errnoError(ret, 'pin', 'pin map', `${this.name} at ${path}`);
+  }
+
+  /** Removes the pin at `path` (the map lives on while fds or programs hold it). */
+  static unpin(path: string): void {
+    checkBpffs(path, 'unpin map');
+    try {
+      unlinkSync(path);
+    } catch (error) {
+      throw new BpfError({ code: 'NOT_FOUND', op: 'unpin map', target: path, detail: (error as Error).message });
+    }
+  }
+
+  close(): void {
+    this.#fd.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/** sizeof(struct bpf_map_create_opts) in libbpf 1.1: sz, btf_fd, btf key/value type ids, inner_map_fd, map_flags, map_extra, ... */
+const CREATE_OPTS_SIZE = 48;

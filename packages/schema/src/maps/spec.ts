@@ -1,0 +1,32 @@
+/**
+ * What a map must be, as data: the schema computes it once; codegen prints
+ * it into the generated module and the runtime checks kernel maps against it.
+ */
+import type { CType, MemberLayout } from '../types/base.js';
+
+export type { MemberLayout };
+
+/** What a kernel map must be: type, sizes, limits and, for structs, each member. */
+export interface MapSpec {
+  name: string;
+  /** The schema's kind name (`hash`, `percpuArray`). */
+  kind: string;
+  /** `enum bpf_map_type` value. */
+  type: number;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  flags: number;
+  /** `map_extra` (bloom filter: number of hash functions). */
+  extra?: number;
+  /** Members of struct keys and values, for the field-by-field check against the map's BTF. */
+  keyMembers?: readonly MemberLayout[];
+  valueMembers?: readonly MemberLayout[];
+  /** The template every inner map of a map-in-map must match. */
+  inner?: MapSpec;
+}
+
+/** The flat member layout of a struct or union type; undefined for scalars. */
+export function membersOf(type: CType<unknown> | undefined): readonly MemberLayout[] | undefined {
+  return type?.memberLayout();
+}
