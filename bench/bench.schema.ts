@@ -1,10 +1,33 @@
-import { array, be16, be32, hash, mapFlags, pad, percpuHash, struct, u64, u8 } from '@bpfmaps/schema';
+import {
+  array,
+  be16,
+  be32,
+  hash,
+  mapFlags,
+  pad,
+  percpuHash,
+  struct,
+  u64,
+  u8,
+} from '@bpfmaps/schema';
 
 /** The default workload's key: a 16-byte IPv4 5-tuple. */
-export const Tuple = struct('Tuple', { saddr: be32, daddr: be32, sport: be16, dport: be16, proto: u8, reserved: pad(3) });
+export const Tuple = struct('Tuple', {
+  saddr: be32,
+  daddr: be32,
+  sport: be16,
+  dport: be16,
+  proto: u8,
+  reserved: pad(3),
+});
 
 /** The default workload's value: four u64 (decoded as numbers: no BigInt on the hot path). */
-export const Counters = struct('Counters', { a: u64.asNumber(), b: u64.asNumber(), c: u64.asNumber(), d: u64.asNumber() });
+export const Counters = struct('Counters', {
+  a: u64.asNumber(),
+  b: u64.asNumber(),
+  c: u64.asNumber(),
+  d: u64.asNumber(),
+});
 
 // maxEntries here only shapes the generated spec; the bench creates maps of its own size.
 export const flows = hash('flows', { key: Tuple, value: Counters, maxEntries: 1 });

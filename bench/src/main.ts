@@ -15,8 +15,16 @@ import { runBpfmaps, runMmap, type Workload } from './workloads.js';
 
 const args = yargs(hideBin(process.argv))
   .option('n', { type: 'number', default: 1_000_000, describe: 'entries per workload' })
-  .option('rounds', { type: 'number', default: 3, describe: 'alternated rounds; medians are reported' })
-  .option('batch', { type: 'number', default: 256, describe: 'entries per batch syscall in entries()' })
+  .option('rounds', {
+    type: 'number',
+    default: 3,
+    describe: 'alternated rounds; medians are reported',
+  })
+  .option('batch', {
+    type: 'number',
+    default: 256,
+    describe: 'entries per batch syscall in entries()',
+  })
   .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of a table' })
   .strict()
   .parseSync();
@@ -25,7 +33,11 @@ const C_BENCH = fileURLToPath(new URL('../build/bench-c', import.meta.url));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function runC(workload: Workload): number {
-  return Number(execFileSync(C_BENCH, [workload, String(args.n), String(args.batch)], { encoding: 'utf8' }).trim());
+  return Number(
+    execFileSync(C_BENCH, [workload, String(args.n), String(args.batch)], {
+      encoding: 'utf8',
+    }).trim(),
+  );
 }
 
 interface Row {
@@ -40,8 +52,22 @@ interface Row {
   target?: string;
 }
 
-const TARGETS: Partial<Record<Workload, number>> = { get: 1.15, set: 1.15, delete: 1.15, entries: 1.25, setMany: 1.25 };
-const workloads: Workload[] = ['set', 'get', 'delete', 'entries', 'setMany', 'getMany', 'percpuGet'];
+const TARGETS: Partial<Record<Workload, number>> = {
+  get: 1.15,
+  set: 1.15,
+  delete: 1.15,
+  entries: 1.25,
+  setMany: 1.25,
+};
+const workloads: Workload[] = [
+  'set',
+  'get',
+  'delete',
+  'entries',
+  'setMany',
+  'getMany',
+  'percpuGet',
+];
 const rows: Row[] = [];
 for (const workload of workloads) {
   const samples = { c: [] as number[], bpfmaps: [] as number[], nodeBpf: [] as number[] };
@@ -77,29 +103,78 @@ for (let r = 0; r < args.rounds; r++) {
   mmap.batch.push(m.batch / args.n);
 }
 const memory = JSON.parse(
-  execFileSync(process.execPath, ['--import', 'tsx', '--expose-gc', fileURLToPath(new URL('./memory.ts', import.meta.url)), String(args.n)], { encoding: 'utf8' }),
+  execFileSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--expose-gc',
+      fileURLToPath(new URL('./memory.ts', import.meta.url)),
+      String(args.n),
+    ],
+    { encoding: 'utf8' },
+  ),
 ) as { entries: number; growth: number; heapGrowth: number };
 
-const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, kernel: release(), node: process.version };
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  kernel: release(),
+  node: process.version,
+};
 const extra = {
-  codec: { generated: median(codec.generated), reference: median(codec.reference), speedup: median(codec.reference) / median(codec.generated), target: '>= several x' },
-  mmap: { mmap: median(mmap.mmap), batch: median(mmap.batch), speedup: median(mmap.batch) / median(mmap.mmap), target: '>= 10' },
-  memory: { entries: memory.entries, growthMiB: memory.growth / 2 ** 20, heapGrowthMiB: memory.heapGrowth / 2 ** 20, target: '< 64' },
+  codec: {
+    generated: median(codec.generated),
+    reference: median(codec.reference),
+    speedup: median(codec.reference) / median(codec.generated),
+    target: '>= several x',
+  },
+  mmap: {
+    mmap: median(mmap.mmap),
+    batch: median(mmap.batch),
+    speedup: median(mmap.batch) / median(mmap.mmap),
+    target: '>= 10',
+  },
+  memory: {
+    entries: memory.entries,
+    growthMiB: memory.growth / 2 ** 20,
+    heapGrowthMiB: memory.heapGrowth / 2 ** 20,
+    target: '< 64',
+  },
 };
 
 if (args.json) {
-  console.log(JSON.stringify({ n: args.n, rounds: args.rounds, batch: args.batch, machine, rows, ...extra }, null, 2));
+  console.log(
+    JSON.stringify(
+      { n: args.n, rounds: args.rounds, batch: args.batch, machine, rows, ...extra },
+      null,
+      2,
+    ),
+  );
 } else {
-  const ops = (ns: number | undefined) => (ns === undefined ? '-' : Math.round(1e9 / ns).toLocaleString('en-US'));
+  const ops = (ns: number | undefined) =>
+    ns === undefined ? '-' : Math.round(1e9 / ns).toLocaleString('en-US');
   const x = (r: number | undefined) => (r === undefined ? '-' : r.toFixed(2));
-  console.log(`bpfmaps bench: n=${args.n}, ${args.rounds} rounds alternated, medians; ${machine.cpu} x${machine.cores}, Linux ${machine.kernel}, Node ${machine.node}`);
-  console.log(`${'workload'.padEnd(11)} ${'C ops/s'.padStart(12)} ${'bpfmaps ops/s'.padStart(14)} ${'node_bpf ops/s'.padStart(15)} ${'bpfmaps/C'.padStart(10)} ${'node_bpf/C'.padStart(11)} ${'target'.padStart(8)}`);
+  console.log(
+    `bpfmaps bench: n=${args.n}, ${args.rounds} rounds alternated, medians; ${machine.cpu} x${machine.cores}, Linux ${machine.kernel}, Node ${machine.node}`,
+  );
+  console.log(
+    `${'workload'.padEnd(11)} ${'C ops/s'.padStart(12)} ${'bpfmaps ops/s'.padStart(14)} ${'node_bpf ops/s'.padStart(15)} ${'bpfmaps/C'.padStart(10)} ${'node_bpf/C'.padStart(11)} ${'target'.padStart(8)}`,
+  );
   for (const r of rows) {
-    console.log(`${r.workload.padEnd(11)} ${ops(r.c).padStart(12)} ${ops(r.bpfmaps).padStart(14)} ${ops(r.nodeBpf).padStart(15)} ${x(r.ratio).padStart(10)} ${x(r.nodeBpfRatio).padStart(11)} ${(r.target ?? '').padStart(8)}`);
+    console.log(
+      `${r.workload.padEnd(11)} ${ops(r.c).padStart(12)} ${ops(r.bpfmaps).padStart(14)} ${ops(r.nodeBpf).padStart(15)} ${x(r.ratio).padStart(10)} ${x(r.nodeBpfRatio).padStart(11)} ${(r.target ?? '').padStart(8)}`,
+    );
   }
-  console.log('(ratios are time ratios: bpfmaps/C = 1.10 means 10% slower than C; node_bpf does no encoding or decoding)');
-  console.log(`codec encode+decode: generated ${ops(extra.codec.generated)}/s, typed-binary reference ${ops(extra.codec.reference)}/s: ${extra.codec.speedup.toFixed(1)}x faster`);
-  console.log(`mmap'ed array reads: ${ops(extra.mmap.mmap)}/s vs batch lookup ${ops(extra.mmap.batch)}/s: ${extra.mmap.speedup.toFixed(1)}x faster (target >= 10x)`);
+  console.log(
+    '(ratios are time ratios: bpfmaps/C = 1.10 means 10% slower than C; node_bpf does no encoding or decoding)',
+  );
+  console.log(
+    `codec encode+decode: generated ${ops(extra.codec.generated)}/s, typed-binary reference ${ops(extra.codec.reference)}/s: ${extra.codec.speedup.toFixed(1)}x faster`,
+  );
+  console.log(
+    `mmap'ed array reads: ${ops(extra.mmap.mmap)}/s vs batch lookup ${ops(extra.mmap.batch)}/s: ${extra.mmap.speedup.toFixed(1)}x faster (target >= 10x)`,
+  );
   console.log(
     `streaming entries() over ${extra.memory.entries.toLocaleString('en-US')} entries: peak RSS growth ${extra.memory.growthMiB.toFixed(1)} MiB (target < 64 MiB), peak heap growth ${extra.memory.heapGrowthMiB.toFixed(1)} MiB`,
   );

@@ -9,7 +9,13 @@ import { keyOf, valueOf } from './data.js';
 const n = Number(process.argv[2] ?? 1_000_000);
 using map = createMap(HashMap, { ...flowsSpec, maxEntries: n }, TupleCodec, CountersCodec);
 const chunk = 100_000;
-for (let i = 0; i < n; i += chunk) map.setMany(Array.from({ length: Math.min(chunk, n - i) }, (_, j) => [keyOf(i + j), valueOf(i + j)] as const));
+for (let i = 0; i < n; i += chunk)
+  map.setMany(
+    Array.from(
+      { length: Math.min(chunk, n - i) },
+      (_, j) => [keyOf(i + j), valueOf(i + j)] as const,
+    ),
+  );
 globalThis.gc?.();
 const start = process.memoryUsage();
 let peakRss = start.rss;
@@ -24,4 +30,10 @@ for (const [key] of map.entries()) {
   }
 }
 // RSS is what the target is about; the heap shows the garbage the walk made between collections.
-console.log(JSON.stringify({ entries: seen, growth: peakRss - start.rss, heapGrowth: peakHeap - start.heapUsed }));
+console.log(
+  JSON.stringify({
+    entries: seen,
+    growth: peakRss - start.rss,
+    heapGrowth: peakHeap - start.heapUsed,
+  }),
+);

@@ -8,7 +8,9 @@ import type { Workload } from './workloads.js';
 import { keyBytes, valueBytes } from './data.js';
 
 interface NodeBpf {
-  createMap(opts: { type: number; keySize: number; valueSize: number; maxEntries: number }): { close(): void };
+  createMap(opts: { type: number; keySize: number; valueSize: number; maxEntries: number }): {
+    close(): void;
+  };
   RawMap: new (ref: { close(): void }) => {
     get(k: Buffer): Buffer | undefined;
     set(k: Buffer, v: Buffer): void;
@@ -25,10 +27,16 @@ export function runNodeBpf(workload: Workload, n: number): number | undefined {
   if (workload === 'percpuGet' || workload === 'getMany') return undefined;
   const keys = Array.from({ length: n }, (_, i) => keyBytes(i));
   const values = Array.from({ length: n }, (_, i) => valueBytes(i));
-  const fd = nodeBpf.createMap({ type: nodeBpf.MapType.HASH, keySize: 16, valueSize: 32, maxEntries: n });
+  const fd = nodeBpf.createMap({
+    type: nodeBpf.MapType.HASH,
+    keySize: 16,
+    valueSize: 32,
+    maxEntries: n,
+  });
   const map = new nodeBpf.RawMap(fd);
   try {
-    if (workload !== 'set' && workload !== 'setMany') keys.forEach((k, i) => map.set(k, values[i]!));
+    if (workload !== 'set' && workload !== 'setMany')
+      keys.forEach((k, i) => map.set(k, values[i]!));
     const entries = keys.map((k, i): [Buffer, Buffer] => [k, values[i]!]);
     let sink = 0;
     const start = process.hrtime.bigint();

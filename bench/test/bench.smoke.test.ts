@@ -5,20 +5,38 @@ import { expect, it } from 'vitest';
 // The bench is not part of npm test; this small run keeps it from rotting.
 describeWith(['bpf', 'cc'], 'bench smoke run', () => {
   it('runs every workload on C, bpfmaps and node_bpf and reports ratios', () => {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--n', '2000', '--rounds', '1', '--json'], { encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/main.ts', '--n', '2000', '--rounds', '1', '--json'],
+      { encoding: 'utf8' },
+    );
     const report = JSON.parse(out) as {
       rows: { workload: string; c: number; bpfmaps: number; nodeBpf?: number; ratio: number }[];
       codec: { speedup: number };
       mmap: { speedup: number };
       memory: { entries: number; growthMiB: number };
     };
-    expect(report.rows.map((r) => r.workload)).toEqual(['set', 'get', 'delete', 'entries', 'setMany', 'getMany', 'percpuGet']);
+    expect(report.rows.map((r) => r.workload)).toEqual([
+      'set',
+      'get',
+      'delete',
+      'entries',
+      'setMany',
+      'getMany',
+      'percpuGet',
+    ]);
     for (const r of report.rows) {
       expect(r.c, r.workload).toBeGreaterThan(0);
       expect(r.bpfmaps, r.workload).toBeGreaterThan(0);
       expect(Number.isFinite(r.ratio), r.workload).toBe(true);
     }
-    expect(report.rows.filter((r) => r.nodeBpf !== undefined).map((r) => r.workload)).toEqual(['set', 'get', 'delete', 'entries', 'setMany']);
+    expect(report.rows.filter((r) => r.nodeBpf !== undefined).map((r) => r.workload)).toEqual([
+      'set',
+      'get',
+      'delete',
+      'entries',
+      'setMany',
+    ]);
     expect(report.codec.speedup).toBeGreaterThan(0);
     expect(report.mmap.speedup).toBeGreaterThan(0);
     expect(report.memory.entries).toBe(2000);

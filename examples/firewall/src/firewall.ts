@@ -16,7 +16,8 @@ export interface BlockRule {
 function parseCidr(text: string): { prefixlen: number; addr: string } {
   const [addr = '', len = '32'] = text.split('/');
   const prefixlen = Number(len);
-  if (!Number.isInteger(prefixlen) || prefixlen < 0 || prefixlen > 32) throw new Error(`${text}: the prefix length must be 0..32`);
+  if (!Number.isInteger(prefixlen) || prefixlen < 0 || prefixlen > 32)
+    throw new Error(`${text}: the prefix length must be 0..32`);
   return { prefixlen, addr };
 }
 
@@ -48,7 +49,9 @@ export class Firewall implements Disposable {
 
   /** Adds rules with one BPF_MAP_UPDATE_BATCH; every CIDR is checked before any is written. */
   block(rules: readonly BlockRule[]): void {
-    this.#maps.blocklist.setMany(rules.map((r) => [parseCidr(r.cidr), { id: r.id, hits: 0n }] as const));
+    this.#maps.blocklist.setMany(
+      rules.map((r) => [parseCidr(r.cidr), { id: r.id, hits: 0n }] as const),
+    );
   }
 
   unblock(cidr: string): boolean {

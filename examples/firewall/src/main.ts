@@ -7,7 +7,15 @@ firewall.block([
   { cidr: '10.1.0.0/16', id: 2 },
   { cidr: '192.168.7.7/32', id: 3 },
 ]);
-for (const source of ['10.9.9.9', '10.1.2.3', '10.1.2.4', '192.168.7.7', '192.168.7.8', '8.8.8.8']) {
+for (const source of [
+  '10.9.9.9',
+  '10.1.2.3',
+  '10.1.2.4',
+  '192.168.7.7',
+  '192.168.7.8',
+  '8.8.8.8',
+]) {
   console.log(`${source.padEnd(15)} ${firewall.verdict(source) === XDP_DROP ? 'DROP' : 'PASS'}`);
 }
-for (const [id, hits] of [...firewall.hits()].sort(([a], [b]) => a - b)) console.log(`rule ${id}: ${hits} hits`);
+for (const [id, hits] of [...firewall.hits()].sort(([a], [b]) => a - b))
+  console.log(`rule ${id}: ${hits} hits`);

@@ -11,9 +11,23 @@ describeWith(['bpf'], 'firewall against the kernel', () => {
       { cidr: '10.1.0.0/16', id: 2 },
       { cidr: '172.16.5.5/32', id: 3 },
     ]);
-    const sent = { '10.200.0.1': XDP_DROP, '10.1.9.9': XDP_DROP, '10.1.0.1': XDP_DROP, '172.16.5.5': XDP_DROP, '172.16.5.6': XDP_PASS, '11.0.0.1': XDP_PASS };
-    for (const [source, verdict] of Object.entries(sent)) expect(fw.verdict(source), source).toBe(verdict);
-    expect(fw.hits()).toEqual(new Map([[1, 1n], [2, 2n], [3, 1n]]));
+    const sent = {
+      '10.200.0.1': XDP_DROP,
+      '10.1.9.9': XDP_DROP,
+      '10.1.0.1': XDP_DROP,
+      '172.16.5.5': XDP_DROP,
+      '172.16.5.6': XDP_PASS,
+      '11.0.0.1': XDP_PASS,
+    };
+    for (const [source, verdict] of Object.entries(sent))
+      expect(fw.verdict(source), source).toBe(verdict);
+    expect(fw.hits()).toEqual(
+      new Map([
+        [1, 1n],
+        [2, 2n],
+        [3, 1n],
+      ]),
+    );
     expect(fw.unblock('10.1.0.0/16')).toBe(true);
     expect(fw.verdict('10.1.9.9')).toBe(XDP_DROP); // now the /8 matches
     expect(fw.hits().get(1)).toBe(2n);
@@ -21,13 +35,20 @@ describeWith(['bpf'], 'firewall against the kernel', () => {
 
   it('a bad rule in a batch writes no rule at all', () => {
     using fw = new Firewall();
-    expect(() => fw.block([{ cidr: '10.0.0.0/8', id: 1 }, { cidr: '300.1.1.1/32', id: 2 }])).toThrow('Cidr.addr: expected an IPv4 address such as "10.0.0.1", received "300.1.1.1"');
+    expect(() =>
+      fw.block([
+        { cidr: '10.0.0.0/8', id: 1 },
+        { cidr: '300.1.1.1/32', id: 2 },
+      ]),
+    ).toThrow('Cidr.addr: expected an IPv4 address such as "10.0.0.1", received "300.1.1.1"');
     expect(fw.hits().size).toBe(0);
     expect(fw.verdict('10.0.0.1')).toBe(XDP_PASS);
   });
 
   it('the demo prints verdicts and hit counters', () => {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      encoding: 'utf8',
+    });
     expect(out).toContain('10.9.9.9        DROP');
     expect(out).toContain('8.8.8.8         PASS');
     expect(out).toMatch(/rule 1: 1 hits\nrule 2: 2 hits\nrule 3: 1 hits/);

@@ -1,6 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { BpfObject, sum } from '@bpfmaps/runtime';
-import { DropReasonValues, openMaps, type DropReason, type DropStats, type FlowKey, type FlowStats } from '../maps.gen.js';
+import {
+  DropReasonValues,
+  openMaps,
+  type DropReason,
+  type DropStats,
+  type FlowKey,
+  type FlowStats,
+} from '../maps.gen.js';
 import { frame, type Flow } from './packets.js';
 
 export const OBJECT_PATH = fileURLToPath(new URL('../build/flow.bpf.o', import.meta.url));
@@ -28,15 +35,24 @@ export interface Counted {
  * frame of `raw` in the kernel (BPF_PROG_TEST_RUN), and reads back what it
  * counted through the generated accessors.
  */
-export function countFlows(traffic: readonly Traffic[], raw: readonly Uint8Array[] = [], objectPath = OBJECT_PATH): Counted {
+export function countFlows(
+  traffic: readonly Traffic[],
+  raw: readonly Uint8Array[] = [],
+  objectPath = OBJECT_PATH,
+): Counted {
   using obj = BpfObject.load(objectPath);
   using maps = openMaps(obj);
   const program = obj.program('count_flows');
   const verdicts: number[] = [];
-  for (const { flow, payloads } of traffic) for (const payload of payloads) verdicts.push(program.testRun({ data: frame(flow, payload) }).retval);
+  for (const { flow, payloads } of traffic)
+    for (const payload of payloads)
+      verdicts.push(program.testRun({ data: frame(flow, payload) }).retval);
   for (const data of raw) verdicts.push(program.testRun({ data }).retval);
   const drops = Object.fromEntries(
-    (Object.entries(DropReasonValues) as [DropReason, number][]).map(([reason, index]) => [reason, maps.drops.getReduced(index, sum)!]),
+    (Object.entries(DropReasonValues) as [DropReason, number][]).map(([reason, index]) => [
+      reason,
+      maps.drops.getReduced(index, sum)!,
+    ]),
   ) as Record<DropReason, DropStats>;
   return { flows: [...maps.flows.entries()], drops, verdicts };
 }

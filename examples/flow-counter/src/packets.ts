@@ -58,7 +58,8 @@ export function frame(flow: Flow, payload: number): Uint8Array {
   const l4 = 14 + l3;
   v.setUint16(l4, flow.sport);
   v.setUint16(l4 + 2, flow.dport);
-  if (flow.proto === IPPROTO_TCP) v.setUint8(l4 + 12, 0x50); // data offset 5
+  if (flow.proto === IPPROTO_TCP)
+    v.setUint8(l4 + 12, 0x50); // data offset 5
   else v.setUint16(l4 + 4, l4len + payload); // UDP length
   return bytes;
 }

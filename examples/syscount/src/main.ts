@@ -10,7 +10,10 @@ import { Syscount, type Row } from './syscount.js';
 
 const args = yargs(hideBin(process.argv))
   .scriptName('syscount')
-  .option('duration', { type: 'number', describe: 'stop after this many seconds (default: until Ctrl-C)' })
+  .option('duration', {
+    type: 'number',
+    describe: 'stop after this many seconds (default: until Ctrl-C)',
+  })
   .option('interval', { type: 'number', default: 1, describe: 'seconds between refreshes' })
   .option('top', { type: 'number', default: 15, describe: 'rows to show' })
   .option('pid', { type: 'number', describe: 'only this process' })
@@ -28,7 +31,8 @@ function render(rows: Row[], elapsed: number): string {
     `syscount: ${rows.length} (process, syscall) pairs, ${total} syscalls in ${elapsed.toFixed(0)} s (tracepoint raw_syscalls:sys_enter)`,
     `${'PID'.padStart(8)}  ${'COMM'.padEnd(16)} ${'SYSCALL'.padEnd(20)} ${'COUNT'.padStart(12)} ${'RATE/s'.padStart(10)}`,
     ...shown.map(
-      (r) => `${String(r.pid).padStart(8)}  ${r.comm.padEnd(16)} ${(names.get(r.nr) ?? `#${r.nr}`).padEnd(20)} ${String(r.count).padStart(12)} ${r.rate.toFixed(0).padStart(10)}`,
+      (r) =>
+        `${String(r.pid).padStart(8)}  ${r.comm.padEnd(16)} ${(names.get(r.nr) ?? `#${r.nr}`).padEnd(20)} ${String(r.count).padStart(12)} ${r.rate.toFixed(0).padStart(10)}`,
     ),
   ];
   return lines.join('\n');
@@ -45,7 +49,10 @@ const stop = () => {
   process.exit(0);
 };
 const timer = setInterval(() => {
-  if (live) process.stdout.write(`\x1b[H\x1b[2J${render(counter.snapshot(), (performance.now() - started) / 1000)}\n(Ctrl-C to quit)\n`);
+  if (live)
+    process.stdout.write(
+      `\x1b[H\x1b[2J${render(counter.snapshot(), (performance.now() - started) / 1000)}\n(Ctrl-C to quit)\n`,
+    );
 }, args.interval * 1000);
 const deadline = args.duration === undefined ? undefined : setTimeout(stop, args.duration * 1000);
 process.once('SIGINT', stop);

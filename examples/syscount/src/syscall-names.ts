@@ -17,6 +17,7 @@ export function syscallNames(): Map<number, string> {
   } catch {
     return names;
   }
-  for (const m of text.matchAll(/^#define __NR3?2?_(\w+)\s+(\d+)\s*$/gm)) if (!names.has(Number(m[2]))) names.set(Number(m[2]), m[1]!);
+  for (const m of text.matchAll(/^#define __NR3?2?_(\w+)\s+(\d+)\s*$/gm))
+    if (!names.has(Number(m[2]))) names.set(Number(m[2]), m[1]!);
   return names;
 }

@@ -46,7 +46,13 @@ export class Syscount implements Disposable {
     for (const [key, stats] of this.#maps.syscalls.entries()) {
       const id = `${key.pid}/${key.nr}`;
       next.set(id, stats.count);
-      rows.push({ pid: key.pid, comm: stats.comm, nr: key.nr, count: stats.count, rate: Number(stats.count - (this.#last.get(id) ?? 0n)) / seconds });
+      rows.push({
+        pid: key.pid,
+        comm: stats.comm,
+        nr: key.nr,
+        count: stats.count,
+        rate: Number(stats.count - (this.#last.get(id) ?? 0n)) / seconds,
+      });
     }
     this.#last = next;
     this.#lastAt = now;

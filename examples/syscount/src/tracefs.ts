@@ -9,6 +9,8 @@ export function ensureTracefs(): void {
   try {
     execFileSync('mount', ['-t', 'tracefs', 'nodev', TRACEFS], { stdio: 'pipe' });
   } catch (error) {
-    throw new Error(`tracefs is not mounted at ${TRACEFS} and mounting it failed (${String((error as { stderr?: Buffer }).stderr ?? error).trim()}); run: mount -t tracefs nodev ${TRACEFS}`);
+    throw new Error(
+      `tracefs is not mounted at ${TRACEFS} and mounting it failed (${String((error as { stderr?: Buffer }).stderr ?? error).trim()}); run: mount -t tracefs nodev ${TRACEFS}`,
+    );
   }
 }

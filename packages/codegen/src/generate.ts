@@ -18,7 +18,10 @@ export interface GenerateOptions {
  * the maps and structs a schema module exports. Pure: it writes nothing.
  * Throws SchemaError when the schema is invalid.
  */
-export async function generate(schemaModule: Record<string, unknown>, options: GenerateOptions): Promise<OutputFile[]> {
+export async function generate(
+  schemaModule: Record<string, unknown>,
+  options: GenerateOptions,
+): Promise<OutputFile[]> {
   const model = buildModel(schemaModule, options.source, basename(options.header));
   return [
     { path: options.header, content: renderHeader(model) },
@@ -35,8 +38,13 @@ export interface OutputPaths {
   outDir?: string;
 }
 
-export function outputPaths(schemaFile: string, paths: OutputPaths = {}): { header: string; module: string } {
-  const stem = basename(schemaFile).replace(/\.schema\.[cm]?ts$/, '').replace(/\.[cm]?ts$/, '');
+export function outputPaths(
+  schemaFile: string,
+  paths: OutputPaths = {},
+): { header: string; module: string } {
+  const stem = basename(schemaFile)
+    .replace(/\.schema\.[cm]?ts$/, '')
+    .replace(/\.[cm]?ts$/, '');
   const dir = paths.outDir ?? dirname(resolve(schemaFile));
   return {
     header: resolve(paths.c ?? join(dir, `${stem}.h`)),
@@ -45,7 +53,11 @@ export function outputPaths(schemaFile: string, paths: OutputPaths = {}): { head
 }
 
 /** Loads a schema file and renders its outputs (writes nothing); `onImport` hears every file it loads. */
-export async function generateFromFile(schemaFile: string, paths: OutputPaths = {}, onImport?: (path: string) => void): Promise<OutputFile[]> {
+export async function generateFromFile(
+  schemaFile: string,
+  paths: OutputPaths = {},
+  onImport?: (path: string) => void,
+): Promise<OutputFile[]> {
   const module = await loadSchemaModule(schemaFile, onImport);
   return generate(module, { source: basename(schemaFile), ...outputPaths(schemaFile, paths) });
 }

@@ -10,13 +10,22 @@ import { CodegenError } from './errors.js';
  * returns its exports. Object literals with a repeated key are rejected first:
  * JS would silently keep the last one, which for a struct means a lost field.
  */
-export async function loadSchemaModule(file: string, onImport?: (path: string) => void): Promise<Record<string, unknown>> {
+export async function loadSchemaModule(
+  file: string,
+  onImport?: (path: string) => void,
+): Promise<Record<string, unknown>> {
   const path = resolve(file);
   if (!existsSync(path)) throw new CodegenError(`schema file not found: ${file}`);
   await rejectDuplicateKeys(path);
   try {
-    const report = onImport && ((url: string) => url.startsWith('file:') && onImport(fileURLToPath(url.split('?')[0] as string)));
-    return (await tsImport(pathToFileURL(path).href, { parentURL: import.meta.url, ...(report ? { onImport: report } : {}) })) as Record<string, unknown>;
+    const report =
+      onImport &&
+      ((url: string) =>
+        url.startsWith('file:') && onImport(fileURLToPath(url.split('?')[0] as string)));
+    return (await tsImport(pathToFileURL(path).href, {
+      parentURL: import.meta.url,
+      ...(report ? { onImport: report } : {}),
+    })) as Record<string, unknown>;
   } catch (error) {
     throw new CodegenError(`${file}: ${describeThrow(error, path)}`, { cause: error });
   }
@@ -35,11 +44,22 @@ async function rejectDuplicateKeys(path: string): Promise<void> {
       logOverride: { 'duplicate-object-key': 'error' },
     });
   } catch (error) {
-    const errors = (error as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors;
+    const errors = (
+      error as {
+        errors?: {
+          text: string;
+          location?: { file: string; line: number; column: number } | null;
+        }[];
+      }
+    ).errors;
     if (!errors?.length) throw error;
     const lines = errors.map((e) => {
-      const at = e.location ? `${e.location.file}:${e.location.line}:${e.location.column + 1}: ` : '';
-      const text = e.text.startsWith('Duplicate key') ? `${e.text}: a struct field or option is declared twice` : e.text;
+      const at = e.location
+        ? `${e.location.file}:${e.location.line}:${e.location.column + 1}: `
+        : '';
+      const text = e.text.startsWith('Duplicate key')
+        ? `${e.text}: a struct field or option is declared twice`
+        : e.text;
       return `${at}${text}`;
     });
     throw new CodegenError(lines.join('\n'));
@@ -50,7 +70,9 @@ async function rejectDuplicateKeys(path: string): Promise<void> {
 function describeThrow(error: unknown, schemaPath: string): string {
   if (!(error instanceof Error)) return `the schema threw ${String(error)}`;
   const frames = (error.stack ?? '').split('\n').filter((l) => l.trim().startsWith('at '));
-  const own = frames.find((l) => l.includes(schemaPath)) ?? frames.find((l) => !l.includes('node_modules') && !l.includes('node:'));
+  const own =
+    frames.find((l) => l.includes(schemaPath)) ??
+    frames.find((l) => !l.includes('node_modules') && !l.includes('node:'));
   const where = own ? `\n    ${own.trim()}` : '';
   return `${error.message}${where}`;
 }

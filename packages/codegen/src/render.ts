@@ -9,7 +9,10 @@ const handlebars = Handlebars.create();
 
 // Each kernel helper a map kind offers is a partial named for it (templates/helpers/lookup.h.hbs -> "lookup").
 for (const file of readdirSync(new URL('helpers/', TEMPLATES))) {
-  handlebars.registerPartial(file.replace(/\.h\.hbs$/, ''), readFileSync(new URL(`helpers/${file}`, TEMPLATES), 'utf8'));
+  handlebars.registerPartial(
+    file.replace(/\.h\.hbs$/, ''),
+    readFileSync(new URL(`helpers/${file}`, TEMPLATES), 'utf8'),
+  );
 }
 
 function compile(name: string): (model: FileModel) => string {
@@ -22,7 +25,12 @@ const header = compile('header.h.hbs');
 const module = compile('module.ts.hbs');
 
 /** The formatting of every generated TS file (and of the repository, .prettierrc.json). */
-const PRETTIER = { parser: 'typescript', printWidth: 100, singleQuote: true, trailingComma: 'all' } as const;
+const PRETTIER = {
+  parser: 'typescript',
+  printWidth: 100,
+  singleQuote: true,
+  trailingComma: 'all',
+} as const;
 
 export function renderHeader(model: FileModel): string {
   // Every generated file ends with exactly one newline, whatever the template's end.

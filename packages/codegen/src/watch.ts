@@ -8,7 +8,12 @@ import { writeAtomically, type OutputFile } from './write.js';
  * Errors are printed and watching goes on; nothing half-written is left.
  * Resolves when `signal` aborts.
  */
-export async function watchSchemas(schemas: string[], paths: OutputPaths, signal: AbortSignal, log = console): Promise<void> {
+export async function watchSchemas(
+  schemas: string[],
+  paths: OutputPaths,
+  signal: AbortSignal,
+  log = console,
+): Promise<void> {
   let watchers: FSWatcher[] = [];
   let timer: NodeJS.Timeout | undefined;
   const shown = (p: string) => relative(process.cwd(), p) || p;
@@ -18,7 +23,8 @@ export async function watchSchemas(schemas: string[], paths: OutputPaths, signal
     try {
       const files: OutputFile[] = [];
       // The user's own sources, not packages (installed, or built workspace packages).
-      const own = (p: string) => !p.includes('/node_modules/') && !p.includes('/dist/') && inputs.add(p);
+      const own = (p: string) =>
+        !p.includes('/node_modules/') && !p.includes('/dist/') && inputs.add(p);
       for (const schema of schemas) files.push(...(await generateFromFile(schema, paths, own)));
       writeAtomically(files);
       log.log(`wrote ${files.map((f) => shown(f.path)).join(', ')}`);
@@ -37,7 +43,9 @@ export async function watchSchemas(schemas: string[], paths: OutputPaths, signal
   };
 
   await run();
-  await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  await new Promise<void>((resolve) =>
+    signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
   clearTimeout(timer);
   for (const w of watchers) w.close();
 }

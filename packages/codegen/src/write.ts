@@ -21,12 +21,17 @@ export function writeAtomically(files: readonly OutputFile[]): void {
     }
   } catch (error) {
     for (const temp of temps) rmSync(temp, { force: true });
-    throw new CodegenError(`cannot write ${files[temps.length - 1]?.path}: ${(error as Error).message}`, { cause: error });
+    throw new CodegenError(
+      `cannot write ${files[temps.length - 1]?.path}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   files.forEach((file, i) => renameSync(temps[i] as string, file.path));
 }
 
 /** The files whose content on disk differs from what would be generated. */
 export function staleFiles(files: readonly OutputFile[]): OutputFile[] {
-  return files.filter((file) => !existsSync(file.path) || readFileSync(file.path, 'utf8') !== file.content);
+  return files.filter(
+    (file) => !existsSync(file.path) || readFileSync(file.path, 'utf8') !== file.content,
+  );
 }

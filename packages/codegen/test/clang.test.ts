@@ -23,14 +23,19 @@ describeWith(['clang', 'libbpf-headers'], 'golden headers compile for BPF', () =
 
 describeWith(['cc'], 'golden headers compile for the host (types only)', () => {
   it.each(fixtures)('$name', ({ dir }) => {
-    expect(() => compileHost(`#include "${join(dir, 'maps.h')}"\nint main(void) { return 0; }\n`)).not.toThrow();
+    expect(() =>
+      compileHost(`#include "${join(dir, 'maps.h')}"\nint main(void) { return 0; }\n`),
+    ).not.toThrow();
   });
 });
 
-describeWith(['clang', 'libbpf-headers', 'bpftool'], 'a header included by several BPF C files', () => {
-  it('links into one map per declaration (weak definitions, bpftool gen object)', () => {
-    const dir = fixtures.find((f) => f.name === 'padding')!.dir;
-    const program = (name: string) => `#include "maps.h"
+describeWith(
+  ['clang', 'libbpf-headers', 'bpftool'],
+  'a header included by several BPF C files',
+  () => {
+    it('links into one map per declaration (weak definitions, bpftool gen object)', () => {
+      const dir = fixtures.find((f) => f.name === 'padding')!.dir;
+      const program = (name: string) => `#include "maps.h"
 SEC("xdp")
 int ${name}(struct xdp_md *ctx __attribute__((unused)))
 {
@@ -39,11 +44,12 @@ int ${name}(struct xdp_md *ctx __attribute__((unused)))
 }
 char LICENSE_${name}[] SEC("license") = "GPL";
 `;
-    const a = compileBpf(program('prog_a'), { includes: [dir] });
-    const b = compileBpf(program('prog_b'), { includes: [dir] });
-    const linked = `${tempDir()}/linked.bpf.o`;
-    execFileSync('bpftool', ['gen', 'object', linked, a, b]);
-    const maps = btfOf(linked).types.filter((t) => t.kind === 'VAR' && t.name === 'padded');
-    expect(maps).toHaveLength(1);
-  });
-});
+      const a = compileBpf(program('prog_a'), { includes: [dir] });
+      const b = compileBpf(program('prog_b'), { includes: [dir] });
+      const linked = `${tempDir()}/linked.bpf.o`;
+      execFileSync('bpftool', ['gen', 'object', linked, a, b]);
+      const maps = btfOf(linked).types.filter((t) => t.kind === 'VAR' && t.name === 'padded');
+      expect(maps).toHaveLength(1);
+    });
+  },
+);

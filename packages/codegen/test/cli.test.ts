@@ -75,47 +75,65 @@ describe('codegen CLI', () => {
   });
 
   it('a duplicate field names the file and line', () => {
-    write('maps.schema.ts', `import { hash, struct, u16, u64 } from '@bpfmaps/schema';
+    write(
+      'maps.schema.ts',
+      `import { hash, struct, u16, u64 } from '@bpfmaps/schema';
 export const Key = struct('Key', {
   port: u16,
   port: u16,
 });
 export const counts = hash('counts', { key: Key, value: u64, maxEntries: 8 });
-`);
+`,
+    );
     const r = codegen('maps.schema.ts');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/maps\.schema\.ts:4:3: Duplicate key "port" in object literal: a struct field or option is declared twice/);
+    expect(r.stderr).toMatch(
+      /maps\.schema\.ts:4:3: Duplicate key "port" in object literal: a struct field or option is declared twice/,
+    );
     expect(readdirSync(dir)).toEqual(['maps.schema.ts']);
   });
 
   it('an unknown type names the schema path and the line in the user file', () => {
-    write('maps.schema.ts', `import { hash, struct, u64 } from '@bpfmaps/schema';
+    write(
+      'maps.schema.ts',
+      `import { hash, struct, u64 } from '@bpfmaps/schema';
 import * as s from '@bpfmaps/schema';
 export const Key = struct('FlowKey', { sport: (s as any).u24 });
 export const counts = hash('counts', { key: Key, value: u64, maxEntries: 8 });
-`);
+`,
+    );
     const r = codegen('maps.schema.ts');
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('FlowKey.sport: unknown type: undefined (is the type imported from @bpfmaps/schema?)');
+    expect(r.stderr).toContain(
+      'FlowKey.sport: unknown type: undefined (is the type imported from @bpfmaps/schema?)',
+    );
     expect(r.stderr).toMatch(/maps\.schema\.ts:3:\d+/);
     expect(readdirSync(dir)).toEqual(['maps.schema.ts']);
   });
 
   it('a schema without maps is an error', () => {
-    write('maps.schema.ts', `import { struct, u8 } from '@bpfmaps/schema';\nexport const Key = struct('Key', { a: u8 });\n`);
+    write(
+      'maps.schema.ts',
+      `import { struct, u8 } from '@bpfmaps/schema';\nexport const Key = struct('Key', { a: u8 });\n`,
+    );
     const r = codegen('maps.schema.ts');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('maps.schema.ts: no map declarations are exported');
   });
 
   it('two structs with one name are refused', () => {
-    write('maps.schema.ts', `import { hash, struct, u8, u16 } from '@bpfmaps/schema';
+    write(
+      'maps.schema.ts',
+      `import { hash, struct, u8, u16 } from '@bpfmaps/schema';
 export const a = hash('a', { key: struct('Key', { x: u8 }), value: u8, maxEntries: 1 });
 export const b = hash('b', { key: struct('Key', { x: u16 }), value: u8, maxEntries: 1 });
-`);
+`,
+    );
     const r = codegen('maps.schema.ts');
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('Key: two different declarations are both called Key (struct key { x: u8 } vs struct key { x: u16 })');
+    expect(r.stderr).toContain(
+      'Key: two different declarations are both called Key (struct key { x: u8 } vs struct key { x: u16 })',
+    );
   });
 
   it('one bad schema among several writes nothing at all', () => {
@@ -126,7 +144,9 @@ export const b = hash('b', { key: struct('Key', { x: u16 }), value: u8, maxEntri
   });
 
   it('--help documents the exit codes, --version prints the version', () => {
-    expect(codegen('--help').stdout).toContain('Exit codes: 0 success, 1 stale files (--check), 2 invalid input');
+    expect(codegen('--help').stdout).toContain(
+      'Exit codes: 0 success, 1 stale files (--check), 2 invalid input',
+    );
     expect(codegen('--version').stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });
@@ -134,11 +154,14 @@ export const b = hash('b', { key: struct('Key', { x: u16 }), value: u8, maxEntri
 describe('codegen --watch', () => {
   it('regenerates when the schema or a file it imports changes, and survives a broken save', async () => {
     write('fields.ts', `import { u16 } from '@bpfmaps/schema';\nexport const portType = u16;\n`);
-    write('maps.schema.ts', `import { hash, struct, u64 } from '@bpfmaps/schema';
+    write(
+      'maps.schema.ts',
+      `import { hash, struct, u64 } from '@bpfmaps/schema';
 import { portType } from './fields.js';
 export const Key = struct('Key', { port: portType });
 export const counts = hash('counts', { key: Key, value: u64, maxEntries: 8 });
-`);
+`,
+    );
     const child = spawn(process.execPath, [CLI, '--watch', 'maps.schema.ts'], { cwd: dir });
     let out = '';
     let err = '';
@@ -158,7 +181,10 @@ export const counts = hash('counts', { key: Key, value: u64, maxEntries: 8 });
       write('maps.schema.ts', 'export const broken = ;\n');
       await until(() => err.includes('codegen:'));
       expect(readFileSync(join(dir, 'maps.h'), 'utf8')).toContain('__u32 port;');
-      write('maps.schema.ts', `import { hash, u64 } from '@bpfmaps/schema';\nexport const counts = hash('counts', { key: u64, value: u64, maxEntries: 9 });\n`);
+      write(
+        'maps.schema.ts',
+        `import { hash, u64 } from '@bpfmaps/schema';\nexport const counts = hash('counts', { key: u64, value: u64, maxEntries: 9 });\n`,
+      );
       await until(() => count(out, 'wrote') === 3);
       expect(readFileSync(join(dir, 'maps.h'), 'utf8')).toContain('__uint(max_entries, 9);');
     } finally {

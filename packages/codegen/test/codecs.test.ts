@@ -16,8 +16,13 @@ describe('generated codecs equal the reference codec', () => {
   for (const { name, schema } of fixtures) {
     it(name, async () => {
       const schemaModule = (await import(schema)) as Record<string, unknown>;
-      const generated = (await import(schema.replace('maps.schema.ts', 'maps.gen.ts'))) as Record<string, unknown>;
-      const structs = Object.entries(schemaModule).filter((e): e is [string, CType<unknown>] => isComposite(e[1]));
+      const generated = (await import(schema.replace('maps.schema.ts', 'maps.gen.ts'))) as Record<
+        string,
+        unknown
+      >;
+      const structs = Object.entries(schemaModule).filter((e): e is [string, CType<unknown>] =>
+        isComposite(e[1]),
+      );
       for (const [exportName, type] of structs) {
         const codec = generated[`${exportName}Codec`] as Codec;
         expect(codec.size).toBe(type.size);
@@ -38,8 +43,12 @@ describe('generated codecs equal the reference codec', () => {
   }
 
   it('reject bad values with the same message as the reference codec', async () => {
-    const schemaModule = (await import(fixtures.find((f) => f.name === 'strings')!.schema)) as Record<string, CType<unknown>>;
-    const generated = (await import(fixtures.find((f) => f.name === 'strings')!.schema.replace('maps.schema.ts', 'maps.gen.ts'))) as Record<string, Codec>;
+    const schemaModule = (await import(
+      fixtures.find((f) => f.name === 'strings')!.schema
+    )) as Record<string, CType<unknown>>;
+    const generated = (await import(
+      fixtures.find((f) => f.name === 'strings')!.schema.replace('maps.schema.ts', 'maps.gen.ts')
+    )) as Record<string, Codec>;
     const bad = { pid: 1, comm: 'a name longer than 15 bytes' };
     const view = new DataView(new ArrayBuffer(64));
     const message = 'Task.comm: expected a string of at most 15 UTF-8 bytes';

@@ -8,4 +8,8 @@ export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 export const fixtures = readdirSync(FIXTURES)
   .filter((name) => statSync(join(FIXTURES, name)).isDirectory())
   .sort()
-  .map((name) => ({ name, dir: join(FIXTURES, name), schema: join(FIXTURES, name, 'maps.schema.ts') }));
+  .map((name) => ({
+    name,
+    dir: join(FIXTURES, name),
+    schema: join(FIXTURES, name, 'maps.schema.ts'),
+  }));

@@ -52,7 +52,9 @@ describe('kernel helpers per map kind', () => {
   it('the header offers exactly the helpers each kind supports', () => {
     const offered: Record<string, string[]> = {};
     for (const { name } of helpers(header())) {
-      const map = Object.keys(EXPECTED).find((m) => name.startsWith(`${m}_`) && EXPECTED[m]!.includes(name.slice(m.length + 1)));
+      const map = Object.keys(EXPECTED).find(
+        (m) => name.startsWith(`${m}_`) && EXPECTED[m]!.includes(name.slice(m.length + 1)),
+      );
       expect(map, `${name} belongs to no map`).toBeDefined();
       (offered[map!] ??= []).push(name.slice(map!.length + 1));
     }
@@ -60,7 +62,8 @@ describe('kernel helpers per map kind', () => {
   });
 
   it('per-CPU counters add plainly, shared ones atomically', () => {
-    const body = (name: string) => new RegExp(`\\n${name}\\(.*\\)\\n\\{\\n(.*)\\n\\}`).exec(header())![1]!;
+    const body = (name: string) =>
+      new RegExp(`\\n${name}\\(.*\\)\\n\\{\\n(.*)\\n\\}`).exec(header())![1]!;
     expect(body('pch_add_packets')).toBe('\tvalue->packets += n;');
     expect(body('pca_add_bytes')).toBe('\tvalue->bytes += n;');
     expect(body('h_add_packets')).toBe('\t__sync_fetch_and_add(&value->packets, n);');
@@ -79,29 +82,38 @@ function call(helper: Helper, i: number): string {
     return `&a${i}_${j}`;
   });
   const invoke = `${helper.name}(${args.join(', ')})`;
-  return ['\t{', ...locals.map((l) => `\t\t${l}`), helper.ret === 'void' ? `\t\t${invoke};` : `\t\tif (${invoke})\n\t\t\tr++;`, '\t}'].join('\n');
+  return [
+    '\t{',
+    ...locals.map((l) => `\t\t${l}`),
+    helper.ret === 'void' ? `\t\t${invoke};` : `\t\tif (${invoke})\n\t\t\tr++;`,
+    '\t}',
+  ].join('\n');
 }
 
-describeWith(['clang', 'libbpf-headers', 'bpf'], 'every helper of every kind passes the verifier', () => {
-  it('loads a program that calls them all', () => {
-    const all = helpers(header());
-    expect(all.length).toBeGreaterThan(40);
-    const source = [
-      '#include "maps.h"',
-      '',
-      'SEC("xdp")',
-      'int every_helper(struct xdp_md *ctx)',
-      '{',
-      '\tint r = 0;',
-      '',
-      ...all.map(call),
-      '\treturn r > 1000 ? XDP_DROP : XDP_PASS;',
-      '}',
-      '',
-      'char LICENSE[] SEC("license") = "GPL";',
-    ].join('\n');
-    const object = compileBpf(source, { includes: [dir] });
-    using obj = BpfObject.load(object);
-    expect(obj.programNames()).toEqual(['every_helper']);
-  });
-});
+describeWith(
+  ['clang', 'libbpf-headers', 'bpf'],
+  'every helper of every kind passes the verifier',
+  () => {
+    it('loads a program that calls them all', () => {
+      const all = helpers(header());
+      expect(all.length).toBeGreaterThan(40);
+      const source = [
+        '#include "maps.h"',
+        '',
+        'SEC("xdp")',
+        'int every_helper(struct xdp_md *ctx)',
+        '{',
+        '\tint r = 0;',
+        '',
+        ...all.map(call),
+        '\treturn r > 1000 ? XDP_DROP : XDP_PASS;',
+        '}',
+        '',
+        'char LICENSE[] SEC("license") = "GPL";',
+      ].join('\n');
+      const object = compileBpf(source, { includes: [dir] });
+      using obj = BpfObject.load(object);
+      expect(obj.programNames()).toEqual(['every_helper']);
+    });
+  },
+);

@@ -38,7 +38,8 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'maps of maps', () => {
     const gen = await import(`${dir('map-in-map')}/maps.gen.ts`);
     const obj = keep(BpfObject.load(compileBpf(MAP_IN_MAP, { includes: [dir('map-in-map')] })));
     const maps = keep(gen.openMaps(obj));
-    const run = (len: number) => obj.program('count_tenant').testRun({ data: new Uint8Array(len) }).retval;
+    const run = (len: number) =>
+      obj.program('count_tenant').testRun({ data: new Uint8Array(len) }).retval;
     const XDP_DROP = 1;
     const XDP_PASS = 2;
     expect(run(64)).toBe(XDP_DROP); // no inner map for tenant 64 yet
@@ -145,7 +146,11 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'program arrays and tail calls'
     expect(run()).toBe(XDP_PASS);
     maps.stages.set(2, obj.program('stage_two'));
     expect(run()).toBe(XDP_DROP);
-    expect([...maps.visits.values()].slice(0, 3).map((h: { n: bigint }) => h.n)).toEqual([3n, 2n, 1n]);
+    expect([...maps.visits.values()].slice(0, 3).map((h: { n: bigint }) => h.n)).toEqual([
+      3n,
+      2n,
+      1n,
+    ]);
 
     expect(typeof maps.stages.get(1)).toBe('number'); // the program's id
     expect([...maps.stages.keys()]).toEqual([1, 2]);

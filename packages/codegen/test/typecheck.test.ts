@@ -7,6 +7,10 @@ import { FIXTURES } from './fixtures.js';
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 
 it('every golden TS module passes tsc with strict, noUncheckedIndexedAccess and exactOptionalPropertyTypes', () => {
-  const run = () => execFileSync(process.execPath, [tsc, '-p', join(FIXTURES, 'tsconfig.json')], { encoding: 'utf8', stdio: 'pipe' });
+  const run = () =>
+    execFileSync(process.execPath, [tsc, '-p', join(FIXTURES, 'tsconfig.json')], {
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
   expect(run).not.toThrow();
 }, 60_000);

@@ -22,7 +22,10 @@ export function referenceCodec<T>(type: CType<T>): Codec<T> {
       new Uint8Array(view.buffer, view.byteOffset + offset, type.size).set(bytes);
     },
     decode(view, offset) {
-      return decodeReference(type, new Uint8Array(view.buffer, view.byteOffset + offset, type.size));
+      return decodeReference(
+        type,
+        new Uint8Array(view.buffer, view.byteOffset + offset, type.size),
+      );
     },
   };
 }

@@ -36,14 +36,25 @@ export type BpfErrorCode =
   | 'SYSTEM';
 
 /** The operations whose errnos mean different things. */
-export type OpClass = 'element' | 'index' | 'open-pin' | 'open-id' | 'pin' | 'create' | 'load' | 'attach' | 'test-run' | 'info';
+export type OpClass =
+  | 'element'
+  | 'index'
+  | 'open-pin'
+  | 'open-id'
+  | 'pin'
+  | 'create'
+  | 'load'
+  | 'attach'
+  | 'test-run'
+  | 'info';
 
 interface Meaning {
   code: BpfErrorCode;
   hint?: string;
 }
 
-const CAP_BPF = 'bpf(2) needs CAP_BPF (or CAP_SYS_ADMIN on kernels before 5.8); run as root or grant the capability';
+const CAP_BPF =
+  'bpf(2) needs CAP_BPF (or CAP_SYS_ADMIN on kernels before 5.8); run as root or grant the capability';
 
 /** What each errno means in any operation, unless the operation's own row says otherwise. */
 const COMMON: Record<string, Meaning> = {
@@ -54,9 +65,15 @@ const COMMON: Record<string, Meaning> = {
   ENOTSUPP: { code: 'NOT_SUPPORTED' },
   ENOENT: { code: 'NOT_FOUND' },
   EEXIST: { code: 'EXISTS' },
-  EMFILE: { code: 'SYSTEM', hint: 'this process has too many open files: close handles you no longer need, or raise the limit (ulimit -n)' },
+  EMFILE: {
+    code: 'SYSTEM',
+    hint: 'this process has too many open files: close handles you no longer need, or raise the limit (ulimit -n)',
+  },
   ENFILE: { code: 'SYSTEM', hint: 'the system has too many open files' },
-  ENOMEM: { code: 'SYSTEM', hint: 'out of memory (kernels before 5.11 also count locked memory: raise ulimit -l)' },
+  ENOMEM: {
+    code: 'SYSTEM',
+    hint: 'out of memory (kernels before 5.11 also count locked memory: raise ulimit -l)',
+  },
   EBADF: { code: 'CLOSED', hint: 'the file descriptor is not open' },
 };
 
@@ -64,24 +81,42 @@ const TABLE: Record<OpClass, Record<string, Meaning>> = {
   element: {
     ENOENT: { code: 'KEY_NOT_FOUND' },
     EEXIST: { code: 'KEY_EXISTS' },
-    E2BIG: { code: 'MAP_FULL', hint: 'the map holds max_entries elements; delete some or declare a larger maxEntries' },
-    ENOSPC: { code: 'MAP_FULL', hint: 'the map holds max_entries elements; delete some or declare a larger maxEntries' },
-    EPERM: { code: 'PERMISSION', hint: `${CAP_BPF}; or the map's flags (rdonly, wronly) forbid this from user space` },
+    E2BIG: {
+      code: 'MAP_FULL',
+      hint: 'the map holds max_entries elements; delete some or declare a larger maxEntries',
+    },
+    ENOSPC: {
+      code: 'MAP_FULL',
+      hint: 'the map holds max_entries elements; delete some or declare a larger maxEntries',
+    },
+    EPERM: {
+      code: 'PERMISSION',
+      hint: `${CAP_BPF}; or the map's flags (rdonly, wronly) forbid this from user space`,
+    },
   },
   index: {
     ENOENT: { code: 'KEY_NOT_FOUND' },
     EEXIST: { code: 'KEY_EXISTS', hint: "array elements always exist: 'noexist' never succeeds" },
     E2BIG: { code: 'OUT_OF_RANGE', hint: 'array indexes run from 0 to max_entries - 1' },
-    EPERM: { code: 'PERMISSION', hint: `${CAP_BPF}; or the map's flags (rdonly, wronly) forbid this from user space` },
+    EPERM: {
+      code: 'PERMISSION',
+      hint: `${CAP_BPF}; or the map's flags (rdonly, wronly) forbid this from user space`,
+    },
   },
   'open-pin': {
     ENOENT: { code: 'NOT_FOUND', hint: 'nothing is pinned at this path' },
-    EACCES: { code: 'PERMISSION', hint: "the pin's file mode does not allow this user to open it (check it with ls -l)" },
+    EACCES: {
+      code: 'PERMISSION',
+      hint: "the pin's file mode does not allow this user to open it (check it with ls -l)",
+    },
     EINVAL: { code: 'INVALID', hint: 'the path is not a pinned BPF object' },
   },
   'open-id': {
     ENOENT: { code: 'NOT_FOUND', hint: 'no map has this id (list them with bpftool map list)' },
-    EPERM: { code: 'PERMISSION', hint: 'opening a map by id needs CAP_SYS_ADMIN, not only CAP_BPF' },
+    EPERM: {
+      code: 'PERMISSION',
+      hint: 'opening a map by id needs CAP_SYS_ADMIN, not only CAP_BPF',
+    },
   },
   pin: {
     EEXIST: { code: 'EXISTS', hint: 'something is already pinned at this path; unpin it first' },
@@ -89,19 +124,37 @@ const TABLE: Record<OpClass, Record<string, Meaning>> = {
   },
   create: {
     EINVAL: { code: 'INVALID', hint: "the kernel refused the map's type, sizes or flags" },
-    E2BIG: { code: 'INVALID', hint: 'the key, value or max_entries is too large for this map type' },
+    E2BIG: {
+      code: 'INVALID',
+      hint: 'the key, value or max_entries is too large for this map type',
+    },
   },
   load: {
-    EPERM: { code: 'PERMISSION', hint: 'loading programs needs CAP_BPF, plus CAP_PERFMON for tracing or CAP_NET_ADMIN for networking programs; run as root' },
+    EPERM: {
+      code: 'PERMISSION',
+      hint: 'loading programs needs CAP_BPF, plus CAP_PERFMON for tracing or CAP_NET_ADMIN for networking programs; run as root',
+    },
     EACCES: { code: 'PERMISSION', hint: 'the kernel refused the program (see the log)' },
   },
   attach: {
-    ENOENT: { code: 'NOT_FOUND', hint: 'the kernel has no such hook (check the name, and that tracefs is mounted: mount -t tracefs nodev /sys/kernel/tracing)' },
-    EOPNOTSUPP: { code: 'NOT_SUPPORTED', hint: 'this kernel does not support attaching this program type here' },
+    ENOENT: {
+      code: 'NOT_FOUND',
+      hint: 'the kernel has no such hook (check the name, and that tracefs is mounted: mount -t tracefs nodev /sys/kernel/tracing)',
+    },
+    EOPNOTSUPP: {
+      code: 'NOT_SUPPORTED',
+      hint: 'this kernel does not support attaching this program type here',
+    },
   },
   'test-run': {
-    EINVAL: { code: 'INVALID', hint: 'the input does not fit the program type (XDP and TC need a frame of at least 14 bytes)' },
-    ENOTSUPP: { code: 'NOT_SUPPORTED', hint: 'this program type cannot be run with BPF_PROG_TEST_RUN' },
+    EINVAL: {
+      code: 'INVALID',
+      hint: 'the input does not fit the program type (XDP and TC need a frame of at least 14 bytes)',
+    },
+    ENOTSUPP: {
+      code: 'NOT_SUPPORTED',
+      hint: 'this program type cannot be run with BPF_PROG_TEST_RUN',
+    },
   },
   info: {},
 };
@@ -137,10 +190,13 @@ export class BpfError extends Error {
   readonly log: string | undefined;
 
   constructor(details: BpfErrorDetails) {
-    const errno = details.errno === undefined ? '' : `: ${errnoName(details.errno)} (errno ${details.errno})`;
+    const errno =
+      details.errno === undefined ? '' : `: ${errnoName(details.errno)} (errno ${details.errno})`;
     const key = details.key === undefined ? '' : ` for key ${formatKey(details.key)}`;
     const log = details.log ? `\n${details.log.trimEnd()}` : '';
-    super(`${details.op} ${details.target}${key}${errno}${details.detail ? `: ${details.detail}` : ''}${log}`);
+    super(
+      `${details.op} ${details.target}${key}${errno}${details.detail ? `: ${details.detail}` : ''}${log}`,
+    );
     this.code = details.code;
     this.op = details.op;
     this.target = details.target;
@@ -151,12 +207,26 @@ export class BpfError extends Error {
 }
 
 /** The error for `-errno` returned by `op` (of class `opClass`) on `target`. */
-export function errnoError(ret: number, opClass: OpClass, op: string, target: string, extra: { key?: unknown; detail?: string; log?: string } = {}): BpfError {
+export function errnoError(
+  ret: number,
+  opClass: OpClass,
+  op: string,
+  target: string,
+  extra: { key?: unknown; detail?: string; log?: string } = {},
+): BpfError {
   const errno = Math.abs(ret);
   const name = errnoName(errno);
   const meaning = TABLE[opClass][name] ?? COMMON[name] ?? { code: 'SYSTEM' as const };
   const detail = [extra.detail, meaning.hint].filter(Boolean).join('; ') || undefined;
-  return new BpfError({ code: meaning.code, op, target, errno, key: extra.key, detail, log: extra.log });
+  return new BpfError({
+    code: meaning.code,
+    op,
+    target,
+    errno,
+    key: extra.key,
+    detail,
+    log: extra.log,
+  });
 }
 
 /** The error for using a handle after close(). */
@@ -165,13 +235,39 @@ export function closedError(op: string, target: string): BpfError {
 }
 
 function formatKey(key: unknown): string {
-  return JSON.stringify(key, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Array.from(v) : v));
+  return JSON.stringify(key, (_k, v: unknown) =>
+    typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Array.from(v) : v,
+  );
 }
 
 const ERRNO_NAMES: Record<number, string> = {
-  1: 'EPERM', 2: 'ENOENT', 3: 'ESRCH', 4: 'EINTR', 5: 'EIO', 7: 'E2BIG', 9: 'EBADF', 11: 'EAGAIN', 12: 'ENOMEM', 13: 'EACCES', 14: 'EFAULT',
-  16: 'EBUSY', 17: 'EEXIST', 19: 'ENODEV', 20: 'ENOTDIR', 21: 'EISDIR', 22: 'EINVAL', 23: 'ENFILE', 24: 'EMFILE', 28: 'ENOSPC', 30: 'EROFS',
-  34: 'ERANGE', 36: 'ENAMETOOLONG', 38: 'ENOSYS', 95: 'EOPNOTSUPP', 110: 'ETIMEDOUT', 524: 'ENOTSUPP',
+  1: 'EPERM',
+  2: 'ENOENT',
+  3: 'ESRCH',
+  4: 'EINTR',
+  5: 'EIO',
+  7: 'E2BIG',
+  9: 'EBADF',
+  11: 'EAGAIN',
+  12: 'ENOMEM',
+  13: 'EACCES',
+  14: 'EFAULT',
+  16: 'EBUSY',
+  17: 'EEXIST',
+  19: 'ENODEV',
+  20: 'ENOTDIR',
+  21: 'EISDIR',
+  22: 'EINVAL',
+  23: 'ENFILE',
+  24: 'EMFILE',
+  28: 'ENOSPC',
+  30: 'EROFS',
+  34: 'ERANGE',
+  36: 'ENAMETOOLONG',
+  38: 'ENOSYS',
+  95: 'EOPNOTSUPP',
+  110: 'ETIMEDOUT',
+  524: 'ENOTSUPP',
 };
 
 /** `2` -> `ENOENT` (Linux numbering; ENOTSUPP is kernel-internal but leaks out of bpf(2)). */

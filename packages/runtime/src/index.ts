@@ -1,21 +1,50 @@
 export { BpfObject } from './object.js';
-export { Program, Link, type ProgramHandle, type TestRunInput, type TestRunResult } from './program.js';
+export {
+  Program,
+  Link,
+  type ProgramHandle,
+  type TestRunInput,
+  type TestRunResult,
+} from './program.js';
 export { KeyedMap, type UpdateOptions } from './maps/keyed.js';
 export { DeletableMap, HashMap, LpmTrieMap } from './maps/hash.js';
 export { ArrayMap, indexCodec } from './maps/array.js';
-export { PerCpuHashMap, PerCpuArrayMap, perCpuCodec, possibleCpus, sum, min, max, type Reducer } from './maps/percpu.js';
+export {
+  PerCpuHashMap,
+  PerCpuArrayMap,
+  perCpuCodec,
+  possibleCpus,
+  sum,
+  min,
+  max,
+  type Reducer,
+} from './maps/percpu.js';
 export { QueueMap, StackMap, BloomFilterMap } from './maps/value-maps.js';
 export { ArrayOfMaps, HashOfMaps } from './maps/map-in-map.js';
 export { ProgramArrayMap } from './maps/prog-array.js';
 export { MmapArray } from './maps/mmap.js';
 export type { SetMode } from './maps/modes.js';
 export type { IterateOptions, IterationMode } from './maps/batch.js';
-export { mapType, openMap, openPinnedMap, openMapById, createMap, type MapClass, type MapType } from './maps/map-type.js';
+export {
+  mapType,
+  openMap,
+  openPinnedMap,
+  openMapById,
+  createMap,
+  type MapClass,
+  type MapType,
+} from './maps/map-type.js';
 export { mapFromSchema, mapTypeOf, type AccessorOf, type Accessors } from './maps/from-schema.js';
 export { RawMap, checkBpffs, type MapSource } from './maps/raw-map.js';
 export { MapHandle } from './maps/handle.js';
 export { mapInfo, type MapInfo } from './maps/info.js';
 export { openAll, type MapGroup } from './maps/group.js';
 export { referenceCodec, type Codec } from './codec.js';
-export { BpfError, errnoName, type BpfErrorCode, type BpfErrorDetails, type OpClass } from './errors.js';
+export {
+  BpfError,
+  errnoName,
+  type BpfErrorCode,
+  type BpfErrorDetails,
+  type OpClass,
+} from './errors.js';
 export type { MapSpec, MemberLayout } from '@bpfmaps/schema';

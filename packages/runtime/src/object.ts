@@ -27,17 +27,34 @@ export class BpfObject implements Disposable {
    */
   static load(path: string): BpfObject {
     if (!existsSync(path)) {
-      throw new BpfError({ code: 'NOT_FOUND', op: 'open object', target: path, detail: 'no such file; build the BPF object first' });
+      throw new BpfError({
+        code: 'NOT_FOUND',
+        op: 'open object',
+        target: path,
+        detail: 'no such file; build the BPF object first',
+      });
     }
     return withLibbpfLog((log) => {
       const lib = native();
       const ptr = lib.objectOpenFile(path, 0);
-      if (!ptr) throw errnoError(lastErrno(), 'load', 'open object', path, { detail: 'libbpf could not parse the ELF file', log: log().text });
+      if (!ptr)
+        throw errnoError(lastErrno(), 'load', 'open object', path, {
+          detail: 'libbpf could not parse the ELF file',
+          log: log().text,
+        });
       const ret = lib.objectLoad(ptr);
       if (ret < 0) {
         lib.objectClose(ptr);
         const { text, verifier } = log();
-        if (verifier) throw new BpfError({ code: 'VERIFIER', op: 'load object', target: path, errno: -ret, detail: 'the verifier refused a program', log: verifier });
+        if (verifier)
+          throw new BpfError({
+            code: 'VERIFIER',
+            op: 'load object',
+            target: path,
+            errno: -ret,
+            detail: 'the verifier refused a program',
+            log: verifier,
+          });
         throw errnoError(ret, 'load', 'load object', path, { log: text });
       }
       return new BpfObject(ptr, path);
@@ -59,7 +76,8 @@ export class BpfObject implements Disposable {
     const lib = native();
     const obj = this.#handle('list maps');
     const names: string[] = [];
-    for (let m = lib.objectNextMap(obj, null); m; m = lib.objectNextMap(obj, m)) names.push(lib.mapName(m));
+    for (let m = lib.objectNextMap(obj, null); m; m = lib.objectNextMap(obj, m))
+      names.push(lib.mapName(m));
     return names;
   }
 
@@ -68,15 +86,26 @@ export class BpfObject implements Disposable {
     const lib = native();
     const obj = this.#handle('list programs');
     const names: string[] = [];
-    for (let p = lib.objectNextProgram(obj, null); p; p = lib.objectNextProgram(obj, p)) names.push(lib.programName(p));
+    for (let p = lib.objectNextProgram(obj, null); p; p = lib.objectNextProgram(obj, p))
+      names.push(lib.programName(p));
     return names;
   }
 
-  #find<T>(kind: 'map' | 'program', name: string, next: (obj: Pointer, at: T | null) => T | null, nameOf: (at: T) => string): T {
+  #find<T>(
+    kind: 'map' | 'program',
+    name: string,
+    next: (obj: Pointer, at: T | null) => T | null,
+    nameOf: (at: T) => string,
+  ): T {
     const obj = this.#handle(`find ${kind}`);
     for (let at = next(obj, null); at; at = next(obj, at)) if (nameOf(at) === name) return at;
     const names = kind === 'map' ? this.mapNames() : this.programNames();
-    throw new BpfError({ code: 'NOT_FOUND', op: `find ${kind}`, target: name, detail: `object ${this.path} has no such ${kind}; it has: ${names.join(', ') || 'none'}` });
+    throw new BpfError({
+      code: 'NOT_FOUND',
+      op: `find ${kind}`,
+      target: name,
+      detail: `object ${this.path} has no such ${kind}; it has: ${names.join(', ') || 'none'}`,
+    });
   }
 
   /** The map called `name`, as a source for a typed map; throws listing the maps there are. */

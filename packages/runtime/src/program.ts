@@ -52,7 +52,12 @@ export class Program {
     return new Program(name, {
       fd: () => fd,
       libbpf: (op) => {
-        throw new BpfError({ code: 'NOT_SUPPORTED', op, target: `program ${name}`, detail: 'a program known only by fd cannot be attached; use the Program of its BpfObject' });
+        throw new BpfError({
+          code: 'NOT_SUPPORTED',
+          op,
+          target: `program ${name}`,
+          detail: 'a program known only by fd cannot be attached; use the Program of its BpfObject',
+        });
       },
     });
   }
@@ -86,7 +91,11 @@ export class Program {
     // Options, then data in, data out, context in, context out: one block of C memory.
     const memory = new NativeBuffer(TEST_RUN_OPTS_SIZE + data.length + outSize + 2 * ctxSize);
     try {
-      const at = { dataIn: TEST_RUN_OPTS_SIZE, dataOut: TEST_RUN_OPTS_SIZE + data.length, ctxIn: TEST_RUN_OPTS_SIZE + data.length + outSize };
+      const at = {
+        dataIn: TEST_RUN_OPTS_SIZE,
+        dataOut: TEST_RUN_OPTS_SIZE + data.length,
+        ctxIn: TEST_RUN_OPTS_SIZE + data.length + outSize,
+      };
       const ctxOut = at.ctxIn + ctxSize;
       memory.bytes.set(data, at.dataIn);
       if (ctx) memory.bytes.set(ctx, at.ctxIn);

@@ -13,7 +13,10 @@ const k = (n: number) => ({ saddr: 0x0a000000 + n, sport: 1000 + n, proto: 6 });
 const v = (n: number) => ({ packets: BigInt(n), bytes: BigInt(n * 100), label: `f${n}` });
 
 const open: HashMap<unknown, unknown>[] = [];
-const source = (map: HashMap<unknown, unknown>): MapSource => ({ origin: 'test', fd: () => map.fd });
+const source = (map: HashMap<unknown, unknown>): MapSource => ({
+  origin: 'test',
+  fd: () => map.fd,
+});
 function create() {
   const map = mapFromSchema(flows);
   open.push(map as HashMap<unknown, unknown>);
@@ -50,17 +53,20 @@ describeWith(['bpf'], 'HashMap on a real kernel hash map', () => {
     expect([...map.values()].map((x) => x.packets).sort()).toEqual([0n, 1n, 2n, 3n]);
   });
 
-  it.each(['batch', 'next-key'] as const)('entries (%s) survives deleting the current key while iterating, yielding each key once', (mode) => {
-    const map = create();
-    for (let n = 0; n < 4; n++) map.set(k(n), v(n));
-    const seen: number[] = [];
-    for (const [key] of map.entries({ mode })) {
-      seen.push(key.saddr);
-      map.delete(key);
-    }
-    expect(seen.sort()).toEqual([0, 1, 2, 3].map((n) => k(n).saddr));
-    expect([...map.entries({ mode })]).toEqual([]);
-  });
+  it.each(['batch', 'next-key'] as const)(
+    'entries (%s) survives deleting the current key while iterating, yielding each key once',
+    (mode) => {
+      const map = create();
+      for (let n = 0; n < 4; n++) map.set(k(n), v(n));
+      const seen: number[] = [];
+      for (const [key] of map.entries({ mode })) {
+        seen.push(key.saddr);
+        map.delete(key);
+      }
+      expect(seen.sort()).toEqual([0, 1, 2, 3].map((n) => k(n).saddr));
+      expect([...map.entries({ mode })]).toEqual([]);
+    },
+  );
 
   it('next-key iteration stops after max entries even if the kernel keeps restarting', () => {
     const map = create();
@@ -82,7 +88,9 @@ describeWith(['bpf'], 'HashMap on a real kernel hash map', () => {
     const e = thrown(() => map.set(k(1), v(2), 'noexist'));
     expect(e.code).toBe('KEY_EXISTS');
     expect(e.errno).toBe(17);
-    expect(e.message).toBe('set flows for key {"saddr":167772161,"sport":1001,"proto":6}: EEXIST (errno 17)');
+    expect(e.message).toBe(
+      'set flows for key {"saddr":167772161,"sport":1001,"proto":6}: EEXIST (errno 17)',
+    );
     expect(map.get(k(1))).toEqual(v(1));
   });
 
@@ -104,7 +112,9 @@ describeWith(['bpf'], 'HashMap on a real kernel hash map', () => {
     const map = create();
     map.set(k(1), v(1));
     expect(() => map.set(k(1), { ...v(2), label: 'far too long' })).toThrow(EncodeError);
-    expect(() => map.set(k(1), { ...v(2), packets: -1n })).toThrow('FlowStats.packets: expected a bigint in 0..2^64-1 (u64), received -1n');
+    expect(() => map.set(k(1), { ...v(2), packets: -1n })).toThrow(
+      'FlowStats.packets: expected a bigint in 0..2^64-1 (u64), received -1n',
+    );
     expect(() => map.set({ ...k(1), sport: 70000 }, v(2))).toThrow('FlowKey.sport');
     expect(map.get(k(1))).toEqual(v(1));
     expect([...map.entries()]).toHaveLength(1);
@@ -114,7 +124,15 @@ describeWith(['bpf'], 'HashMap on a real kernel hash map', () => {
     const map = create();
     const Other = struct('Other', { packets: u64 });
     const other = hash('flows', { key: Key, value: Other, maxEntries: 8 });
-    const e = thrown(() => openMap(HashMap, source(map as HashMap<unknown, unknown>), other.spec, referenceCodec(Key), referenceCodec(Other)));
+    const e = thrown(() =>
+      openMap(
+        HashMap,
+        source(map as HashMap<unknown, unknown>),
+        other.spec,
+        referenceCodec(Key),
+        referenceCodec(Other),
+      ),
+    );
     expect(e.code).toBe('INCOMPATIBLE');
     expect(e.message).toContain('value size: schema says 8, kernel map has 24');
     expect(e.message).toContain('max entries: schema says 8, kernel map has 4');
@@ -134,7 +152,13 @@ describeWith(['bpf'], 'HashMap on a real kernel hash map', () => {
     const map = create();
     const before = fds();
     for (let i = 0; i < 10_000; i++) {
-      using again = openMap(HashMap, source(map as HashMap<unknown, unknown>), flows.spec, referenceCodec(Key), referenceCodec(Stats));
+      using again = openMap(
+        HashMap,
+        source(map as HashMap<unknown, unknown>),
+        flows.spec,
+        referenceCodec(Key),
+        referenceCodec(Stats),
+      );
       again.get(k(1));
     }
     expect(fds()).toBe(before);

@@ -1,5 +1,17 @@
 /** Behaviour particular to one kind, beyond the operations table. */
-import { array, hash, ipv4, lpmTrie, lruHash, mapFlags, struct, u16, u32, u64, u8 } from '@bpfmaps/schema';
+import {
+  array,
+  hash,
+  ipv4,
+  lpmTrie,
+  lruHash,
+  mapFlags,
+  struct,
+  u16,
+  u32,
+  u64,
+  u8,
+} from '@bpfmaps/schema';
 import { describeWith } from '@bpfmaps/testing';
 import { afterEach, expect, it } from 'vitest';
 import { mapFromSchema } from '../src/index.js';
@@ -14,12 +26,18 @@ afterEach(() => handles.closeAll());
 
 describeWith(['bpf'], 'hash-like maps', () => {
   it('a full hash map refuses a new key with MAP_FULL; an LRU map evicts instead', () => {
-    const full = handles.add(mapFromSchema(hash('t_hash', { key: Key, value: Val, maxEntries: 4 })));
+    const full = handles.add(
+      mapFromSchema(hash('t_hash', { key: Key, value: Val, maxEntries: 4 })),
+    );
     full.setMany([0, 1, 2, 3].map((i) => [k(i), v(i)] as const));
     const e = thrown(() => full.set(k(9), v(9)));
     expect(e.code).toBe('MAP_FULL');
-    expect(e.message).toBe('set t_hash for key {"id":9,"port":1009}: E2BIG (errno 7): the map holds max_entries elements; delete some or declare a larger maxEntries');
-    const lru = handles.add(mapFromSchema(lruHash('t_lru', { key: Key, value: Val, maxEntries: 64 })));
+    expect(e.message).toBe(
+      'set t_hash for key {"id":9,"port":1009}: E2BIG (errno 7): the map holds max_entries elements; delete some or declare a larger maxEntries',
+    );
+    const lru = handles.add(
+      mapFromSchema(lruHash('t_lru', { key: Key, value: Val, maxEntries: 64 })),
+    );
     for (let i = 0; i < 200; i++) lru.set(k(i), v(i));
     expect(lru.count()).toBeLessThanOrEqual(64);
     expect(lru.get(k(199))).toEqual(v(199));
@@ -33,9 +51,14 @@ describeWith(['bpf'], 'hash-like maps', () => {
   });
 
   it('entries by batch and by next-key agree, in bounded batches', () => {
-    const map = handles.add(mapFromSchema(hash('t_many', { key: Key, value: Val, maxEntries: 1000 })));
+    const map = handles.add(
+      mapFromSchema(hash('t_many', { key: Key, value: Val, maxEntries: 1000 })),
+    );
     map.setMany(Array.from({ length: 700 }, (_, i) => [k(i), v(i)] as const));
-    const sorted = (mode: 'batch' | 'next-key', batchSize?: number) => [...map.entries({ mode, ...(batchSize ? { batchSize } : {}) })].sort(([a], [b]) => a.id - b.id);
+    const sorted = (mode: 'batch' | 'next-key', batchSize?: number) =>
+      [...map.entries({ mode, ...(batchSize ? { batchSize } : {}) })].sort(
+        ([a], [b]) => a.id - b.id,
+      );
     const expected = Array.from({ length: 700 }, (_, i) => [k(i), v(i)]);
     expect(sorted('batch', 7)).toEqual(expected);
     expect(sorted('batch')).toEqual(expected);
@@ -45,7 +68,12 @@ describeWith(['bpf'], 'hash-like maps', () => {
 
 describeWith(['bpf'], 'LPM tries', () => {
   const Cidr = struct('Cidr', { prefixlen: u32, addr: ipv4 });
-  const make = () => handles.add(mapFromSchema(lpmTrie('t_lpm', { key: Cidr, value: u32, maxEntries: 16, flags: mapFlags.noPrealloc })));
+  const make = () =>
+    handles.add(
+      mapFromSchema(
+        lpmTrie('t_lpm', { key: Cidr, value: u32, maxEntries: 16, flags: mapFlags.noPrealloc }),
+      ),
+    );
 
   it('get is the longest-prefix match; delete acts on the exact prefix', () => {
     const map = make();
@@ -60,15 +88,21 @@ describeWith(['bpf'], 'LPM tries', () => {
 
   it('entries walks with next-key (tries have no batch ops) and sees every prefix', () => {
     const map = make();
-    map.setMany([8, 16, 24].map((len, i) => [{ prefixlen: len, addr: `10.${i}.0.0` }, len] as const));
-    expect([...map.entries()].map(([key, value]) => `${key.addr}/${key.prefixlen}=${value}`).sort()).toEqual(['10.0.0.0/8=8', '10.1.0.0/16=16', '10.2.0.0/24=24']);
+    map.setMany(
+      [8, 16, 24].map((len, i) => [{ prefixlen: len, addr: `10.${i}.0.0` }, len] as const),
+    );
+    expect(
+      [...map.entries()].map(([key, value]) => `${key.addr}/${key.prefixlen}=${value}`).sort(),
+    ).toEqual(['10.0.0.0/8=8', '10.1.0.0/16=16', '10.2.0.0/24=24']);
     expect(map.count()).toBe(3);
   });
 });
 
 describeWith(['bpf'], 'mmap-able arrays', () => {
   it('reads and writes the kernel memory directly, seen by syscalls too', () => {
-    const map = handles.add(mapFromSchema(array('t_mmap', { value: Val, maxEntries: 1000, flags: mapFlags.mmapable })));
+    const map = handles.add(
+      mapFromSchema(array('t_mmap', { value: Val, maxEntries: 1000, flags: mapFlags.mmapable })),
+    );
     using mem = map.mmap();
     expect(mem.length).toBe(1000);
     mem.set(7, v(7));

@@ -32,47 +32,72 @@ char LICENSE[] SEC("license") = "GPL";
 
 const spec = hash('sizes', { key: u32, value: u64, maxEntries: 16 }).spec;
 
-describeWith(['bpf', 'clang', 'libbpf-headers'], 'BpfObject with a program compiled by clang', () => {
-  const path = compileBpf(PROGRAM);
+describeWith(
+  ['bpf', 'clang', 'libbpf-headers'],
+  'BpfObject with a program compiled by clang',
+  () => {
+    const path = compileBpf(PROGRAM);
 
-  it('loads, runs the program with BPF_PROG_TEST_RUN and reads its map', () => {
-    using obj = BpfObject.load(path);
-    expect(obj.mapNames()).toEqual(['sizes']);
-    expect(obj.programNames()).toEqual(['record_size']);
-    const prog = obj.program('record_size');
-    expect(prog.testRun({ data: new Uint8Array(60), repeat: 5 }).retval).toBe(2); // XDP_PASS, 5 runs
-    expect(prog.testRun({ data: new Uint8Array(200) }).retval).toBe(1); // XDP_DROP
-    using sizes = openMap(HashMap, obj.map('sizes'), spec, referenceCodec(u32), referenceCodec(u64));
-    expect(new Map(sizes.entries())).toEqual(new Map([[60, 5n], [200, 1n]]));
-  });
+    it('loads, runs the program with BPF_PROG_TEST_RUN and reads its map', () => {
+      using obj = BpfObject.load(path);
+      expect(obj.mapNames()).toEqual(['sizes']);
+      expect(obj.programNames()).toEqual(['record_size']);
+      const prog = obj.program('record_size');
+      expect(prog.testRun({ data: new Uint8Array(60), repeat: 5 }).retval).toBe(2); // XDP_PASS, 5 runs
+      expect(prog.testRun({ data: new Uint8Array(200) }).retval).toBe(1); // XDP_DROP
+      using sizes = openMap(
+        HashMap,
+        obj.map('sizes'),
+        spec,
+        referenceCodec(u32),
+        referenceCodec(u64),
+      );
+      expect(new Map(sizes.entries())).toEqual(
+        new Map([
+          [60, 5n],
+          [200, 1n],
+        ]),
+      );
+    });
 
-  it('a map outlives its object: the handle holds its own fd', () => {
-    const obj = BpfObject.load(path);
-    using sizes = openMap(HashMap, obj.map('sizes'), spec, referenceCodec(u32), referenceCodec(u64));
-    obj.close();
-    sizes.set(1, 2n);
-    expect(sizes.get(1)).toBe(2n);
-  });
+    it('a map outlives its object: the handle holds its own fd', () => {
+      const obj = BpfObject.load(path);
+      using sizes = openMap(
+        HashMap,
+        obj.map('sizes'),
+        spec,
+        referenceCodec(u32),
+        referenceCodec(u64),
+      );
+      obj.close();
+      sizes.set(1, 2n);
+      expect(sizes.get(1)).toBe(2n);
+    });
 
-  it('names what is missing: map, program', () => {
-    using obj = BpfObject.load(path);
-    expect(() => obj.map('nope')).toThrow(`find map nope: object ${path} has no such map; it has: sizes`);
-    expect(() => obj.program('nope')).toThrow('has no such program; it has: record_size');
-  });
+    it('names what is missing: map, program', () => {
+      using obj = BpfObject.load(path);
+      expect(() => obj.map('nope')).toThrow(
+        `find map nope: object ${path} has no such map; it has: sizes`,
+      );
+      expect(() => obj.program('nope')).toThrow('has no such program; it has: record_size');
+    });
 
-  it('a missing object file is a clear error', () => {
-    const e = (() => {
-      try {
-        BpfObject.load('/nonexistent/prog.bpf.o');
-      } catch (error) {
-        return error as BpfError;
-      }
-    })();
-    expect(e).toBeInstanceOf(BpfError);
-    expect(e?.code).toBe('NOT_FOUND');
-    expect(e?.message).toBe('open object /nonexistent/prog.bpf.o: no such file; build the BPF object first');
-  });
-});
+    it('a missing object file is a clear error', () => {
+      const e = (() => {
+        try {
+          BpfObject.load('/nonexistent/prog.bpf.o');
+        } catch (error) {
+          return error as BpfError;
+        }
+      })();
+      expect(e).toBeInstanceOf(BpfError);
+      expect(e?.code).toBe('NOT_FOUND');
+      expect(e?.message).toBe(
+        'open object /nonexistent/prog.bpf.o: no such file; build the BPF object first',
+      );
+    });
+  },
+);
 
 const REFUSED = `
 #include <linux/bpf.h>
@@ -95,7 +120,9 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'errors of objects and programs
     expect(e.code).toBe('VERIFIER');
     expect(e.errno).toBe(13);
     expect(e.log).toContain('invalid access to packet');
-    expect(e.message).toContain(`load object ${path}: EACCES (errno 13): the verifier refused a program`);
+    expect(e.message).toContain(
+      `load object ${path}: EACCES (errno 13): the verifier refused a program`,
+    );
     expect(e.message).toContain('R1 offset is outside of the packet');
   });
 
@@ -104,11 +131,19 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'errors of objects and programs
     const source = obj.map('sizes');
     const prog = obj.program('record_size');
     obj.close();
-    for (const use of [() => obj.map('sizes'), () => obj.program('record_size'), () => obj.mapNames(), () => prog.fd, () => prog.testRun({ data: new Uint8Array(60) })]) {
+    for (const use of [
+      () => obj.map('sizes'),
+      () => obj.program('record_size'),
+      () => obj.mapNames(),
+      () => prog.fd,
+      () => prog.testRun({ data: new Uint8Array(60) }),
+    ]) {
       expect(thrown(use).code).toBe('CLOSED');
     }
     // A source taken before close cannot reach whatever map now has its old fd number.
-    const e = thrown(() => openMap(HashMap, source, spec, referenceCodec(u32), referenceCodec(u64)));
+    const e = thrown(() =>
+      openMap(HashMap, source, spec, referenceCodec(u32), referenceCodec(u64)),
+    );
     expect(e.code).toBe('CLOSED');
     expect(e.message).toContain('the handle is closed');
   });

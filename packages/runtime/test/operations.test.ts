@@ -50,13 +50,42 @@ const byPrefix = (i: number) => ({ prefixlen: 32, addr: `10.0.0.${i}` });
 const plain = (v: Value) => v;
 
 const KINDS: Record<string, Kind> = {
-  hash: { decl: hash('t_hash', { key: Key, value: Val, maxEntries: MAX }), key: byId, stored: plain },
-  lruHash: { decl: lruHash('t_lru', { key: Key, value: Val, maxEntries: MAX }), key: byId, stored: plain },
+  hash: {
+    decl: hash('t_hash', { key: Key, value: Val, maxEntries: MAX }),
+    key: byId,
+    stored: plain,
+  },
+  lruHash: {
+    decl: lruHash('t_lru', { key: Key, value: Val, maxEntries: MAX }),
+    key: byId,
+    stored: plain,
+  },
   array: { decl: array('t_array', { value: Val, maxEntries: MAX }), key: byIndex, stored: plain },
-  percpuHash: { decl: percpuHash('t_pchash', { key: Key, value: Val, maxEntries: MAX }), key: byId, stored: everyCpu },
-  lruPercpuHash: { decl: lruPercpuHash('t_lpchash', { key: Key, value: Val, maxEntries: MAX }), key: byId, stored: everyCpu },
-  percpuArray: { decl: percpuArray('t_pcarray', { value: Val, maxEntries: MAX }), key: byIndex, stored: everyCpu },
-  lpmTrie: { decl: lpmTrie('t_lpm', { key: Prefix, value: Val, maxEntries: MAX, flags: mapFlags.noPrealloc }), key: byPrefix, stored: plain },
+  percpuHash: {
+    decl: percpuHash('t_pchash', { key: Key, value: Val, maxEntries: MAX }),
+    key: byId,
+    stored: everyCpu,
+  },
+  lruPercpuHash: {
+    decl: lruPercpuHash('t_lpchash', { key: Key, value: Val, maxEntries: MAX }),
+    key: byId,
+    stored: everyCpu,
+  },
+  percpuArray: {
+    decl: percpuArray('t_pcarray', { value: Val, maxEntries: MAX }),
+    key: byIndex,
+    stored: everyCpu,
+  },
+  lpmTrie: {
+    decl: lpmTrie('t_lpm', {
+      key: Prefix,
+      value: Val,
+      maxEntries: MAX,
+      flags: mapFlags.noPrealloc,
+    }),
+    key: byPrefix,
+    stored: plain,
+  },
 };
 type KindName = keyof typeof KINDS;
 
@@ -86,13 +115,18 @@ function outcome(ctx: Ctx, method: string, op: () => unknown): Outcome {
   }
 }
 
-const sortBy = (xs: unknown[]) => [...xs].sort((a, b) => JSON.stringify(a, big).localeCompare(JSON.stringify(b, big)));
+const sortBy = (xs: unknown[]) =>
+  [...xs].sort((a, b) => JSON.stringify(a, big).localeCompare(JSON.stringify(b, big)));
 function big(_k: string, v: unknown) {
   return typeof v === 'bigint' ? `${v}n` : v;
 }
 
 /** The rows: operation name -> how to run it, and what each kind gives. */
-const ROWS: { op: string; run: (c: Ctx) => Outcome; expect: (c: Ctx) => Record<KindName, Outcome> }[] = [
+const ROWS: {
+  op: string;
+  run: (c: Ctx) => Outcome;
+  expect: (c: Ctx) => Record<KindName, Outcome>;
+}[] = [
   {
     op: 'get a present key',
     run: (c) => outcome(c, 'get', () => c.map.get(c.k(1))),
@@ -141,23 +175,37 @@ const ROWS: { op: string; run: (c: Ctx) => Outcome; expect: (c: Ctx) => Record<K
   },
   {
     op: 'set a new key into a full map (or past the end of an array)',
-    run: (c) => outcome(c, 'set', () => {
-      for (let i = 2; i < MAX; i++) c.map.set(c.k(i), c.v(i));
-      c.map.set(c.k(MAX), c.v(MAX));
-      return c.map.count();
-    }),
+    run: (c) =>
+      outcome(c, 'set', () => {
+        for (let i = 2; i < MAX; i++) c.map.set(c.k(i), c.v(i));
+        c.map.set(c.k(MAX), c.v(MAX));
+        return c.map.count();
+      }),
     // LRU maps evict instead.
-    expect: () => ({ ...same(code('MAP_FULL')), lruHash: MAX, lruPercpuHash: MAX, array: code('OUT_OF_RANGE'), percpuArray: code('OUT_OF_RANGE') }),
+    expect: () => ({
+      ...same(code('MAP_FULL')),
+      lruHash: MAX,
+      lruPercpuHash: MAX,
+      array: code('OUT_OF_RANGE'),
+      percpuArray: code('OUT_OF_RANGE'),
+    }),
   },
   {
     op: 'delete a present key, then again',
-    run: (c) => outcome(c, 'delete', () => [c.map.delete(c.k(1)), c.map.delete(c.k(1)), c.map.has(c.k(1))]),
+    run: (c) =>
+      outcome(c, 'delete', () => [c.map.delete(c.k(1)), c.map.delete(c.k(1)), c.map.has(c.k(1))]),
     expect: () => ({ ...same([true, false, false]), array: ABSENT, percpuArray: ABSENT }),
   },
   {
     op: 'getAndDelete',
-    run: (c) => outcome(c, 'getAndDelete', () => [c.map.getAndDelete(c.k(1)), c.map.getAndDelete(c.k(1))]),
-    expect: (c) => ({ ...same([c.v(1), undefined]), array: ABSENT, percpuArray: ABSENT, lpmTrie: ABSENT }),
+    run: (c) =>
+      outcome(c, 'getAndDelete', () => [c.map.getAndDelete(c.k(1)), c.map.getAndDelete(c.k(1))]),
+    expect: (c) => ({
+      ...same([c.v(1), undefined]),
+      array: ABSENT,
+      percpuArray: ABSENT,
+      lpmTrie: ABSENT,
+    }),
   },
   {
     op: 'update: read, modify, write back',
@@ -171,22 +219,66 @@ const ROWS: { op: string; run: (c: Ctx) => Outcome; expect: (c: Ctx) => Record<K
   },
   {
     op: "setMany 'any'",
-    run: (c) => outcome(c, 'setMany', () => (c.map.setMany([[c.k(2), c.v(2)], [c.k(3), c.v(3)]]), c.map.getMany([c.k(2), c.k(3)]))),
+    run: (c) =>
+      outcome(
+        c,
+        'setMany',
+        () => (
+          c.map.setMany([
+            [c.k(2), c.v(2)],
+            [c.k(3), c.v(3)],
+          ]),
+          c.map.getMany([c.k(2), c.k(3)])
+        ),
+      ),
     expect: (c) => same([c.v(2), c.v(3)]),
   },
   {
     op: "setMany 'noexist' with one present key: the entries before it are written",
-    run: (c) => outcome(c, 'setMany', () => c.map.setMany([[c.k(2), c.v(2)], [c.k(1), c.v(9)], [c.k(3), c.v(3)]], 'noexist')),
+    run: (c) =>
+      outcome(c, 'setMany', () =>
+        c.map.setMany(
+          [
+            [c.k(2), c.v(2)],
+            [c.k(1), c.v(9)],
+            [c.k(3), c.v(3)],
+          ],
+          'noexist',
+        ),
+      ),
     expect: () => same(code('KEY_EXISTS')),
   },
   {
     op: "setMany 'exist' on present keys",
-    run: (c) => outcome(c, 'setMany', () => (c.map.setMany([[c.k(0), c.v(7)], [c.k(1), c.v(8)]], 'exist'), c.map.getMany([c.k(0), c.k(1)]))),
+    run: (c) =>
+      outcome(
+        c,
+        'setMany',
+        () => (
+          c.map.setMany(
+            [
+              [c.k(0), c.v(7)],
+              [c.k(1), c.v(8)],
+            ],
+            'exist',
+          ),
+          c.map.getMany([c.k(0), c.k(1)])
+        ),
+      ),
     expect: (c) => same([c.v(7), c.v(8)]),
   },
   {
     op: "setMany 'exist' with a key never set",
-    run: (c) => outcome(c, 'setMany', () => c.map.setMany([[c.k(0), c.v(7)], [c.k(2), c.v(8)]], 'exist')),
+    run: (c) =>
+      outcome(c, 'setMany', () =>
+        c.map.setMany(
+          [
+            [c.k(0), c.v(7)],
+            [c.k(2), c.v(8)],
+          ],
+          'exist',
+        ),
+      ),
     expect: () => ({ ...same(code('KEY_NOT_FOUND')), array: undefined, percpuArray: undefined }),
   },
   {
@@ -196,23 +288,44 @@ const ROWS: { op: string; run: (c: Ctx) => Outcome; expect: (c: Ctx) => Record<K
   },
   {
     op: 'deleteMany counts the keys that were there',
-    run: (c) => outcome(c, 'deleteMany', () => [c.map.deleteMany([c.k(0), c.k(2), c.k(1)]), c.map.count()]),
+    run: (c) =>
+      outcome(c, 'deleteMany', () => [c.map.deleteMany([c.k(0), c.k(2), c.k(1)]), c.map.count()]),
     expect: () => ({ ...same([2, 0]), array: ABSENT, percpuArray: ABSENT }),
   },
   {
     op: 'entries by batch',
-    run: (c) => outcome(c, 'entries', () => sortBy([...c.map.entries({ mode: 'batch', batchSize: 1 })])),
-    expect: (c) => ({ ...same(sortBy([[c.k(0), c.v(0)], [c.k(1), c.v(1)]])), ...arrays(c, (i) => [c.k(i), i < 2 ? c.v(i) : c.z]) }),
+    run: (c) =>
+      outcome(c, 'entries', () => sortBy([...c.map.entries({ mode: 'batch', batchSize: 1 })])),
+    expect: (c) => ({
+      ...same(
+        sortBy([
+          [c.k(0), c.v(0)],
+          [c.k(1), c.v(1)],
+        ]),
+      ),
+      ...arrays(c, (i) => [c.k(i), i < 2 ? c.v(i) : c.z]),
+    }),
   },
   {
     op: 'entries by next-key',
     run: (c) => outcome(c, 'entries', () => sortBy([...c.map.entries({ mode: 'next-key' })])),
-    expect: (c) => ({ ...same(sortBy([[c.k(0), c.v(0)], [c.k(1), c.v(1)]])), ...arrays(c, (i) => [c.k(i), i < 2 ? c.v(i) : c.z]) }),
+    expect: (c) => ({
+      ...same(
+        sortBy([
+          [c.k(0), c.v(0)],
+          [c.k(1), c.v(1)],
+        ]),
+      ),
+      ...arrays(c, (i) => [c.k(i), i < 2 ? c.v(i) : c.z]),
+    }),
   },
   {
     op: 'keys and values',
     run: (c) => outcome(c, 'keys', () => [sortBy([...c.map.keys()]), sortBy([...c.map.values()])]),
-    expect: (c) => ({ ...same([sortBy([c.k(0), c.k(1)]), sortBy([c.v(0), c.v(1)])]), ...arraysOf(c) }),
+    expect: (c) => ({
+      ...same([sortBy([c.k(0), c.k(1)]), sortBy([c.v(0), c.v(1)])]),
+      ...arraysOf(c),
+    }),
   },
   {
     op: 'count',
@@ -222,12 +335,28 @@ const ROWS: { op: string; run: (c: Ctx) => Outcome; expect: (c: Ctx) => Record<K
   {
     op: 'clear: deletes, or zeroes an array',
     run: (c) => outcome(c, 'clear', () => [c.map.clear(), c.map.get(c.k(1)), c.map.count()]),
-    expect: (c) => ({ ...same([2, undefined, 0]), array: [MAX, c.z, MAX], percpuArray: [MAX, c.z, MAX] }),
+    expect: (c) => ({
+      ...same([2, undefined, 0]),
+      array: [MAX, c.z, MAX],
+      percpuArray: [MAX, c.z, MAX],
+    }),
   },
   {
     op: 'getReduced and setAll (per-CPU)',
-    run: (c) => outcome(c, 'getReduced', () => (c.map.setAll as (k: unknown, v: Value) => void)(c.k(1), val(3)) ?? (c.map.getReduced as (k: unknown) => unknown)(c.k(1))),
-    expect: () => ({ ...same(ABSENT), percpuHash: reducedTimesCpus(3), lruPercpuHash: reducedTimesCpus(3), percpuArray: reducedTimesCpus(3) }),
+    run: (c) =>
+      outcome(
+        c,
+        'getReduced',
+        () =>
+          (c.map.setAll as (k: unknown, v: Value) => void)(c.k(1), val(3)) ??
+          (c.map.getReduced as (k: unknown) => unknown)(c.k(1)),
+      ),
+    expect: () => ({
+      ...same(ABSENT),
+      percpuHash: reducedTimesCpus(3),
+      lruPercpuHash: reducedTimesCpus(3),
+      percpuArray: reducedTimesCpus(3),
+    }),
   },
   {
     op: 'a bad value throws before the syscall and changes nothing',
@@ -245,7 +374,11 @@ const ROWS: { op: string; run: (c: Ctx) => Outcome; expect: (c: Ctx) => Record<K
     op: 'any operation after close',
     run: (c) => {
       c.map.close();
-      return ['get', 'set', 'count'].map((m) => outcome(c, m, () => (m === 'set' ? c.map.set(c.k(1), c.v(1)) : m === 'get' ? c.map.get(c.k(1)) : c.map.count())));
+      return ['get', 'set', 'count'].map((m) =>
+        outcome(c, m, () =>
+          m === 'set' ? c.map.set(c.k(1), c.v(1)) : m === 'get' ? c.map.get(c.k(1)) : c.map.count(),
+        ),
+      );
     },
     expect: () => same([code('CLOSED'), code('CLOSED'), code('CLOSED')]),
   },
@@ -280,7 +413,13 @@ describeWith(['bpf'], 'every operation on every keyed map kind', () => {
     it.each(Object.keys(KINDS))('%s', (name) => {
       const kind = KINDS[name]!;
       const map = handles.add(mapFromSchema(kind.decl)) as unknown as Ctx['map'];
-      const c: Ctx = { map, k: kind.key, v: (i) => kind.stored(val(i)), z: kind.stored(zero), stored: kind.stored };
+      const c: Ctx = {
+        map,
+        k: kind.key,
+        v: (i) => kind.stored(val(i)),
+        z: kind.stored(zero),
+        stored: kind.stored,
+      };
       c.map.set(c.k(0), c.v(0));
       c.map.set(c.k(1), c.v(1));
       const cells = expected(c);
@@ -295,7 +434,14 @@ describeWith(['bpf'], 'what the table cannot show', () => {
     const map = handles.add(mapFromSchema(KINDS.hash!.decl)) as unknown as Ctx['map'];
     map.set(byId(1), val(1));
     try {
-      map.setMany([[byId(2), val(2)], [byId(1), val(9)], [byId(3), val(3)]], 'noexist');
+      map.setMany(
+        [
+          [byId(2), val(2)],
+          [byId(1), val(9)],
+          [byId(3), val(3)],
+        ],
+        'noexist',
+      );
     } catch (e) {
       expect((e as BpfError).message).toContain('1 of 3 entries were written');
     }
@@ -306,7 +452,13 @@ describeWith(['bpf'], 'what the table cannot show', () => {
     const map = handles.add(mapFromSchema(KINDS.hash!.decl)) as unknown as Ctx['map'];
     const e = (() => {
       try {
-        map.setMany([[byId(2), val(2)], [byId(3), val(3)]], 'lock');
+        map.setMany(
+          [
+            [byId(2), val(2)],
+            [byId(3), val(3)],
+          ],
+          'lock',
+        );
       } catch (error) {
         return error as BpfError;
       }
@@ -326,6 +478,8 @@ describeWith(['bpf'], 'what the table cannot show', () => {
       }
     })();
     expect(e?.code).toBe('OUT_OF_RANGE');
-    expect(e?.message).toBe(`set t_array for key ${MAX}: E2BIG (errno 7): array indexes run from 0 to max_entries - 1`);
+    expect(e?.message).toBe(
+      `set t_array for key ${MAX}: E2BIG (errno 7): array indexes run from 0 to max_entries - 1`,
+    );
   });
 });

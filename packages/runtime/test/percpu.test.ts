@@ -21,21 +21,45 @@ function kernelPossibleCpus(): number {
 describeWith(['bpf'], 'per-CPU maps on the real kernel', () => {
   it('hold one value per possible CPU', () => {
     expect(possibleCpus()).toBe(kernelPossibleCpus());
-    const map = handles.add(mapFromSchema(percpuHash('t_pcpu', { key: u32, value: Counters, maxEntries: 8 })));
+    const map = handles.add(
+      mapFromSchema(percpuHash('t_pcpu', { key: u32, value: Counters, maxEntries: 8 })),
+    );
     expect(map.cpus).toBe(kernelPossibleCpus());
-    const values = Array.from({ length: map.cpus }, (_, cpu) => ({ packets: BigInt(cpu + 1), bytes: BigInt((cpu + 1) * 100), small: cpu, name: `c${cpu}` }));
+    const values = Array.from({ length: map.cpus }, (_, cpu) => ({
+      packets: BigInt(cpu + 1),
+      bytes: BigInt((cpu + 1) * 100),
+      small: cpu,
+      name: `c${cpu}`,
+    }));
     map.set(7, values);
     expect(map.get(7)).toEqual(values);
   });
 
   it('reducers fold numeric fields; other fields keep CPU 0', () => {
-    const map = handles.add(mapFromSchema(percpuHash('t_reduce', { key: u32, value: Counters, maxEntries: 8 })));
+    const map = handles.add(
+      mapFromSchema(percpuHash('t_reduce', { key: u32, value: Counters, maxEntries: 8 })),
+    );
     const n = map.cpus;
-    const values = Array.from({ length: n }, (_, cpu) => ({ packets: BigInt(cpu + 1), bytes: BigInt(10 * (n - cpu)), small: cpu * 2, name: `c${cpu}` }));
+    const values = Array.from({ length: n }, (_, cpu) => ({
+      packets: BigInt(cpu + 1),
+      bytes: BigInt(10 * (n - cpu)),
+      small: cpu * 2,
+      name: `c${cpu}`,
+    }));
     map.set(1, values);
-    expect(map.getReduced(1, sum)).toEqual({ packets: BigInt((n * (n + 1)) / 2), bytes: BigInt((10 * n * (n + 1)) / 2), small: n * (n - 1), name: 'c0' });
+    expect(map.getReduced(1, sum)).toEqual({
+      packets: BigInt((n * (n + 1)) / 2),
+      bytes: BigInt((10 * n * (n + 1)) / 2),
+      small: n * (n - 1),
+      name: 'c0',
+    });
     expect(map.getReduced(1, min)).toEqual({ packets: 1n, bytes: 10n, small: 0, name: 'c0' });
-    expect(map.getReduced(1, max)).toEqual({ packets: BigInt(n), bytes: BigInt(10 * n), small: 2 * (n - 1), name: 'c0' });
+    expect(map.getReduced(1, max)).toEqual({
+      packets: BigInt(n),
+      bytes: BigInt(10 * n),
+      small: 2 * (n - 1),
+      name: 'c0',
+    });
     expect(map.getReduced(2)).toBeUndefined();
   });
 
@@ -52,15 +76,26 @@ describeWith(['bpf'], 'per-CPU maps on the real kernel', () => {
   });
 
   it('an LRU per-CPU hash works the same way, entries included', () => {
-    const map = handles.add(mapFromSchema(lruPercpuHash('t_lrupcpu', { key: u32, value: u64, maxEntries: 16 })));
+    const map = handles.add(
+      mapFromSchema(lruPercpuHash('t_lrupcpu', { key: u32, value: u64, maxEntries: 16 })),
+    );
     map.setAll(1, 1n);
     map.setAll(2, 2n);
-    expect(new Map([...map.entries()].map(([key, values]) => [key, sum(values)]))).toEqual(new Map([[1, BigInt(map.cpus)], [2, 2n * BigInt(map.cpus)]]));
+    expect(new Map([...map.entries()].map(([key, values]) => [key, sum(values)]))).toEqual(
+      new Map([
+        [1, BigInt(map.cpus)],
+        [2, 2n * BigInt(map.cpus)],
+      ]),
+    );
   });
 
   it('a per-CPU value must have one entry per CPU', () => {
-    const map = handles.add(mapFromSchema(percpuHash('t_len', { key: u32, value: u64, maxEntries: 4 })));
-    expect(() => map.set(1, [1n])).toThrow(`per-CPU value: expected an array of exactly ${map.cpus} values (one per possible CPU)`);
+    const map = handles.add(
+      mapFromSchema(percpuHash('t_len', { key: u32, value: u64, maxEntries: 4 })),
+    );
+    expect(() => map.set(1, [1n])).toThrow(
+      `per-CPU value: expected an array of exactly ${map.cpus} values (one per possible CPU)`,
+    );
     expect(map.has(1)).toBe(false);
   });
 });
@@ -70,7 +105,13 @@ it('reducers keep non-numeric values from CPU 0 at any depth', () => {
     { name: 'a', n: 1, inner: { tag: 'x', m: 2n }, list: [1, 2], flags: ['p', 'q'] },
     { name: 'b', n: 3, inner: { tag: 'y', m: 5n }, list: [10, 20], flags: ['r', 's'] },
   ];
-  expect(sum(values)).toEqual({ name: 'a', n: 4, inner: { tag: 'x', m: 7n }, list: [11, 22], flags: ['p', 'q'] });
+  expect(sum(values)).toEqual({
+    name: 'a',
+    n: 4,
+    inner: { tag: 'x', m: 7n },
+    list: [11, 22],
+    flags: ['p', 'q'],
+  });
   expect(max(['a', 'b'])).toBe('a');
   expect(min([5n, 2n, 9n])).toBe(2n);
 });

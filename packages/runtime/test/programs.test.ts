@@ -52,7 +52,9 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'kernel programs and maps toget
 
   it('a kernel program increments while TS iterates and reads: no crash, exact totals', async () => {
     const obj = handles.add(BpfObject.load(object));
-    const map = handles.add(openMap(HashMap, obj.map('by_len'), spec, referenceCodec(u32), referenceCodec(Stats)));
+    const map = handles.add(
+      openMap(HashMap, obj.map('by_len'), spec, referenceCodec(u32), referenceCodec(Stats)),
+    );
     const prog = obj.program('count');
     const lengths = [60, 64, 128, 1500];
     const rounds = 40;
@@ -92,20 +94,40 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'kernel programs and maps toget
       await worker.terminate();
     }
     expect(reads).toBeGreaterThan(1);
-    for (const len of lengths) expect(map.get(len)).toEqual({ packets: BigInt(rounds * repeat), bytes: BigInt(rounds * repeat * len) });
+    for (const len of lengths)
+      expect(map.get(len)).toEqual({
+        packets: BigInt(rounds * repeat),
+        bytes: BigInt(rounds * repeat * len),
+      });
   });
 
   it('opening a map whose BTF differs field by field lists every difference', () => {
     const obj = handles.add(BpfObject.load(object));
     const Swapped = struct('Stats', { bytes: u64, packets: u64 });
     const Renamed = struct('Stats', { packets: u64, octets: u64 });
-    const e = thrown(() => openMap(HashMap, obj.map('by_len'), { ...spec, valueMembers: Swapped.memberLayout() }, referenceCodec(u32), referenceCodec(Swapped)));
+    const e = thrown(() =>
+      openMap(
+        HashMap,
+        obj.map('by_len'),
+        { ...spec, valueMembers: Swapped.memberLayout() },
+        referenceCodec(u32),
+        referenceCodec(Swapped),
+      ),
+    );
     expect(e.code).toBe('INCOMPATIBLE');
     expect(e.message).toContain('value.bytes: schema says offset 0, BTF says offset 8');
     expect(e.message).toContain('value.packets: schema says offset 8, BTF says offset 0');
-    const r = thrown(() => openMap(HashMap, obj.map('by_len'), { ...spec, valueMembers: Renamed.memberLayout() }, referenceCodec(u32), referenceCodec(Renamed)));
-    expect(r.message).toContain('value.octets: missing from the map\'s BTF');
-    expect(r.message).toContain('value.bytes: in the map\'s BTF but not in the schema');
+    const r = thrown(() =>
+      openMap(
+        HashMap,
+        obj.map('by_len'),
+        { ...spec, valueMembers: Renamed.memberLayout() },
+        referenceCodec(u32),
+        referenceCodec(Renamed),
+      ),
+    );
+    expect(r.message).toContain("value.octets: missing from the map's BTF");
+    expect(r.message).toContain("value.bytes: in the map's BTF but not in the schema");
   });
 });
 
@@ -136,9 +158,17 @@ char LICENSE[] SEC("license") = "GPL";
 `;
 
 describeWith(['bpf', 'clang', 'libbpf-headers', 'tracefs'], 'tracepoint programs', () => {
-  it('attach to raw_syscalls:sys_enter and count this process\'s syscalls; detach stops counting', () => {
+  it("attach to raw_syscalls:sys_enter and count this process's syscalls; detach stops counting", () => {
     const obj = handles.add(BpfObject.load(compileBpf(TRACER)));
-    const calls = handles.add(openMap(HashMap, obj.map('calls'), hash('calls', { key: u32, value: u64, maxEntries: 1024 }).spec, referenceCodec(u32), referenceCodec(u64)));
+    const calls = handles.add(
+      openMap(
+        HashMap,
+        obj.map('calls'),
+        hash('calls', { key: u32, value: u64, maxEntries: 1024 }).spec,
+        referenceCodec(u32),
+        referenceCodec(u64),
+      ),
+    );
     const link = obj.program('on_enter').attachTracepoint('raw_syscalls', 'sys_enter');
     for (let i = 0; i < 200; i++) statSync('/');
     const seen = calls.get(process.pid) ?? 0n;
@@ -151,7 +181,9 @@ describeWith(['bpf', 'clang', 'libbpf-headers', 'tracefs'], 'tracepoint programs
 
   it('a missing tracepoint is a clear error', () => {
     const obj = handles.add(BpfObject.load(compileBpf(TRACER)));
-    expect(() => obj.program('on_enter').attachTracepoint('nope', 'nothing')).toThrow(/attach program on_enter to tracepoint nope:nothing: ENOENT/);
+    expect(() => obj.program('on_enter').attachTracepoint('nope', 'nothing')).toThrow(
+      /attach program on_enter to tracepoint nope:nothing: ENOENT/,
+    );
   });
 });
 
@@ -163,14 +195,24 @@ describeWith(['bpf', 'setpriv'], 'without CAP_BPF', () => {
       catch (e) { console.log(JSON.stringify({ code: e.code, errno: e.errno, message: e.message })); }`;
     const r = spawnSync(
       'setpriv',
-      ['--inh-caps=-all', '--ambient-caps=-all', '--bounding-set=-all', process.execPath, '--input-type=module', '-e', script],
+      [
+        '--inh-caps=-all',
+        '--ambient-caps=-all',
+        '--bounding-set=-all',
+        process.execPath,
+        '--input-type=module',
+        '-e',
+        script,
+      ],
       { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' },
     );
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout) as { code: string; errno: number; message: string };
     expect(out.code).toBe('PERMISSION');
     expect(out.errno).toBe(1);
-    expect(out.message).toBe('create map t_eperm: EPERM (errno 1): bpf(2) needs CAP_BPF (or CAP_SYS_ADMIN on kernels before 5.8); run as root or grant the capability');
+    expect(out.message).toBe(
+      'create map t_eperm: EPERM (errno 1): bpf(2) needs CAP_BPF (or CAP_SYS_ADMIN on kernels before 5.8); run as root or grant the capability',
+    );
   });
 });
 
@@ -209,7 +251,9 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'values guarded by a bpf_spin_l
     const Locked = struct('Locked', { lock: spinLock, pad: pad(4), n: u64 });
     const obj = handles.add(BpfObject.load(compileBpf(LOCKED)));
     const spec = hash('guarded', { key: u32, value: Locked, maxEntries: 4 }).spec;
-    const map = handles.add(openMap(HashMap, obj.map('guarded'), spec, referenceCodec(u32), referenceCodec(Locked)));
+    const map = handles.add(
+      openMap(HashMap, obj.map('guarded'), spec, referenceCodec(u32), referenceCodec(Locked)),
+    );
     map.set(1, { n: 5n });
     map.set(1, { n: 7n }, 'lock');
     obj.program('bump').testRun({ data: new Uint8Array(64), repeat: 3 });

@@ -35,10 +35,14 @@ describeWith(['bpf'], 'queue, stack and bloom filter maps on the real kernel', (
   });
 
   it('a bloom filter has every value added, and no false negatives', () => {
-    const b = handles.add(mapFromSchema(bloomFilter('t_bloom', { value: u32, maxEntries: 1000, hashes: 3 })));
+    const b = handles.add(
+      mapFromSchema(bloomFilter('t_bloom', { value: u32, maxEntries: 1000, hashes: 3 })),
+    );
     for (let i = 0; i < 100; i++) b.add(i * 7);
     for (let i = 0; i < 100; i++) expect(b.has(i * 7)).toBe(true);
-    const falsePositives = Array.from({ length: 1000 }, (_, i) => 100_000 + i).filter((x) => b.has(x)).length;
+    const falsePositives = Array.from({ length: 1000 }, (_, i) => 100_000 + i).filter((x) =>
+      b.has(x),
+    ).length;
     expect(falsePositives).toBeLessThan(100);
     expect(b.raw.info.extra).toBe(3n);
   });

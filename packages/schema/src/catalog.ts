@@ -22,7 +22,9 @@ export interface Catalog {
 
 /** Duck-typed, because a schema file may load its own copy of this package. */
 export function isComposite(value: unknown): value is Composite {
-  return isCType(value) && typeof (value as unknown as Partial<Composite>).tsEncodeBody === 'function';
+  return (
+    isCType(value) && typeof (value as unknown as Partial<Composite>).tsEncodeBody === 'function'
+  );
 }
 
 export function isEnum(value: unknown): value is EnumType {
@@ -44,7 +46,12 @@ export function catalog(module: Record<string, unknown>, source: string): Catalo
     else if (isCType(value)) roots.push(value);
   }
   if (maps.length === 0) {
-    throw new SchemaError('INVALID_MAP', source, 'no map declarations are exported', 'Export at least one map: export const flows = hash("flows", { key, value, maxEntries })');
+    throw new SchemaError(
+      'INVALID_MAP',
+      source,
+      'no map declarations are exported',
+      'Export at least one map: export const flows = hash("flows", { key, value, maxEntries })',
+    );
   }
   checkUniqueMaps(maps);
   const names = new Names();
@@ -70,7 +77,12 @@ function checkUniqueMaps(maps: Catalog['maps']): void {
   for (const { exportName, decl } of maps) {
     const other = seen.get(decl.name);
     if (other !== undefined) {
-      throw new SchemaError('DUPLICATE_NAME', `map ${decl.name}`, `exports ${other} and ${exportName} both declare a map named "${decl.name}"`, 'Give each map its own name');
+      throw new SchemaError(
+        'DUPLICATE_NAME',
+        `map ${decl.name}`,
+        `exports ${other} and ${exportName} both declare a map named "${decl.name}"`,
+        'Give each map its own name',
+      );
     }
     seen.set(decl.name, exportName);
   }
@@ -80,10 +92,17 @@ function checkUniqueMaps(maps: Catalog['maps']): void {
 function checkEnumConstants(enums: readonly EnumType[]): void {
   const owners = new Map<string, string>();
   for (const e of enums) {
-    for (const [member, constant] of Object.keys(e.values).map((m, i) => [m, e.constants()[i]!.name] as const)) {
+    for (const [member, constant] of Object.keys(e.values).map(
+      (m, i) => [m, e.constants()[i]!.name] as const,
+    )) {
       const other = owners.get(constant);
       if (other !== undefined) {
-        throw new SchemaError('DUPLICATE_NAME', `${e.name}.${member}`, `its C constant ${constant} is also the constant of ${other}`, 'Rename the member or give one enum another cName');
+        throw new SchemaError(
+          'DUPLICATE_NAME',
+          `${e.name}.${member}`,
+          `its C constant ${constant} is also the constant of ${other}`,
+          'Rename the member or give one enum another cName',
+        );
       }
       owners.set(constant, `${e.name}.${member}`);
     }

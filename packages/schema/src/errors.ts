@@ -40,7 +40,8 @@ export class EncodeError extends TypeError {
 }
 
 function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
   if (typeof value === 'bigint') return `${value}n`;
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   if (value === null) return 'null';

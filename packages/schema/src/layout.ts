@@ -63,11 +63,18 @@ export function alignUp(n: number, align: number): number {
   return Math.ceil(n / align) * align;
 }
 
-export function layoutMembers(members: readonly MemberInput[], options: LayoutOptions = {}): StructLayout {
+export function layoutMembers(
+  members: readonly MemberInput[],
+  options: LayoutOptions = {},
+): StructLayout {
   return options.union ? layoutUnion(members, options) : layoutStruct(members, options);
 }
 
-function finish(end: number, align: number, options: LayoutOptions): { size: number; align: number } {
+function finish(
+  end: number,
+  align: number,
+  options: LayoutOptions,
+): { size: number; align: number } {
   const a = Math.max(options.packed ? 1 : align, options.align ?? 1);
   return { size: alignUp(end, a), align: a };
 }
@@ -82,7 +89,13 @@ function layoutUnion(members: readonly MemberInput[], options: LayoutOptions): S
     align = Math.max(align, m.align);
   }
   const { size, align: a } = finish(end, align, options);
-  return { size, align: a, placements, offsets: Object.fromEntries(members.map((m) => [m.name, 0])), slots: [] };
+  return {
+    size,
+    align: a,
+    placements,
+    offsets: Object.fromEntries(members.map((m) => [m.name, 0])),
+    slots: [],
+  };
 }
 
 function layoutStruct(members: readonly MemberInput[], options: LayoutOptions): StructLayout {
@@ -103,13 +116,26 @@ function layoutStruct(members: readonly MemberInput[], options: LayoutOptions): 
       bit = alignUp(bit, m.align * 8);
       continue;
     }
-    if (!packed && Math.floor(bit / unit) !== Math.floor((bit + m.bits - 1) / unit)) bit = alignUp(bit, unit);
-    placements.push({ name: m.name, offset: Math.floor(bit / 8), size: m.size, bitOffset: bit, bits: m.bits });
+    if (!packed && Math.floor(bit / unit) !== Math.floor((bit + m.bits - 1) / unit))
+      bit = alignUp(bit, unit);
+    placements.push({
+      name: m.name,
+      offset: Math.floor(bit / 8),
+      size: m.size,
+      bitOffset: bit,
+      bits: m.bits,
+    });
     bit += m.bits;
     align = Math.max(align, m.align);
   }
   const { size, align: a } = finish(Math.ceil(bit / 8), align, options);
-  return { size, align: a, placements, offsets: Object.fromEntries(placements.map((p) => [p.name, p.offset])), slots: slotsOf(placements, size) };
+  return {
+    size,
+    align: a,
+    placements,
+    offsets: Object.fromEntries(placements.map((p) => [p.name, p.offset])),
+    slots: slotsOf(placements, size),
+  };
 }
 
 /** Groups placements into byte slots: bitfields sharing bytes form one slot; gaps become padding. */

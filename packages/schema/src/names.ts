@@ -24,7 +24,12 @@ export function checkIdentifier(name: string, path: string, what: string): void 
     );
   }
   if (RESERVED.has(name)) {
-    throw new SchemaError('RESERVED_NAME', path, `${what} "${name}" is a reserved word in C`, 'Choose another name');
+    throw new SchemaError(
+      'RESERVED_NAME',
+      path,
+      `${what} "${name}" is a reserved word in C`,
+      'Choose another name',
+    );
   }
   if (name.startsWith('__')) {
     throw new SchemaError(

@@ -5,7 +5,11 @@ import type { CType } from './types/base.js';
  * Reference codec built on typed-binary's reader and writer: slow, simple and
  * independent of the generated codecs, which are tested against it.
  */
-export function encodeReference<T>(type: CType<T>, value: T, path: string = type.label): Uint8Array {
+export function encodeReference<T>(
+  type: CType<T>,
+  value: T,
+  path: string = type.label,
+): Uint8Array {
   const bytes = new Uint8Array(type.size);
   type.writeChecked(new BufferWriter(bytes.buffer, { endianness: 'little' }), value, path, '');
   return bytes;

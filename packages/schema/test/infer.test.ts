@@ -1,11 +1,28 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import { arrayOf, be16, chars, hash, struct, u64, u8, type Infer, type InferKey, type InferValue } from '../src/index.js';
+import {
+  arrayOf,
+  be16,
+  chars,
+  hash,
+  struct,
+  u64,
+  u8,
+  type Infer,
+  type InferKey,
+  type InferValue,
+} from '../src/index.js';
 
 describe('type inference', () => {
   it('infers decoded TS types from a struct', () => {
     const Point = struct('Point', { x: u8 });
     const S = struct('S', { port: be16, n: u64, name: chars(8), xs: arrayOf(u8, 2), p: Point });
-    expectTypeOf<Infer<typeof S>>().toEqualTypeOf<{ port: number; n: bigint; name: string; xs: number[]; p: { x: number } }>();
+    expectTypeOf<Infer<typeof S>>().toEqualTypeOf<{
+      port: number;
+      n: bigint;
+      name: string;
+      xs: number[];
+      p: { x: number };
+    }>();
   });
 
   it('infers key and value types of a map', () => {

@@ -27,7 +27,22 @@ export function compileBpf(source: string, options: CompileOptions = {}): string
   const obj = join(dir, 'prog.bpf.o');
   writeFileSync(src, source);
   const includes = (options.includes ?? []).flatMap((d) => ['-I', d]);
-  run('clang', ['-O2', '-g', '-Wall', '-Wextra', '-Werror', '-target', 'bpf', `-I${ARCH_INCLUDE}`, ...includes, ...(options.args ?? []), '-c', src, '-o', obj]);
+  run('clang', [
+    '-O2',
+    '-g',
+    '-Wall',
+    '-Wextra',
+    '-Werror',
+    '-target',
+    'bpf',
+    `-I${ARCH_INCLUDE}`,
+    ...includes,
+    ...(options.args ?? []),
+    '-c',
+    src,
+    '-o',
+    obj,
+  ]);
   return obj;
 }
 
@@ -43,7 +58,12 @@ export function runHost(source: string, options: CompileOptions = {}): string {
 
 /** The BTF of a compiled BPF object, as bpftool prints it in JSON. */
 export function btfOf(object: string): { types: BtfType[] } {
-  return JSON.parse(execFileSync('bpftool', ['-j', 'btf', 'dump', 'file', object], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })) as { types: BtfType[] };
+  return JSON.parse(
+    execFileSync('bpftool', ['-j', 'btf', 'dump', 'file', object], {
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+    }),
+  ) as { types: BtfType[] };
 }
 
 export interface BtfType {
@@ -61,7 +81,16 @@ export function compileHost(source: string, options: CompileOptions = {}): void 
   const src = join(dir, 'host.c');
   writeFileSync(src, source);
   const includes = (options.includes ?? []).flatMap((d) => ['-I', d]);
-  run('cc', ['-std=c11', '-Wall', '-Wextra', '-Werror', ...includes, ...(options.args ?? []), '-fsyntax-only', src]);
+  run('cc', [
+    '-std=c11',
+    '-Wall',
+    '-Wextra',
+    '-Werror',
+    ...includes,
+    ...(options.args ?? []),
+    '-fsyntax-only',
+    src,
+  ]);
 }
 
 function run(cmd: string, args: string[]): void {

@@ -7,7 +7,15 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { describe } from 'vitest';
 import { ensureBpffs, ensureTracefs } from './mounts.js';
 
-export type Feature = 'clang' | 'bpf' | 'libbpf-headers' | 'cc' | 'bpftool' | 'bpffs' | 'tracefs' | 'setpriv';
+export type Feature =
+  | 'clang'
+  | 'bpf'
+  | 'libbpf-headers'
+  | 'cc'
+  | 'bpftool'
+  | 'bpffs'
+  | 'tracefs'
+  | 'setpriv';
 
 const cache = new Map<Feature, string | null>();
 
@@ -20,15 +28,21 @@ export function missing(feature: Feature): string | null {
 function probe(feature: Feature): string | null {
   switch (feature) {
     case 'clang':
-      return spawnSync('clang', ['--version']).status === 0 ? null : 'clang is not installed (apt-get install -y clang)';
+      return spawnSync('clang', ['--version']).status === 0
+        ? null
+        : 'clang is not installed (apt-get install -y clang)';
     case 'cc':
-      return spawnSync('cc', ['--version']).status === 0 ? null : 'no host C compiler (apt-get install -y gcc)';
+      return spawnSync('cc', ['--version']).status === 0
+        ? null
+        : 'no host C compiler (apt-get install -y gcc)';
     case 'libbpf-headers':
       return spawnSync('test', ['-f', '/usr/include/bpf/bpf_helpers.h']).status === 0
         ? null
         : 'libbpf headers are missing (apt-get install -y libbpf-dev)';
     case 'bpftool':
-      return spawnSync('bpftool', ['version']).status === 0 ? null : 'bpftool is not installed (apt-get install -y bpftool)';
+      return spawnSync('bpftool', ['version']).status === 0
+        ? null
+        : 'bpftool is not installed (apt-get install -y bpftool)';
     case 'bpf':
       return probeBpf();
     case 'bpffs':
@@ -36,7 +50,9 @@ function probe(feature: Feature): string | null {
     case 'tracefs':
       return ensureTracefs();
     case 'setpriv':
-      return spawnSync('setpriv', ['--version']).status === 0 ? null : 'setpriv is not installed (apt-get install -y util-linux)';
+      return spawnSync('setpriv', ['--version']).status === 0
+        ? null
+        : 'setpriv is not installed (apt-get install -y util-linux)';
   }
 }
 

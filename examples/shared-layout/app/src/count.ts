@@ -4,7 +4,10 @@ import { BpfObject } from '@bpfmaps/runtime';
 import { openMaps, type EtherStats } from '@bpfmaps/example-shared-schema/maps';
 
 /** The object the C package builds, in that package's build/ folder. */
-export const OBJECT_PATH = join(dirname(createRequire(import.meta.url).resolve('@bpfmaps/example-shared-bpf/package.json')), 'build/counter.bpf.o');
+export const OBJECT_PATH = join(
+  dirname(createRequire(import.meta.url).resolve('@bpfmaps/example-shared-bpf/package.json')),
+  'build/counter.bpf.o',
+);
 
 /** Runs the XDP program on each frame and returns what it counted per EtherType. */
 export function countEtherTypes(frames: readonly Uint8Array[]): Map<number, EtherStats> {

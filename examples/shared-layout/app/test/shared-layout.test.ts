@@ -10,24 +10,44 @@ const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 describeWith(['bpf'], 'shared layout across workspace packages', () => {
   it('the C program and the app agree on the map the schema package declares', () => {
     const counted = countEtherTypes([frame(0x0800, 60), frame(0x0800, 100), frame(0x86dd, 80)]);
-    expect(counted).toEqual(new Map([[0x0800, { packets: 2n, bytes: 160n }], [0x86dd, { packets: 1n, bytes: 80n }]]));
+    expect(counted).toEqual(
+      new Map([
+        [0x0800, { packets: 2n, bytes: 160n }],
+        [0x86dd, { packets: 1n, bytes: 80n }],
+      ]),
+    );
   });
 });
 
-it("turbo builds schema -> C and schema -> app in one graph, and every task is a cache hit when nothing changed", () => {
+it('turbo builds schema -> C and schema -> app in one graph, and every task is a cache hit when nothing changed', () => {
   const turbo = createRequire(import.meta.url).resolve('turbo/bin/turbo');
   const dry = JSON.parse(
-    execFileSync(process.execPath, [turbo, 'run', 'build', '--filter=@bpfmaps/example-shared-app', '--dry=json'], { cwd: ROOT, encoding: 'utf8' }),
-  ) as { tasks: { taskId: string; command: string; dependencies: string[]; cache: { status: string } }[] };
+    execFileSync(
+      process.execPath,
+      [turbo, 'run', 'build', '--filter=@bpfmaps/example-shared-app', '--dry=json'],
+      { cwd: ROOT, encoding: 'utf8' },
+    ),
+  ) as {
+    tasks: { taskId: string; command: string; dependencies: string[]; cache: { status: string } }[];
+  };
   const task = (id: string) => dry.tasks.find((t) => t.taskId === id);
   expect(task('@bpfmaps/example-shared-schema#generate')).toBeDefined();
-  expect(task('@bpfmaps/example-shared-schema#build')?.dependencies).toContain('@bpfmaps/example-shared-schema#generate');
-  expect(task('@bpfmaps/example-shared-bpf#build')?.dependencies).toContain('@bpfmaps/example-shared-schema#build');
+  expect(task('@bpfmaps/example-shared-schema#build')?.dependencies).toContain(
+    '@bpfmaps/example-shared-schema#generate',
+  );
+  expect(task('@bpfmaps/example-shared-bpf#build')?.dependencies).toContain(
+    '@bpfmaps/example-shared-schema#build',
+  );
   expect(task('@bpfmaps/example-shared-app#build')?.dependencies).toEqual(
-    expect.arrayContaining(['@bpfmaps/example-shared-schema#build', '@bpfmaps/example-shared-bpf#build']),
+    expect.arrayContaining([
+      '@bpfmaps/example-shared-schema#build',
+      '@bpfmaps/example-shared-bpf#build',
+    ]),
   );
   // npm test built everything just before this test: the same build again is all cache hits.
-  const misses = dry.tasks.filter((t) => t.command !== '<NONEXISTENT>' && t.cache.status !== 'HIT').map((t) => t.taskId);
+  const misses = dry.tasks
+    .filter((t) => t.command !== '<NONEXISTENT>' && t.cache.status !== 'HIT')
+    .map((t) => t.taskId);
   expect(dry.tasks.filter((t) => t.command !== '<NONEXISTENT>').length).toBeGreaterThanOrEqual(6);
   expect(misses).toEqual([]);
 });

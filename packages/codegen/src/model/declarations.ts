@@ -49,7 +49,10 @@ export function enumModel(e: EnumType, names: ModuleNames): EnumModel {
     name: e.name,
     cName: e.cName,
     doc: commentLines(e.doc),
-    jsdoc: jsdoc([`enum ${e.cName}: decodes to a member name, or to the number when no member has it.`, ...commentLines(e.doc)]),
+    jsdoc: jsdoc([
+      `enum ${e.cName}: decodes to a member name, or to the number when no member has it.`,
+      ...commentLines(e.doc),
+    ]),
     constants: e.constants(),
     tsUnion: members.map((m) => `'${m}'`).join(' | '),
     values: tsLiteral(e.values),
@@ -57,8 +60,19 @@ export function enumModel(e: EnumType, names: ModuleNames): EnumModel {
   };
 }
 
-export function structModel(s: Composite, source: string, names: ModuleNames, refs: Refs): StructModel {
-  for (const name of [s.name, `${s.name}Codec`, `${s.name}Members`, `encode${s.name}`, `decode${s.name}`]) {
+export function structModel(
+  s: Composite,
+  source: string,
+  names: ModuleNames,
+  refs: Refs,
+): StructModel {
+  for (const name of [
+    s.name,
+    `${s.name}Codec`,
+    `${s.name}Members`,
+    `encode${s.name}`,
+    `decode${s.name}`,
+  ]) {
     names.claim(name, `${s.keyword} ${s.name}`, s.name);
   }
   const type = `${s.keyword} ${s.cName}`;
@@ -73,17 +87,31 @@ export function structModel(s: Composite, source: string, names: ModuleNames, re
     align: s.align,
     doc: commentLines(s.doc),
     attributes: s.cAttributes(),
-    jsdoc: jsdoc([`${s.keyword} ${s.cName}: ${s.size} bytes, aligned to ${s.align}.`, ...commentLines(s.doc)]),
+    jsdoc: jsdoc([
+      `${s.keyword} ${s.cName}: ${s.size} bytes, aligned to ${s.align}.`,
+      ...commentLines(s.doc),
+    ]),
     cLines: s.cBody(),
     cAsserts: [
-      { test: `sizeof(${type}) == ${s.size}`, message: `bpfmaps: ${s.name} must be ${s.size} bytes (${source})` },
-      { test: `_Alignof(${type}) == ${s.align}`, message: `bpfmaps: ${s.name} must be aligned to ${s.align}` },
+      {
+        test: `sizeof(${type}) == ${s.size}`,
+        message: `bpfmaps: ${s.name} must be ${s.size} bytes (${source})`,
+      },
+      {
+        test: `_Alignof(${type}) == ${s.align}`,
+        message: `bpfmaps: ${s.name} must be aligned to ${s.align}`,
+      },
       ...s
         .flatMembers()
         .filter((m) => m.bits === undefined)
-        .map((m) => ({ test: `__builtin_offsetof(${type}, ${m.name}) == ${m.offset}`, message: `bpfmaps: ${s.name}.${m.name} must be at offset ${m.offset}` })),
+        .map((m) => ({
+          test: `__builtin_offsetof(${type}, ${m.name}) == ${m.offset}`,
+          message: `bpfmaps: ${s.name}.${m.name} must be at offset ${m.offset}`,
+        })),
     ],
-    tsFields: s.interfaceFields().map((f) => ({ name: f.name, type: f.type, optional: f.optional, jsdoc: jsdoc(f.doc) })),
+    tsFields: s
+      .interfaceFields()
+      .map((f) => ({ name: f.name, type: f.type, optional: f.optional, jsdoc: jsdoc(f.doc) })),
     members,
     encode: s.tsEncoder(),
     decode: s.tsDecoder(),

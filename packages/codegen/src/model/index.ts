@@ -23,9 +23,25 @@ export interface FileModel {
 }
 
 /** What the generated module imports or defines itself: no declaration may take these names. */
-const FIXED_NAMES = ['c', 'mapType', 'openAll', 'BpfObject', 'Codec', 'MapGroup', 'MapSpec', 'MemberLayout', 'Maps', 'openMaps', 'createMaps'];
+const FIXED_NAMES = [
+  'c',
+  'mapType',
+  'openAll',
+  'BpfObject',
+  'Codec',
+  'MapGroup',
+  'MapSpec',
+  'MemberLayout',
+  'Maps',
+  'openMaps',
+  'createMaps',
+];
 
-export function buildModel(module: Record<string, unknown>, source: string, headerName: string): FileModel {
+export function buildModel(
+  module: Record<string, unknown>,
+  source: string,
+  headerName: string,
+): FileModel {
   const { maps, composites, enums } = catalog(module, source);
   const accessors = [...new Set(Object.values(MAP_KINDS).map((k) => k.accessor))];
   const names = new ModuleNames([...FIXED_NAMES, ...accessors]);

@@ -23,7 +23,9 @@ export function tsLiteral(value: unknown, refs: Refs = new Refs()): string {
     const ref = refs.of(value);
     if (ref !== undefined) return ref;
     if (Array.isArray(value)) return `[${value.map((v) => tsLiteral(v, refs)).join(', ')}]`;
-    const entries = Object.entries(value).map(([k, v]) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${tsLiteral(v, refs)}`);
+    const entries = Object.entries(value).map(
+      ([k, v]) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${tsLiteral(v, refs)}`,
+    );
     return `{ ${entries.join(', ')} }`;
   }
   if (typeof value === 'string') return JSON.stringify(value);

@@ -58,7 +58,8 @@ type PartPrinter = (decl: MapDecl, prefix: string, out: Built) => { ts: string; 
 
 const PARTS: Record<Part, PartPrinter> = {
   key: (decl, prefix, out) => typePart(decl.key!, `${prefix}KeyCodec`, `map ${decl.name}.key`, out),
-  value: (decl, prefix, out) => typePart(decl.value!, `${prefix}ValueCodec`, `map ${decl.name}.value`, out),
+  value: (decl, prefix, out) =>
+    typePart(decl.value!, `${prefix}ValueCodec`, `map ${decl.name}.value`, out),
   inner: (decl, prefix, out) => {
     const inner = build(decl.inner!, `${prefix}Inner`, out);
     return { ts: inner.accessorType, arg: inner.mapType };
@@ -72,21 +73,36 @@ function typePart(type: CType<unknown>, inlineName: string, path: string, out: B
     name: out.names.claim(inlineName, path, path),
     ts: type.tsType,
     size: type.size,
-    encode: type.tsEncode({ view: 'v', offset: 'o', value: 'x', path: JSON.stringify(path), field: "''", depth: 0 }),
+    encode: type.tsEncode({
+      view: 'v',
+      offset: 'o',
+      value: 'x',
+      path: JSON.stringify(path),
+      field: "''",
+      depth: 0,
+    }),
     decode: type.tsDecode({ view: 'v', offset: 'o', depth: 0 }),
   });
   return { ts: type.tsType, arg: inlineName };
 }
 
 /** Adds the spec and map type constants of `decl` (and of its inner template) to `out`. */
-function build(decl: MapDecl, prefix: string, out: Built): { accessorType: string; mapType: string } {
+function build(
+  decl: MapDecl,
+  prefix: string,
+  out: Built,
+): { accessorType: string; mapType: string } {
   const parts = decl.kind.accessorArgs.map((part) => PARTS[part](decl, prefix, out));
   const owner = `map ${decl.name}`;
   const spec = out.names.claim(`${prefix}Spec`, owner, owner);
   const mapType = out.names.claim(`${prefix}Map`, owner, owner);
   out.specs.push({ name: spec, literal: tsLiteral(decl.spec, out.refs) });
   out.refs.name(decl.spec, spec);
-  out.mapTypes.push({ name: mapType, accessor: decl.kind.accessor, args: [spec, ...parts.map((p) => p.arg)].join(', ') });
+  out.mapTypes.push({
+    name: mapType,
+    accessor: decl.kind.accessor,
+    args: [spec, ...parts.map((p) => p.arg)].join(', '),
+  });
   const typeArgs = parts.length ? `<${parts.map((p) => p.ts).join(', ')}>` : '';
   return { accessorType: `${decl.kind.accessor}${typeArgs}`, mapType };
 }
@@ -111,7 +127,10 @@ export function mapModel(decl: MapDecl, names: ModuleNames, refs: Refs): MapMode
   const out: Built = { names, refs, specs: [], mapTypes: [], inlineCodecs: [] };
   const built = build(decl, decl.name, out);
   const ref = (type: CType<unknown> | undefined) => type?.cTypeRef() ?? '';
-  const counters = [...counterHelpers(decl, decl.name), ...(decl.inner ? counterHelpers(decl.inner, `${decl.name}_inner`) : [])];
+  const counters = [
+    ...counterHelpers(decl, decl.name),
+    ...(decl.inner ? counterHelpers(decl.inner, `${decl.name}_inner`) : []),
+  ];
   const value = decl.inner ? `maps like ${decl.inner.name}` : decl.value?.tsType;
   const parts = [decl.key?.tsType, value].filter(Boolean).join(' -> ');
   const summary = `${decl.kind.cType}${parts ? ` of ${parts}` : ''}, at most ${decl.maxEntries} entries`;

@@ -16,7 +16,12 @@ export class ModuleNames {
   claim(name: string, owner: string, path: string): string {
     const other = this.#owners.get(name);
     if (other !== undefined && other !== owner) {
-      throw new SchemaError('RESERVED_NAME', path, `the generated module needs "${name}" for ${owner}, but it is already ${other}`, 'Rename the declaration');
+      throw new SchemaError(
+        'RESERVED_NAME',
+        path,
+        `the generated module needs "${name}" for ${owner}, but it is already ${other}`,
+        'Rename the declaration',
+      );
     }
     this.#owners.set(name, owner);
     return name;

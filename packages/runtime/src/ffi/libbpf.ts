@@ -20,7 +20,12 @@ function load(name: string, hint: string): LibraryHandle {
   try {
     return koffi.load(name);
   } catch (cause) {
-    throw new BpfError({ code: 'NOT_SUPPORTED', op: 'load library', target: name, detail: `${(cause as Error).message}. ${hint}` });
+    throw new BpfError({
+      code: 'NOT_SUPPORTED',
+      op: 'load library',
+      target: name,
+      detail: `${(cause as Error).message}. ${hint}`,
+    });
   }
 }
 
@@ -38,25 +43,52 @@ function bind() {
   const c = <T>(signature: string) => libc.func(signature) as unknown as T;
   return {
     // Maps (tools/lib/bpf/bpf.h).
-    mapCreate: f<(type: number, name: string, keySize: number, valueSize: number, maxEntries: number, opts: Address) => number>(
+    mapCreate: f<
+      (
+        type: number,
+        name: string,
+        keySize: number,
+        valueSize: number,
+        maxEntries: number,
+        opts: Address,
+      ) => number
+    >(
       'int bpf_map_create(int type, const char *name, uint32_t key_size, uint32_t value_size, uint32_t max_entries, uintptr_t opts)',
     ),
-    lookup: f<(fd: number, key: Address, value: Address) => number>('int bpf_map_lookup_elem(int fd, uintptr_t key, uintptr_t value)'),
+    lookup: f<(fd: number, key: Address, value: Address) => number>(
+      'int bpf_map_lookup_elem(int fd, uintptr_t key, uintptr_t value)',
+    ),
     lookupFlags: f<(fd: number, key: Address, value: Address, flags: number) => number>(
       'int bpf_map_lookup_elem_flags(int fd, uintptr_t key, uintptr_t value, uint64_t flags)',
     ),
     update: f<(fd: number, key: Address, value: Address, flags: number) => number>(
       'int bpf_map_update_elem(int fd, uintptr_t key, uintptr_t value, uint64_t flags)',
     ),
-    delete: f<(fd: number, key: Address) => number>('int bpf_map_delete_elem(int fd, uintptr_t key)'),
+    delete: f<(fd: number, key: Address) => number>(
+      'int bpf_map_delete_elem(int fd, uintptr_t key)',
+    ),
     lookupAndDelete: f<(fd: number, key: Address, value: Address) => number>(
       'int bpf_map_lookup_and_delete_elem(int fd, uintptr_t key, uintptr_t value)',
     ),
-    nextKey: f<(fd: number, key: Address, next: Address) => number>('int bpf_map_get_next_key(int fd, uintptr_t key, uintptr_t next_key)'),
-    lookupBatch: f<(fd: number, inBatch: Address, outBatch: Address, keys: Address, values: Address, count: Address, opts: Address) => number>(
+    nextKey: f<(fd: number, key: Address, next: Address) => number>(
+      'int bpf_map_get_next_key(int fd, uintptr_t key, uintptr_t next_key)',
+    ),
+    lookupBatch: f<
+      (
+        fd: number,
+        inBatch: Address,
+        outBatch: Address,
+        keys: Address,
+        values: Address,
+        count: Address,
+        opts: Address,
+      ) => number
+    >(
       'int bpf_map_lookup_batch(int fd, uintptr_t in_batch, uintptr_t out_batch, uintptr_t keys, uintptr_t values, uintptr_t count, uintptr_t opts)',
     ),
-    updateBatch: f<(fd: number, keys: Address, values: Address, count: Address, opts: Address) => number>(
+    updateBatch: f<
+      (fd: number, keys: Address, values: Address, count: Address, opts: Address) => number
+    >(
       'int bpf_map_update_batch(int fd, uintptr_t keys, uintptr_t values, uintptr_t count, uintptr_t opts)',
     ),
     deleteBatch: f<(fd: number, keys: Address, count: Address, opts: Address) => number>(
@@ -65,40 +97,65 @@ function bind() {
     objPin: f<(fd: number, path: string) => number>('int bpf_obj_pin(int fd, const char *path)'),
     objGet: f<(path: string) => number>('int bpf_obj_get(const char *path)'),
     mapFdById: f<(id: number) => number>('int bpf_map_get_fd_by_id(uint32_t id)'),
-    objGetInfo: f<(fd: number, info: Address, len: Address) => number>('int bpf_obj_get_info_by_fd(int fd, uintptr_t info, uintptr_t info_len)'),
+    objGetInfo: f<(fd: number, info: Address, len: Address) => number>(
+      'int bpf_obj_get_info_by_fd(int fd, uintptr_t info, uintptr_t info_len)',
+    ),
     numPossibleCpus: f<() => number>('int libbpf_num_possible_cpus(void)'),
-    progTestRun: f<(fd: number, opts: Address) => number>('int bpf_prog_test_run_opts(int prog_fd, uintptr_t opts)'),
+    progTestRun: f<(fd: number, opts: Address) => number>(
+      'int bpf_prog_test_run_opts(int prog_fd, uintptr_t opts)',
+    ),
 
     // BTF (tools/lib/bpf/btf.h).
     btfLoadById: f<(id: number) => Pointer | null>('btf *btf__load_from_kernel_by_id(uint32_t id)'),
     btfFree: f<(btf: Pointer) => void>('void btf__free(btf *btf)'),
-    btfTypeById: f<(btf: Pointer, id: number) => Pointer | null>('const void *btf__type_by_id(const btf *btf, uint32_t id)'),
-    btfName: f<(btf: Pointer, offset: number) => string | null>('const char *btf__name_by_offset(const btf *btf, uint32_t offset)'),
+    btfTypeById: f<(btf: Pointer, id: number) => Pointer | null>(
+      'const void *btf__type_by_id(const btf *btf, uint32_t id)',
+    ),
+    btfName: f<(btf: Pointer, offset: number) => string | null>(
+      'const char *btf__name_by_offset(const btf *btf, uint32_t offset)',
+    ),
 
     // Objects and programs (tools/lib/bpf/libbpf.h).
-    objectOpenFile: f<(path: string, opts: Address) => Pointer | null>('bpf_object *bpf_object__open_file(const char *path, uintptr_t opts)'),
+    objectOpenFile: f<(path: string, opts: Address) => Pointer | null>(
+      'bpf_object *bpf_object__open_file(const char *path, uintptr_t opts)',
+    ),
     objectLoad: f<(obj: Pointer) => number>('int bpf_object__load(bpf_object *obj)'),
     objectClose: f<(obj: Pointer) => void>('void bpf_object__close(bpf_object *obj)'),
-    objectNextMap: f<(obj: Pointer, map: Pointer | null) => Pointer | null>('bpf_map *bpf_object__next_map(const bpf_object *obj, const bpf_map *map)'),
+    objectNextMap: f<(obj: Pointer, map: Pointer | null) => Pointer | null>(
+      'bpf_map *bpf_object__next_map(const bpf_object *obj, const bpf_map *map)',
+    ),
     objectNextProgram: f<(obj: Pointer, prog: Pointer | null) => Pointer | null>(
       'bpf_program *bpf_object__next_program(const bpf_object *obj, bpf_program *prog)',
     ),
     mapName: f<(map: Pointer) => string>('const char *bpf_map__name(const bpf_map *map)'),
     mapFd: f<(map: Pointer) => number>('int bpf_map__fd(const bpf_map *map)'),
-    programName: f<(prog: Pointer) => string>('const char *bpf_program__name(const bpf_program *prog)'),
+    programName: f<(prog: Pointer) => string>(
+      'const char *bpf_program__name(const bpf_program *prog)',
+    ),
     programFd: f<(prog: Pointer) => number>('int bpf_program__fd(const bpf_program *prog)'),
     attachTracepoint: f<(prog: Pointer, category: string, name: string) => Pointer | null>(
       'bpf_link *bpf_program__attach_tracepoint(const bpf_program *prog, const char *category, const char *name)',
     ),
     linkDestroy: f<(link: Pointer) => number>('int bpf_link__destroy(bpf_link *link)'),
-    setPrint: f<(fn: Pointer | null) => Pointer | null>('void *libbpf_set_print(bpfmaps_print_fn *fn)'),
+    setPrint: f<(fn: Pointer | null) => Pointer | null>(
+      'void *libbpf_set_print(bpfmaps_print_fn *fn)',
+    ),
 
     // libc.
-    fcntl: c<(fd: number, cmd: number, arg: number) => number>('int fcntl(int fd, int cmd, int arg)'),
-    close: c<(fd: number) => number>('int close(int fd)'),
-    mmap: c<(addr: Address, length: number, prot: number, flags: number, fd: number, offset: number) => Pointer>(
-      'void *mmap(uintptr_t addr, size_t length, int prot, int flags, int fd, intptr_t offset)',
+    fcntl: c<(fd: number, cmd: number, arg: number) => number>(
+      'int fcntl(int fd, int cmd, int arg)',
     ),
+    close: c<(fd: number) => number>('int close(int fd)'),
+    mmap: c<
+      (
+        addr: Address,
+        length: number,
+        prot: number,
+        flags: number,
+        fd: number,
+        offset: number,
+      ) => Pointer
+    >('void *mmap(uintptr_t addr, size_t length, int prot, int flags, int fd, intptr_t offset)'),
     munmap: c<(addr: Pointer, length: number) => number>('int munmap(void *addr, size_t length)'),
     sysconf: c<(name: number) => number>('long sysconf(int name)'),
     vsnprintf: c<(buf: Address, size: number, format: string, args: Pointer) => number>(

@@ -7,7 +7,6 @@
 import { callback, native, type Pointer } from './libbpf.js';
 import { NativeBuffer } from './native-buffer.js';
 
-
 const DEBUG = 2;
 
 let installed = false;
@@ -19,7 +18,11 @@ function print(level: number, format: string, args: Pointer): number {
   scratch.buffer ??= new NativeBuffer(64 * 1024);
   const buffer = scratch.buffer;
   const n = native().vsnprintf(buffer.address, buffer.size, format, args);
-  const text = Buffer.from(buffer.bytes.buffer, buffer.bytes.byteOffset, Math.max(0, Math.min(n, buffer.size - 1))).toString('utf8');
+  const text = Buffer.from(
+    buffer.bytes.buffer,
+    buffer.bytes.byteOffset,
+    Math.max(0, Math.min(n, buffer.size - 1)),
+  ).toString('utf8');
   if (level < DEBUG) current?.push(text);
   if (process.env.BPFMAPS_DEBUG?.split(',').includes('libbpf')) process.stderr.write(text);
   return 0;
@@ -60,4 +63,3 @@ function summarize(lines: readonly string[]): LibbpfLog {
   const verifier = /-- BEGIN PROG LOAD LOG --\n([\s\S]*?)-- END PROG LOAD LOG --/.exec(text)?.[1];
   return { text, verifier: verifier?.trim() || undefined };
 }
-

@@ -39,14 +39,27 @@ const BATCH_OPTS_SIZE = 24;
 
 function list<T>(items: Iterable<T>, op: string, target: string, what: string): readonly T[] {
   if (Array.isArray(items)) return items;
-  if (items === null || typeof items !== 'object' || typeof (items as Partial<Iterable<T>>)[Symbol.iterator] !== 'function') {
-    throw new BpfError({ code: 'INVALID', op, target, detail: `expected an iterable of ${what}, received ${items === null ? 'null' : typeof items}` });
+  if (
+    items === null ||
+    typeof items !== 'object' ||
+    typeof (items as Partial<Iterable<T>>)[Symbol.iterator] !== 'function'
+  ) {
+    throw new BpfError({
+      code: 'INVALID',
+      op,
+      target,
+      detail: `expected an iterable of ${what}, received ${items === null ? 'null' : typeof items}`,
+    });
   }
   return Array.from(items);
 }
 
 /** setMany: everything encoded and checked first, then one batch syscall, or one update per entry. */
-export function setMany<K, V>(map: BulkTarget<K, V>, entries: Iterable<readonly [K, V]>, mode: SetMode): void {
+export function setMany<K, V>(
+  map: BulkTarget<K, V>,
+  entries: Iterable<readonly [K, V]>,
+  mode: SetMode,
+): void {
   const flags = setFlags(mode, 'setMany', map.name);
   const items = list(entries, 'setMany', map.name, '[key, value] pairs');
   const fd = map.raw.fd('setMany');
@@ -60,7 +73,12 @@ export function setMany<K, V>(map: BulkTarget<K, V>, entries: Iterable<readonly 
     for (let i = 0; i < items.length; i++) {
       const entry = items[i];
       if (!Array.isArray(entry) || entry.length !== 2) {
-        throw new BpfError({ code: 'INVALID', op: 'setMany', target: map.name, detail: `entry ${i} is not a [key, value] pair` });
+        throw new BpfError({
+          code: 'INVALID',
+          op: 'setMany',
+          target: map.name,
+          detail: `entry ${i} is not a [key, value] pair`,
+        });
       }
       map.keyCodec.encode(keys.view, i * ks, entry[0] as K);
       map.valueCodec.encode(values.view, i * vs, entry[1] as V);
@@ -76,11 +94,18 @@ export function setMany<K, V>(map: BulkTarget<K, V>, entries: Iterable<readonly 
       // On an early refusal the kernel leaves the count as it was: nothing was written.
       const count = meta.view.getUint32(0, true);
       const written = count === items.length ? 0 : count;
-      throw errnoError(ret, map.errnoClass, 'setMany', map.name, { key: items[written]?.[0], detail: `${written} of ${items.length} entries were written` });
+      throw errnoError(ret, map.errnoClass, 'setMany', map.name, {
+        key: items[written]?.[0],
+        detail: `${written} of ${items.length} entries were written`,
+      });
     }
     for (let i = 0; i < items.length; i++) {
       const ret = lib.update(fd, keys.address + i * ks, values.address + i * vs, flags);
-      if (ret < 0) throw errnoError(ret, map.errnoClass, 'setMany', map.name, { key: items[i]![0], detail: `${i} of ${items.length} entries were written` });
+      if (ret < 0)
+        throw errnoError(ret, map.errnoClass, 'setMany', map.name, {
+          key: items[i]![0],
+          detail: `${i} of ${items.length} entries were written`,
+        });
     }
   } finally {
     keys.free();
@@ -107,14 +132,22 @@ export function deleteMany<K, V>(map: BulkTarget<K, V>, keys: Iterable<K>): numb
       const done = memory.view.getUint32(count, true);
       if (ret === 0) return deleted + done;
       // The batch stops at a missing key: count what went before it, skip it, go on.
-      if (ret !== -ENOENT) throw errnoError(ret, map.errnoClass, 'deleteMany', map.name, { key: items[i + done], detail: `${deleted + done} keys were deleted before it` });
+      if (ret !== -ENOENT)
+        throw errnoError(ret, map.errnoClass, 'deleteMany', map.name, {
+          key: items[i + done],
+          detail: `${deleted + done} keys were deleted before it`,
+        });
       deleted += done;
       i += done + 1;
     }
     for (; i < items.length; i++) {
       const ret = lib.delete(fd, memory.address + i * ks);
       if (ret === 0) deleted++;
-      else if (ret !== -ENOENT) throw errnoError(ret, map.errnoClass, 'deleteMany', map.name, { key: items[i], detail: `${deleted} keys were deleted before it` });
+      else if (ret !== -ENOENT)
+        throw errnoError(ret, map.errnoClass, 'deleteMany', map.name, {
+          key: items[i],
+          detail: `${deleted} keys were deleted before it`,
+        });
     }
     return deleted;
   } finally {
@@ -123,12 +156,21 @@ export function deleteMany<K, V>(map: BulkTarget<K, V>, keys: Iterable<K>): numb
 }
 
 /** entries(): batch lookups where the kind has them, else a next-key walk. */
-export function entries<K, V>(map: BulkTarget<K, V>, options: IterateOptions): IterableIterator<[K, V]> {
+export function entries<K, V>(
+  map: BulkTarget<K, V>,
+  options: IterateOptions,
+): IterableIterator<[K, V]> {
   const batchSize = options.batchSize ?? 256;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new BpfError({ code: 'INVALID', op: 'iterate', target: map.name, detail: `batchSize must be a whole number of at least 1, received ${String(batchSize)}` });
+    throw new BpfError({
+      code: 'INVALID',
+      op: 'iterate',
+      target: map.name,
+      detail: `batchSize must be a whole number of at least 1, received ${String(batchSize)}`,
+    });
   }
-  if (options.mode !== 'next-key' && map.raw.kind.batch.lookup) return new BatchIterator(map, batchSize);
+  if (options.mode !== 'next-key' && map.raw.kind.batch.lookup)
+    return new BatchIterator(map, batchSize);
   return walk(map);
 }
 
@@ -201,7 +243,15 @@ class BatchIterator<K, V> implements IterableIterator<[K, V]> {
       const inBatch = this.#started ? this.#tokens.address : 0;
       // Checked per batch: the map may have been closed while iterating.
       const fd = this.#map.raw.fd('iterate');
-      const ret = lib.lookupBatch(fd, inBatch, this.#tokens.address + this.#half, this.#keys.address, this.#values.address, this.#count.address, 0);
+      const ret = lib.lookupBatch(
+        fd,
+        inBatch,
+        this.#tokens.address + this.#half,
+        this.#keys.address,
+        this.#values.address,
+        this.#count.address,
+        0,
+      );
       const n = this.#count.view.getUint32(0, true);
       if (ret === -ENOSPC && n === 0) {
         // One hash bucket holds more entries than a batch: grow and retry from the same cursor.
@@ -232,7 +282,13 @@ class BatchIterator<K, V> implements IterableIterator<[K, V]> {
     }
     const i = this.#i++;
     const { keyCodec, valueCodec } = this.#map;
-    return { done: false, value: [keyCodec.decode(this.#keys.view, i * keyCodec.size), valueCodec.decode(this.#values.view, i * valueCodec.size)] };
+    return {
+      done: false,
+      value: [
+        keyCodec.decode(this.#keys.view, i * keyCodec.size),
+        valueCodec.decode(this.#values.view, i * valueCodec.size),
+      ],
+    };
   }
 
   /** Frees the batch memory (called at the end, or by `break`). */

@@ -36,7 +36,13 @@ class Btf {
 
   type(id: number): { raw: Raw; at: Pointer } {
     const at = native().btfTypeById(this.ptr, id);
-    if (!at) throw new BpfError({ code: 'INCOMPATIBLE', op: 'read BTF', target: `type ${id}`, detail: "the map's BTF does not have this type" });
+    if (!at)
+      throw new BpfError({
+        code: 'INCOMPATIBLE',
+        op: 'read BTF',
+        target: `type ${id}`,
+        detail: "the map's BTF does not have this type",
+      });
     return { raw: decode<Raw>(at, 0, 'btf_type'), at };
   }
 
@@ -71,7 +77,11 @@ class Btf {
     const kindFlag = t.raw.info >>> 31 === 1;
     const out: MemberLayout[] = [];
     for (let i = 0; i < vlen; i++) {
-      const m = decode<{ name_off: number; type: number; offset: number }>(t.at, 12 + i * 12, 'btf_member');
+      const m = decode<{ name_off: number; type: number; offset: number }>(
+        t.at,
+        12 + i * 12,
+        'btf_member',
+      );
       const bitOffset = base + (kindFlag ? m.offset & 0xffffff : m.offset);
       const bits = kindFlag ? m.offset >>> 24 : 0;
       const name = native().btfName(this.ptr, m.name_off) ?? '';
@@ -87,7 +97,11 @@ function kind(raw: Raw): number {
 }
 
 /** The key and value members of a map's BTF, or undefined when the map has none (or it cannot be read). */
-export function btfMembers(btfId: number, keyTypeId: number, valueTypeId: number): { key?: MemberLayout[]; value?: MemberLayout[] } | undefined {
+export function btfMembers(
+  btfId: number,
+  keyTypeId: number,
+  valueTypeId: number,
+): { key?: MemberLayout[]; value?: MemberLayout[] } | undefined {
   if (btfId === 0) return undefined;
   const ptr = native().btfLoadById(btfId);
   if (!ptr) return undefined;

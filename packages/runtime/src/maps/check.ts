@@ -29,7 +29,8 @@ export function checkMap(spec: MapSpec, info: MapInfo, origin: string): void {
 export function infoDifferences(spec: MapSpec, info: MapInfo): string[] {
   const differences: string[] = [];
   const compare = (what: string, expected: number, actual: number) => {
-    if (expected !== actual) differences.push(`${what}: schema says ${expected}, kernel map has ${actual}`);
+    if (expected !== actual)
+      differences.push(`${what}: schema says ${expected}, kernel map has ${actual}`);
   };
   compare('type', spec.type, info.type);
   compare('key size', spec.keySize, info.keySize);
@@ -41,7 +42,11 @@ export function infoDifferences(spec: MapSpec, info: MapInfo): string[] {
 }
 
 /** Compares member layouts (from BTF) with the spec's; names every difference. */
-export function memberDifferences(part: 'key' | 'value', expected: readonly MemberLayout[] | undefined, actual: readonly MemberLayout[] | undefined): string[] {
+export function memberDifferences(
+  part: 'key' | 'value',
+  expected: readonly MemberLayout[] | undefined,
+  actual: readonly MemberLayout[] | undefined,
+): string[] {
   if (!expected || !actual) return [];
   const differences: string[] = [];
   const byName = new Map(actual.map((m) => [m.name, m]));
@@ -52,11 +57,16 @@ export function memberDifferences(part: 'key' | 'value', expected: readonly Memb
       continue;
     }
     byName.delete(m.name);
-    const where = (x: MemberLayout) => (x.bits ? `bit ${x.bitOffset} (${x.bits} bits)` : `offset ${x.bitOffset / 8}`);
-    if (a.bitOffset !== m.bitOffset || a.bits !== m.bits) differences.push(`${part}.${m.name}: schema says ${where(m)}, BTF says ${where(a)}`);
-    else if (!m.bits && a.size !== m.size) differences.push(`${part}.${m.name}: schema says size ${m.size}, BTF says ${a.size}`);
+    const where = (x: MemberLayout) =>
+      x.bits ? `bit ${x.bitOffset} (${x.bits} bits)` : `offset ${x.bitOffset / 8}`;
+    if (a.bitOffset !== m.bitOffset || a.bits !== m.bits)
+      differences.push(`${part}.${m.name}: schema says ${where(m)}, BTF says ${where(a)}`);
+    else if (!m.bits && a.size !== m.size)
+      differences.push(`${part}.${m.name}: schema says size ${m.size}, BTF says ${a.size}`);
   }
   // Names starting with "__" are the padding members bpfmaps writes into headers.
-  for (const extra of byName.keys()) if (!extra.startsWith('__')) differences.push(`${part}.${extra}: in the map's BTF but not in the schema`);
+  for (const extra of byName.keys())
+    if (!extra.startsWith('__'))
+      differences.push(`${part}.${extra}: in the map's BTF but not in the schema`);
   return differences;
 }

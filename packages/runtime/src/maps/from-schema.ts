@@ -49,7 +49,11 @@ export interface Accessors<K, V, I> {
 
 /** The typed accessor of a map declaration: `AccessorOf<typeof flows>` is `HashMap<FlowKey, FlowStats>`. */
 export type AccessorOf<D> =
-  D extends MapDecl<infer K, infer V, infer N, infer I> ? (N extends keyof Accessors<K, V, I> ? Accessors<K, V, I>[N] : MapHandle) : never;
+  D extends MapDecl<infer K, infer V, infer N, infer I>
+    ? N extends keyof Accessors<K, V, I>
+      ? Accessors<K, V, I>[N]
+      : MapHandle
+    : never;
 
 const PARTS: Record<Part, (decl: MapDecl) => unknown> = {
   key: (decl) => referenceCodec(decl.key!),
@@ -60,7 +64,13 @@ const PARTS: Record<Part, (decl: MapDecl) => unknown> = {
 /** The map type of a declaration, with reference codecs. */
 export function mapTypeOf<D extends MapDecl>(decl: D): MapType<AccessorOf<D>> {
   const ctor = ACCESSORS[decl.kind.accessor];
-  if (!ctor) throw new BpfError({ code: 'NOT_SUPPORTED', op: 'open map', target: decl.name, detail: `no accessor class ${decl.kind.accessor} in this runtime` });
+  if (!ctor)
+    throw new BpfError({
+      code: 'NOT_SUPPORTED',
+      op: 'open map',
+      target: decl.name,
+      detail: `no accessor class ${decl.kind.accessor} in this runtime`,
+    });
   const args = decl.kind.accessorArgs.map((part) => PARTS[part](decl));
   return mapType(ctor as MapClass<unknown[], AccessorOf<D>>, decl.spec, ...args);
 }

@@ -5,7 +5,9 @@ export type MapGroup<T extends Record<string, Disposable>> = T & Disposable & { 
  * Opens each map by calling its factory, in order. If one throws, the maps
  * already opened are closed before the error propagates: all or nothing.
  */
-export function openAll<T extends Record<string, Disposable>>(factories: { [K in keyof T]: () => T[K] }): MapGroup<T> {
+export function openAll<T extends Record<string, Disposable>>(factories: {
+  [K in keyof T]: () => T[K];
+}): MapGroup<T> {
   const opened: Disposable[] = [];
   const group: Record<string, unknown> = {};
   try {

@@ -117,7 +117,11 @@ export class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V]> {
    * value's bpf_spin_lock (BPF_F_LOCK), which programs must also take. `fn`
    * returning undefined deletes the key.
    */
-  update(key: K, fn: (current: V | undefined) => V | undefined, options: UpdateOptions = {}): V | undefined {
+  update(
+    key: K,
+    fn: (current: V | undefined) => V | undefined,
+    options: UpdateOptions = {},
+  ): V | undefined {
     const flags = options.lock ? BPF_F_LOCK : 0;
     const fd = this.#withKey(key, 'update');
     const ret = this.#lib.lookupFlags(fd, this.#key.address, this.#value.address, flags);

@@ -15,7 +15,11 @@ import { setFlags, type SetMode } from './modes.js';
 import { RawMap } from './raw-map.js';
 
 const ENOENT = 2;
-const idCodec: Codec<number> = { size: 4, encode: (v, o, x) => v.setUint32(o, x, true), decode: (v, o) => v.getUint32(o, true) };
+const idCodec: Codec<number> = {
+  size: 4,
+  encode: (v, o, x) => v.setUint32(o, x, true),
+  decode: (v, o) => v.getUint32(o, true),
+};
 
 /** What an outer map needs of its inner maps: any open typed map handle. */
 interface InnerHandle {
@@ -50,7 +54,11 @@ abstract class MapOfMaps<K, M> extends MapHandle {
     const { fd, memory } = this.#at('set', key);
     memory.view.setUint32(this.keyCodec.size, inner.fd, true);
     const ret = this.#lib.update(fd, memory.address, memory.address + this.keyCodec.size, flags);
-    if (ret < 0) throw errnoError(ret, this.errnoClass, 'set', this.name, { key, detail: `inner map ${inner.name} must match the template ${this.#inner.spec.name}` });
+    if (ret < 0)
+      throw errnoError(ret, this.errnoClass, 'set', this.name, {
+        key,
+        detail: `inner map ${inner.name} must match the template ${this.#inner.spec.name}`,
+      });
   }
 
   /** The kernel id of the inner map under `key`, or undefined. */

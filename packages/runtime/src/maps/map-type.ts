@@ -23,7 +23,11 @@ export interface MapType<M> {
   create(): M;
 }
 
-export function mapType<C extends unknown[], M>(ctor: MapClass<C, M>, spec: MapSpec, ...args: C): MapType<M> {
+export function mapType<C extends unknown[], M>(
+  ctor: MapClass<C, M>,
+  spec: MapSpec,
+  ...args: C
+): MapType<M> {
   const wrap = (raw: RawMap): M => {
     try {
       return new ctor(raw, ...args);
@@ -43,21 +47,40 @@ export function mapType<C extends unknown[], M>(ctor: MapClass<C, M>, spec: MapS
 }
 
 /** Opens an existing map after checking it against `spec` (see MapType.open). */
-export function openMap<C extends unknown[], M>(ctor: MapClass<C, M>, source: MapSource, spec: MapSpec, ...args: C): M {
+export function openMap<C extends unknown[], M>(
+  ctor: MapClass<C, M>,
+  source: MapSource,
+  spec: MapSpec,
+  ...args: C
+): M {
   return mapType(ctor, spec, ...args).open(source);
 }
 
 /** Opens the map pinned at `path` (see MapType.openPinned). */
-export function openPinnedMap<C extends unknown[], M>(ctor: MapClass<C, M>, path: string, spec: MapSpec, ...args: C): M {
+export function openPinnedMap<C extends unknown[], M>(
+  ctor: MapClass<C, M>,
+  path: string,
+  spec: MapSpec,
+  ...args: C
+): M {
   return mapType(ctor, spec, ...args).openPinned(path);
 }
 
 /** Opens the map with kernel id `id` (see MapType.openById). */
-export function openMapById<C extends unknown[], M>(ctor: MapClass<C, M>, id: number, spec: MapSpec, ...args: C): M {
+export function openMapById<C extends unknown[], M>(
+  ctor: MapClass<C, M>,
+  id: number,
+  spec: MapSpec,
+  ...args: C
+): M {
   return mapType(ctor, spec, ...args).openById(id);
 }
 
 /** Creates a fresh kernel map (see MapType.create). */
-export function createMap<C extends unknown[], M>(ctor: MapClass<C, M>, spec: MapSpec, ...args: C): M {
+export function createMap<C extends unknown[], M>(
+  ctor: MapClass<C, M>,
+  spec: MapSpec,
+  ...args: C
+): M {
   return mapType(ctor, spec, ...args).create();
 }

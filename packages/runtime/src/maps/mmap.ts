@@ -28,7 +28,12 @@ export class MmapArray<V> implements Disposable {
     const { info } = map;
     this.#name = map.name;
     if ((info.flags & BPF_F_MMAPABLE) === 0) {
-      throw new BpfError({ code: 'NOT_SUPPORTED', op: 'mmap', target: map.name, detail: 'the array was not created with BPF_F_MMAPABLE (flags: mapFlags.mmapable)' });
+      throw new BpfError({
+        code: 'NOT_SUPPORTED',
+        op: 'mmap',
+        target: map.name,
+        detail: 'the array was not created with BPF_F_MMAPABLE (flags: mapFlags.mmapable)',
+      });
     }
     this.length = info.maxEntries;
     this.#codec = codec;
@@ -37,7 +42,8 @@ export class MmapArray<V> implements Disposable {
     const page = lib.sysconf(30); // _SC_PAGESIZE
     this.#size = Math.ceil((this.#stride * this.length) / page) * page;
     const ptr = lib.mmap(0, this.#size, PROT_READ | PROT_WRITE, MAP_SHARED, map.fd('mmap'), 0);
-    if (addressOf(ptr) === 0xffffffffffffffffn) throw errnoError(lastErrno(), 'element', 'mmap', map.name);
+    if (addressOf(ptr) === 0xffffffffffffffffn)
+      throw errnoError(lastErrno(), 'element', 'mmap', map.name);
     this.#ptr = ptr;
     this.#view = new DataView(viewOf(ptr, this.#size));
   }
@@ -46,13 +52,20 @@ export class MmapArray<V> implements Disposable {
     const view = this.#view;
     if (view !== null && index >>> 0 === index && index < this.length) return view;
     if (view === null) throw closedError('mmap', `map ${this.#name}`);
-    throw new BpfError({ code: 'OUT_OF_RANGE', op: 'mmap', target: this.#name, key: index, detail: `index ${index} is outside 0..${this.length - 1}` });
+    throw new BpfError({
+      code: 'OUT_OF_RANGE',
+      op: 'mmap',
+      target: this.#name,
+      key: index,
+      detail: `index ${index} is outside 0..${this.length - 1}`,
+    });
   }
 
   get(index: number): V {
     const view = this.#view;
     // The common case inline (this is the no-syscall fast path); #at throws for the rest.
-    if (view !== null && index >>> 0 === index && index < this.length) return this.#codec.decode(view, index * this.#stride);
+    if (view !== null && index >>> 0 === index && index < this.length)
+      return this.#codec.decode(view, index * this.#stride);
     return this.#codec.decode(this.#at(index), index * this.#stride);
   }
 
@@ -61,7 +74,9 @@ export class MmapArray<V> implements Disposable {
     const view = this.#at(index);
     const scratch = new DataView(new ArrayBuffer(this.#stride));
     this.#codec.encode(scratch, 0, value);
-    new Uint8Array(view.buffer, index * this.#stride, this.#stride).set(new Uint8Array(scratch.buffer));
+    new Uint8Array(view.buffer, index * this.#stride, this.#stride).set(
+      new Uint8Array(scratch.buffer),
+    );
   }
 
   *values(): IterableIterator<V> {

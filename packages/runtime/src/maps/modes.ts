@@ -10,9 +10,15 @@ export const BPF_F_LOCK = SET_FLAGS.lock;
 
 /** The update flags of `mode`; throws BpfError INVALID for anything else. */
 export function setFlags(mode: SetMode, op: string, target: string): number {
-  const flags = typeof mode === 'string' && Object.hasOwn(SET_FLAGS, mode) ? SET_FLAGS[mode] : undefined;
+  const flags =
+    typeof mode === 'string' && Object.hasOwn(SET_FLAGS, mode) ? SET_FLAGS[mode] : undefined;
   if (flags === undefined) {
-    throw new BpfError({ code: 'INVALID', op, target, detail: `mode must be 'any', 'noexist', 'exist' or 'lock', received ${JSON.stringify(mode)}` });
+    throw new BpfError({
+      code: 'INVALID',
+      op,
+      target,
+      detail: `mode must be 'any', 'noexist', 'exist' or 'lock', received ${JSON.stringify(mode)}`,
+    });
   }
   return flags;
 }

@@ -19,7 +19,13 @@ let cpus: number | undefined;
 export function possibleCpus(): number {
   if (cpus === undefined) {
     const n = native().numPossibleCpus();
-    if (n <= 0) throw new BpfError({ code: 'SYSTEM', op: 'count CPUs', target: '/sys/devices/system/cpu/possible', errno: -n });
+    if (n <= 0)
+      throw new BpfError({
+        code: 'SYSTEM',
+        op: 'count CPUs',
+        target: '/sys/devices/system/cpu/possible',
+        errno: -n,
+      });
     cpus = n;
   }
   return cpus;
@@ -35,7 +41,11 @@ export function perCpuCodec<V>(value: Codec<V>, count = possibleCpus()): Codec<V
     size: stride * count,
     encode(view, offset, values) {
       if (!Array.isArray(values) || values.length !== count) {
-        throw new EncodeError('per-CPU value', `an array of exactly ${count} values (one per possible CPU)`, values);
+        throw new EncodeError(
+          'per-CPU value',
+          `an array of exactly ${count} values (one per possible CPU)`,
+          values,
+        );
       }
       for (let i = 0; i < count; i++) {
         new Uint8Array(view.buffer, view.byteOffset + offset + i * stride, stride).fill(0);
@@ -53,7 +63,10 @@ export function perCpuCodec<V>(value: Codec<V>, count = possibleCpus()): Codec<V
 /** Combines the per-CPU copies of a value into one. */
 export type Reducer = <V>(values: readonly V[]) => V;
 
-function combine(pick: (a: number, b: number) => number, pickBig: (a: bigint, b: bigint) => bigint): Reducer {
+function combine(
+  pick: (a: number, b: number) => number,
+  pickBig: (a: bigint, b: bigint) => bigint,
+): Reducer {
   /** Folds one field across the CPUs' copies; `at` reads that field from a copy. */
   const fold = (values: readonly unknown[], at: (v: unknown) => unknown): unknown => {
     const first = at(values[0]);
@@ -67,10 +80,12 @@ function combine(pick: (a: number, b: number) => number, pickBig: (a: bigint, b:
       for (let i = 1; i < values.length; i++) acc = pickBig(acc, at(values[i]) as bigint);
       return acc;
     }
-    if (Array.isArray(first)) return first.map((_, j) => fold(values, (v) => (at(v) as unknown[])[j]));
+    if (Array.isArray(first))
+      return first.map((_, j) => fold(values, (v) => (at(v) as unknown[])[j]));
     if (first !== null && typeof first === 'object' && !(first instanceof Uint8Array)) {
       const out: Record<string, unknown> = {};
-      for (const k of Object.keys(first)) out[k] = fold(values, (v) => (at(v) as Record<string, unknown>)[k]);
+      for (const k of Object.keys(first))
+        out[k] = fold(values, (v) => (at(v) as Record<string, unknown>)[k]);
       return out;
     }
     return first; // strings, booleans, bytes: not numbers, so CPU 0's copy stands
@@ -80,11 +95,20 @@ function combine(pick: (a: number, b: number) => number, pickBig: (a: bigint, b:
 }
 
 /** Adds every numeric field across CPUs (the usual way to read per-CPU counters). */
-export const sum: Reducer = combine((a, b) => a + b, (a, b) => a + b);
+export const sum: Reducer = combine(
+  (a, b) => a + b,
+  (a, b) => a + b,
+);
 /** The smallest value of every numeric field across CPUs. */
-export const min: Reducer = combine((a, b) => Math.min(a, b), (a, b) => (a < b ? a : b));
+export const min: Reducer = combine(
+  (a, b) => Math.min(a, b),
+  (a, b) => (a < b ? a : b),
+);
 /** The largest value of every numeric field across CPUs. */
-export const max: Reducer = combine((a, b) => Math.max(a, b), (a, b) => (a > b ? a : b));
+export const max: Reducer = combine(
+  (a, b) => Math.max(a, b),
+  (a, b) => (a > b ? a : b),
+);
 
 /**
  * A per-CPU hash (BPF_MAP_TYPE_PERCPU_HASH, LRU_PERCPU_HASH): `get` returns one

@@ -15,7 +15,11 @@ import { MapHandle } from './handle.js';
 import type { RawMap } from './raw-map.js';
 
 const ENOENT = 2;
-const u32Codec = { size: 4, encode: (v: DataView, o: number, x: number) => v.setUint32(o, x, true), decode: (v: DataView, o: number) => v.getUint32(o, true) };
+const u32Codec = {
+  size: 4,
+  encode: (v: DataView, o: number, x: number) => v.setUint32(o, x, true),
+  decode: (v: DataView, o: number) => v.getUint32(o, true),
+};
 
 export class ProgramArrayMap extends MapHandle {
   readonly keyCodec = indexCodec;
@@ -39,7 +43,11 @@ export class ProgramArrayMap extends MapHandle {
     const fd = this.#at('set', index);
     this.#memory.view.setUint32(4, program.fd, true);
     const ret = this.#lib.update(fd, this.#memory.address, this.#memory.address + 4, 0);
-    if (ret < 0) throw errnoError(ret, 'index', 'set', this.name, { key: index, detail: `program ${program.name}` });
+    if (ret < 0)
+      throw errnoError(ret, 'index', 'set', this.name, {
+        key: index,
+        detail: `program ${program.name}`,
+      });
   }
 
   /** The id of the program in slot `index`, or undefined when it is empty. */

@@ -27,10 +27,20 @@ export function checkBpffs(path: string, op: string): void {
   try {
     type = Number(statfsSync(dirname(path)).type);
   } catch (error) {
-    throw new BpfError({ code: 'NOT_FOUND', op, target: path, detail: `${dirname(path)} does not exist (${(error as Error).message})` });
+    throw new BpfError({
+      code: 'NOT_FOUND',
+      op,
+      target: path,
+      detail: `${dirname(path)} does not exist (${(error as Error).message})`,
+    });
   }
   if (type !== BPF_FS_MAGIC) {
-    throw new BpfError({ code: 'INVALID', op, target: path, detail: `${dirname(path)} is not on a bpf filesystem; mount one with: mount -t bpf bpf /sys/fs/bpf` });
+    throw new BpfError({
+      code: 'INVALID',
+      op,
+      target: path,
+      detail: `${dirname(path)} is not on a bpf filesystem; mount one with: mount -t bpf bpf /sys/fs/bpf`,
+    });
   }
 }
 
@@ -53,7 +63,13 @@ export class RawMap implements Disposable {
     this.spec = spec;
     try {
       const kind = kindNamed(spec.kind);
-      if (!kind) throw new BpfError({ code: 'INVALID', op: 'open map', target: spec.name, detail: `the spec names an unknown map kind "${spec.kind}"` });
+      if (!kind)
+        throw new BpfError({
+          code: 'INVALID',
+          op: 'open map',
+          target: spec.name,
+          detail: `the spec names an unknown map kind "${spec.kind}"`,
+        });
       this.kind = kind;
       this.info = mapInfo(fd.use('open map'), spec.name);
       checkMap(spec, this.info, origin);
@@ -65,7 +81,12 @@ export class RawMap implements Disposable {
 
   /** Takes a duplicate of the source's fd after checking that the map matches `spec`. */
   static open(source: MapSource, spec: MapSpec): RawMap {
-    const fd = OwnedFd.duplicate(source.fd(), 'info', 'open map', `${spec.name} from ${source.origin}`);
+    const fd = OwnedFd.duplicate(
+      source.fd(),
+      'info',
+      'open map',
+      `${spec.name} from ${source.origin}`,
+    );
     return new RawMap(fd, spec, source.origin);
   }
 
@@ -93,7 +114,14 @@ export class RawMap implements Disposable {
       opts.view.setUint32(24, template ? template.fd('create map') : 0, true); // inner_map_fd
       opts.view.setUint32(28, spec.flags, true);
       opts.view.setBigUint64(32, BigInt(spec.extra ?? 0), true);
-      const fd = native().mapCreate(spec.type, spec.name, spec.keySize, spec.valueSize, spec.maxEntries, opts.address);
+      const fd = native().mapCreate(
+        spec.type,
+        spec.name,
+        spec.keySize,
+        spec.valueSize,
+        spec.maxEntries,
+        opts.address,
+      );
       if (fd < 0) throw errnoError(fd, 'create', 'create map', spec.name);
       return new RawMap(new OwnedFd(fd, `map ${spec.name}`), spec, 'user space');
     } finally {
@@ -124,7 +152,12 @@ export class RawMap implements Disposable {
     try {
       unlinkSync(path);
     } catch (error) {
-      throw new BpfError({ code: 'NOT_FOUND', op: 'unpin map', target: path, detail: (error as Error).message });
+      throw new BpfError({
+        code: 'NOT_FOUND',
+        op: 'unpin map',
+        target: path,
+        detail: (error as Error).message,
+      });
     }
   }
 

@@ -36,7 +36,9 @@ abstract class ValueMap<V> extends MapHandle {
   /** Reads a value (`take` removes it); undefined when there is none. */
   protected read(op: string, take: boolean): V | undefined {
     const fd = this.#fd(op);
-    const ret = take ? this.#lib.lookupAndDelete(fd, 0, this.#value.address) : this.#lib.lookup(fd, 0, this.#value.address);
+    const ret = take
+      ? this.#lib.lookupAndDelete(fd, 0, this.#value.address)
+      : this.#lib.lookup(fd, 0, this.#value.address);
     if (ret === -ENOENT) return undefined;
     if (ret < 0) throw errnoError(ret, 'element', op, this.name);
     return this.valueCodec.decode(this.#value.view, 0);

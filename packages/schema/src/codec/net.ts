@@ -19,7 +19,9 @@ export function parseIPv6(text: string): Uint8Array | undefined {
   let head = text;
   if (tail) {
     const v4 = parseIPv4(tail[1] as string) as number;
-    head = text.slice(0, -(tail[1] as string).length) + `${(v4 >>> 16).toString(16)}:${(v4 & 0xffff).toString(16)}`;
+    head =
+      text.slice(0, -(tail[1] as string).length) +
+      `${(v4 >>> 16).toString(16)}:${(v4 & 0xffff).toString(16)}`;
   }
   const [left, right] = head.split('::') as [string, string | undefined];
   const parse = (s: string) => (s === '' ? [] : s.split(':').map((g) => parseInt(g, 16)));
@@ -39,7 +41,10 @@ export function parseIPv6(text: string): Uint8Array | undefined {
 
 /** 16 bytes -> the canonical text of RFC 5952 (lowercase, longest zero run as `::`). */
 export function formatIPv6(bytes: Uint8Array): string {
-  const groups = Array.from({ length: 8 }, (_, i) => ((bytes[i * 2] as number) << 8) | (bytes[i * 2 + 1] as number));
+  const groups = Array.from(
+    { length: 8 },
+    (_, i) => ((bytes[i * 2] as number) << 8) | (bytes[i * 2 + 1] as number),
+  );
   let best = -1;
   let bestLen = 1; // a single zero group is not compressed
   for (let i = 0; i < 8; ) {

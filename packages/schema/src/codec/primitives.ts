@@ -10,7 +10,13 @@ import { formatIPv4, formatIPv6, formatMac, parseIPv4, parseIPv6, parseMac } fro
 export { EncodeError };
 
 /** Throws the EncodeError for the value at `p.f[i]`; the one place such paths are spelled. */
-export function fail(p: string, f: string, i: number | undefined, expected: string, received: unknown): never {
+export function fail(
+  p: string,
+  f: string,
+  i: number | undefined,
+  expected: string,
+  received: unknown,
+): never {
   const at = f === '' ? p : `${p}.${f}`;
   throw new EncodeError(i === undefined ? at : `${at}[${i}]`, expected, received);
 }
@@ -87,7 +93,9 @@ export function f32(v: unknown, p: string, f: string, i?: number): number {
 /** A decoded 64-bit integer as a number; throws when it cannot be exact. */
 export function toNumber(v: bigint, label: string): number {
   if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) {
-    throw new RangeError(`${label}: the kernel value ${v} is beyond 2^53 and cannot be a JS number exactly; declare the field as a bigint (${label.replace('.asNumber()', '')})`);
+    throw new RangeError(
+      `${label}: the kernel value ${v} is beyond 2^53 and cannot be a JS number exactly; declare the field as a bigint (${label.replace('.asNumber()', '')})`,
+    );
   }
   return Number(v);
 }
@@ -111,14 +119,22 @@ export function pick(v: unknown, groups: readonly (readonly string[])[], p: stri
     else if (chosen === -1) chosen = g;
   }
   if (chosen >= 0) return chosen;
-  const options = groups.filter((g) => g.length > 0).map((g) => (g.length === 1 ? g[0] : `{${g.join(', ')}}`));
+  const options = groups
+    .filter((g) => g.length > 0)
+    .map((g) => (g.length === 1 ? g[0] : `{${g.join(', ')}}`));
   const set = groups.flat().filter((k) => value[k] !== undefined);
-  throw new EncodeError(p, `exactly one union member of ${options.join(', ')}`, undefined, set.length ? `${set.join(' and ')} set` : 'none set');
+  throw new EncodeError(
+    p,
+    `exactly one union member of ${options.join(', ')}`,
+    undefined,
+    set.length ? `${set.join(' and ')} set` : 'none set',
+  );
 }
 
 /** Checks that a fixed array has exactly `length` elements. */
 export function arr(v: unknown, length: number, p: string, f: string, i?: number): void {
-  if (!Array.isArray(v) || v.length !== length) fail(p, f, i, `an array of exactly ${length} elements`, v);
+  if (!Array.isArray(v) || v.length !== length)
+    fail(p, f, i, `an array of exactly ${length} elements`, v);
 }
 
 const encoder = new TextEncoder();
@@ -128,7 +144,15 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
  * Writes `v` as UTF-8 into a C `char[size]` and NUL-pads the rest, so equal
  * strings always have equal bytes. The string must leave room for its NUL.
  */
-export function chars(view: DataView, offset: number, size: number, v: unknown, p: string, f: string, i?: number): void {
+export function chars(
+  view: DataView,
+  offset: number,
+  size: number,
+  v: unknown,
+  p: string,
+  f: string,
+  i?: number,
+): void {
   if (typeof v !== 'string' || v.includes('\0')) return fail(p, f, i, charsExpected(size), v);
   const bytes = new Uint8Array(view.buffer, view.byteOffset + offset, size);
   const { read, written } = encoder.encodeInto(v, bytes);
@@ -153,14 +177,25 @@ export function zero(view: DataView, offset: number, length: number): void {
 }
 
 /** Writes exactly `size` bytes from a Uint8Array of that length. */
-export function bytes(view: DataView, offset: number, size: number, v: unknown, p: string, f: string, i?: number): void {
-  if (!(v instanceof Uint8Array) || v.length !== size) return fail(p, f, i, `a Uint8Array of exactly ${size} bytes`, v);
+export function bytes(
+  view: DataView,
+  offset: number,
+  size: number,
+  v: unknown,
+  p: string,
+  f: string,
+  i?: number,
+): void {
+  if (!(v instanceof Uint8Array) || v.length !== size)
+    return fail(p, f, i, `a Uint8Array of exactly ${size} bytes`, v);
   new Uint8Array(view.buffer, view.byteOffset + offset, size).set(v);
 }
 
 /** A copy of `size` bytes (never a view into a reused buffer). */
 export function readBytes(view: DataView, offset: number, size: number): Uint8Array {
-  return new Uint8Array(view.buffer.slice(view.byteOffset + offset, view.byteOffset + offset + size));
+  return new Uint8Array(
+    view.buffer.slice(view.byteOffset + offset, view.byteOffset + offset + size),
+  );
 }
 
 /** "10.0.0.1" -> its be32 value. */
@@ -171,7 +206,14 @@ export function ipv4(v: unknown, p: string, f: string, i?: number): number {
 
 export { formatIPv4, formatIPv6, formatMac, parseIPv4, parseIPv6, parseMac };
 
-export function ipv6(view: DataView, offset: number, v: unknown, p: string, f: string, i?: number): void {
+export function ipv6(
+  view: DataView,
+  offset: number,
+  v: unknown,
+  p: string,
+  f: string,
+  i?: number,
+): void {
   const b = typeof v === 'string' ? parseIPv6(v) : undefined;
   if (!b) return fail(p, f, i, 'an IPv6 address such as "2001:db8::1"', v);
   new Uint8Array(view.buffer, view.byteOffset + offset, 16).set(b);
@@ -181,7 +223,14 @@ export function readIPv6(view: DataView, offset: number): string {
   return formatIPv6(new Uint8Array(view.buffer, view.byteOffset + offset, 16));
 }
 
-export function mac(view: DataView, offset: number, v: unknown, p: string, f: string, i?: number): void {
+export function mac(
+  view: DataView,
+  offset: number,
+  v: unknown,
+  p: string,
+  f: string,
+  i?: number,
+): void {
   const b = typeof v === 'string' ? parseMac(v) : undefined;
   if (!b) return fail(p, f, i, 'a MAC address such as "aa:bb:cc:dd:ee:ff"', v);
   new Uint8Array(view.buffer, view.byteOffset + offset, 6).set(b);
@@ -192,23 +241,45 @@ export function readMac(view: DataView, offset: number): string {
 }
 
 /** An enum member name or number -> its number. Unknown numbers pass (the kernel may know more). */
-export function enumValue(v: unknown, values: Readonly<Record<string, number>>, p: string, f: string, i?: number): number {
+export function enumValue(
+  v: unknown,
+  values: Readonly<Record<string, number>>,
+  p: string,
+  f: string,
+  i?: number,
+): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'string' && Object.hasOwn(values, v)) return values[v] as number;
   return fail(p, f, i, `one of ${Object.keys(values).join(', ')} or an integer`, v);
 }
 
 /** A number -> its enum member name, or the number itself when no member has it. */
-export function enumName<N extends string>(n: number, names: Readonly<Record<number, N>>): N | number {
+export function enumName<N extends string>(
+  n: number,
+  names: Readonly<Record<number, N>>,
+): N | number {
   return Object.hasOwn(names, n) ? (names[n] as N) : n;
 }
 
 /** Checks a bitfield value: an integer that fits in `width` bits, signed or not. */
-export function bitsValue(v: unknown, width: number, signed: boolean, p: string, f: string, i?: number): number {
+export function bitsValue(
+  v: unknown,
+  width: number,
+  signed: boolean,
+  p: string,
+  f: string,
+  i?: number,
+): number {
   const min = signed ? -(2 ** (width - 1)) : 0;
   const max = signed ? 2 ** (width - 1) - 1 : 2 ** width - 1;
   if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
-  return fail(p, f, i, `an integer in ${min}..${max} (${signed ? 'signed' : 'unsigned'} ${width}-bit field)`, v);
+  return fail(
+    p,
+    f,
+    i,
+    `an integer in ${min}..${max} (${signed ? 'signed' : 'unsigned'} ${width}-bit field)`,
+    v,
+  );
 }
 
 /**
@@ -216,7 +287,13 @@ export function bitsValue(v: unknown, width: number, signed: boolean, p: string,
  * significant bit first (the little-endian bitfield order of BPF and x86-64).
  * The bits must be zero before: encoders zero bitfield storage first.
  */
-export function setBits(view: DataView, offset: number, bit: number, width: number, value: number): void {
+export function setBits(
+  view: DataView,
+  offset: number,
+  bit: number,
+  width: number,
+  value: number,
+): void {
   let v = width === 32 ? value >>> 0 : value < 0 ? value + 2 ** width : value;
   let at = offset + (bit >> 3);
   let shift = bit & 7;
@@ -233,7 +310,13 @@ export function setBits(view: DataView, offset: number, bit: number, width: numb
 }
 
 /** Reads `width` bits starting `bit` bits after `offset`; sign-extends when `signed`. */
-export function getBits(view: DataView, offset: number, bit: number, width: number, signed: boolean): number {
+export function getBits(
+  view: DataView,
+  offset: number,
+  bit: number,
+  width: number,
+  signed: boolean,
+): number {
   let v = 0;
   let scale = 1;
   let at = offset + (bit >> 3);
@@ -254,9 +337,23 @@ export function getBits(view: DataView, offset: number, bit: number, width: numb
  * A 64-bit integer written from a JS number without a BigInt: two 32-bit
  * halves (number-mode u64/i64, host byte order). Accepts safe integers only.
  */
-export function setInt64Number(view: DataView, offset: number, v: unknown, signed: boolean, p: string, f: string, i?: number): void {
+export function setInt64Number(
+  view: DataView,
+  offset: number,
+  v: unknown,
+  signed: boolean,
+  p: string,
+  f: string,
+  i?: number,
+): void {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || (!signed && v < 0)) {
-    fail(p, f, i, signed ? 'a safe integer (i64 as number)' : 'a safe integer >= 0 (u64 as number)', v);
+    fail(
+      p,
+      f,
+      i,
+      signed ? 'a safe integer (i64 as number)' : 'a safe integer >= 0 (u64 as number)',
+      v,
+    );
   }
   const n = v as number;
   const lo = n >>> 0;
@@ -266,11 +363,19 @@ export function setInt64Number(view: DataView, offset: number, v: unknown, signe
 }
 
 /** A 64-bit integer read as a JS number without a BigInt; throws beyond 2^53 rather than round. */
-export function getInt64Number(view: DataView, offset: number, signed: boolean, label: string): number {
+export function getInt64Number(
+  view: DataView,
+  offset: number,
+  signed: boolean,
+  label: string,
+): number {
   const lo = view.getUint32(offset, true);
   const hi = signed ? view.getInt32(offset + 4, true) : view.getUint32(offset + 4, true);
   if (hi > 0x1fffff || hi < -0x1fffff) {
-    return toNumber(signed ? view.getBigInt64(offset, true) : view.getBigUint64(offset, true), label);
+    return toNumber(
+      signed ? view.getBigInt64(offset, true) : view.getBigUint64(offset, true),
+      label,
+    );
   }
   return hi * 4294967296 + lo;
 }

@@ -42,6 +42,9 @@ export function array<V>(name: string, options: ArrayOptions<V>): MapDecl<number
 }
 
 /** percpuArray(...) declares a BPF_MAP_TYPE_PERCPU_ARRAY: u32 indexes, one value per possible CPU. */
-export function percpuArray<V>(name: string, options: ArrayOptions<V>): MapDecl<number, V, 'percpuArray'> {
+export function percpuArray<V>(
+  name: string,
+  options: ArrayOptions<V>,
+): MapDecl<number, V, 'percpuArray'> {
   return declareMap(PERCPU_ARRAY, name, { ...options, key: u32 });
 }

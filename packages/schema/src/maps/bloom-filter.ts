@@ -21,10 +21,17 @@ export const BLOOM_FILTER = defineKind({
 });
 
 /** bloomFilter(name, {value, maxEntries, hashes}) declares a BPF_MAP_TYPE_BLOOM_FILTER: add and has, with false positives. */
-export function bloomFilter<V>(name: string, options: BloomOptions<V>): MapDecl<never, V, 'bloomFilter'> {
+export function bloomFilter<V>(
+  name: string,
+  options: BloomOptions<V>,
+): MapDecl<never, V, 'bloomFilter'> {
   const hashes = options?.hashes ?? 5;
   if (!Number.isInteger(hashes) || hashes < 1 || hashes > 15) {
-    throw new SchemaError('INVALID_MAP', `map ${String(name)}.hashes`, `a bloom filter uses 1..15 hash functions, received ${String(hashes)}`);
+    throw new SchemaError(
+      'INVALID_MAP',
+      `map ${String(name)}.hashes`,
+      `a bloom filter uses 1..15 hash functions, received ${String(hashes)}`,
+    );
   }
   return declareMap(BLOOM_FILTER, name, { ...options, extra: hashes });
 }

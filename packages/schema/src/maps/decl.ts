@@ -64,35 +64,71 @@ export interface Declared<K, V, I> extends CommonOptions {
  * Checks a declaration against its kind and builds it. Every error names the
  * map and the option at fault, and says what the kernel would accept.
  */
-export function declareMap<K, V, N extends string, I = unknown>(kind: MapKind<N>, name: string, options: Declared<K, V, I>): MapDecl<K, V, N, I> {
+export function declareMap<K, V, N extends string, I = unknown>(
+  kind: MapKind<N>,
+  name: string,
+  options: Declared<K, V, I>,
+): MapDecl<K, V, N, I> {
   const path = `map ${String(name)}`;
   checkIdentifier(name, path, 'map name');
   if (name.length > MAX_MAP_NAME) {
-    throw new SchemaError('INVALID_MAP', path, `the name is ${name.length} characters; the kernel keeps at most ${MAX_MAP_NAME}`, 'Shorten the name');
+    throw new SchemaError(
+      'INVALID_MAP',
+      path,
+      `the name is ${name.length} characters; the kernel keeps at most ${MAX_MAP_NAME}`,
+      'Shorten the name',
+    );
   }
-  if (typeof options !== 'object' || options === null) throw new SchemaError('INVALID_MAP', path, 'the options must be an object');
+  if (typeof options !== 'object' || options === null)
+    throw new SchemaError('INVALID_MAP', path, 'the options must be an object');
   const key = kind.parts.includes('key') ? checkPart(path, 'key', options.key) : undefined;
   const value = kind.parts.includes('value') ? checkPart(path, 'value', options.value) : undefined;
   const inner = kind.parts.includes('inner') ? checkInner(path, options.inner) : undefined;
   if (key && key.size > MAX_KEY_SIZE) {
-    throw new SchemaError('INVALID_SIZE', `${path}.key`, `key ${key.label} is ${key.size} bytes; the kernel accepts at most ${MAX_KEY_SIZE}`);
+    throw new SchemaError(
+      'INVALID_SIZE',
+      `${path}.key`,
+      `key ${key.label} is ${key.size} bytes; the kernel accepts at most ${MAX_KEY_SIZE}`,
+    );
   }
   if (value && value.size > kind.maxValueSize) {
-    throw new SchemaError('INVALID_SIZE', `${path}.value`, `value ${value.label} is ${value.size} bytes; ${kind.name} maps hold at most ${kind.maxValueSize}`);
+    throw new SchemaError(
+      'INVALID_SIZE',
+      `${path}.value`,
+      `value ${value.label} is ${value.size} bytes; ${kind.name} maps hold at most ${kind.maxValueSize}`,
+    );
   }
   if (value) checkSpinLocks(path, value);
-  if (key && countSpinLocks(key) > 0) throw new SchemaError('INVALID_TYPE', `${path}.key`, 'a key cannot hold a spinLock', 'Put the spinLock in the value');
+  if (key && countSpinLocks(key) > 0)
+    throw new SchemaError(
+      'INVALID_TYPE',
+      `${path}.key`,
+      'a key cannot hold a spinLock',
+      'Put the spinLock in the value',
+    );
   const { maxEntries } = options;
   if (!Number.isInteger(maxEntries) || maxEntries < 1 || maxEntries > 0xffffffff) {
-    throw new SchemaError('INVALID_MAP', `${path}.maxEntries`, `maxEntries must be a whole number in 1..4294967295, received ${String(maxEntries)}`);
+    throw new SchemaError(
+      'INVALID_MAP',
+      `${path}.maxEntries`,
+      `maxEntries must be a whole number in 1..4294967295, received ${String(maxEntries)}`,
+    );
   }
   const flags = checkFlags(kind, path, options.flags ?? 0);
   const pinning = options.pinning ?? 'none';
   if (pinning !== 'none' && pinning !== 'byName') {
-    throw new SchemaError('INVALID_MAP', `${path}.pinning`, `pinning must be "none" or "byName", received ${JSON.stringify(pinning)}`);
+    throw new SchemaError(
+      'INVALID_MAP',
+      `${path}.pinning`,
+      `pinning must be "none" or "byName", received ${JSON.stringify(pinning)}`,
+    );
   }
   if (options.doc !== undefined && typeof options.doc !== 'string') {
-    throw new SchemaError('INVALID_MAP', `${path}.doc`, `doc must be a string, received ${typeof options.doc}`);
+    throw new SchemaError(
+      'INVALID_MAP',
+      `${path}.doc`,
+      `doc must be a string, received ${typeof options.doc}`,
+    );
   }
   const extra = options.extra ?? 0;
   const spec: MapSpec = Object.freeze({
@@ -108,7 +144,20 @@ export function declareMap<K, V, N extends string, I = unknown>(kind: MapKind<N>
     ...optional('valueMembers', membersOf(value)),
     ...optional('inner', inner?.spec),
   });
-  return Object.freeze({ [MAP_BRAND]: true as const, name, kind, key, value, inner, maxEntries, flags, extra, pinning, doc: options.doc, spec });
+  return Object.freeze({
+    [MAP_BRAND]: true as const,
+    name,
+    kind,
+    key,
+    value,
+    inner,
+    maxEntries,
+    flags,
+    extra,
+    pinning,
+    doc: options.doc,
+    spec,
+  });
 }
 
 /** `{ [name]: value }`, or nothing when the value is absent (exact optional properties). */
@@ -118,7 +167,12 @@ function optional<K extends string, T>(name: K, value: T | undefined): { [P in K
 
 function checkPart<T>(path: string, part: 'key' | 'value', type: CType<T> | undefined): CType<T> {
   if (!isCType(type)) {
-    throw new SchemaError('UNKNOWN_TYPE', `${path}.${part}`, `${part} is not a bpfmaps type (received ${typeof type})`, 'Use a struct(...) or a scalar such as u32');
+    throw new SchemaError(
+      'UNKNOWN_TYPE',
+      `${path}.${part}`,
+      `${part} is not a bpfmaps type (received ${typeof type})`,
+      'Use a struct(...) or a scalar such as u32',
+    );
   }
   type.checkStandalone(`${path}.${part}`);
   return type;
@@ -126,38 +180,82 @@ function checkPart<T>(path: string, part: 'key' | 'value', type: CType<T> | unde
 
 function checkInner<I>(path: string, inner: (I & MapDecl) | undefined): I & MapDecl {
   if (!isMapDecl(inner)) {
-    throw new SchemaError('INVALID_MAP', `${path}.inner`, 'inner must be a map declaration: the template every inner map matches', 'Declare it with hash(...), array(...), ...');
+    throw new SchemaError(
+      'INVALID_MAP',
+      `${path}.inner`,
+      'inner must be a map declaration: the template every inner map matches',
+      'Declare it with hash(...), array(...), ...',
+    );
   }
-  if (inner.inner) throw new SchemaError('INVALID_MAP', `${path}.inner`, 'the kernel does not nest maps of maps more than one level');
+  if (inner.inner)
+    throw new SchemaError(
+      'INVALID_MAP',
+      `${path}.inner`,
+      'the kernel does not nest maps of maps more than one level',
+    );
   return inner;
 }
 
 function countSpinLocks(type: CType<unknown>): number {
-  return (type instanceof SpinLockType ? 1 : 0) + type.children().reduce((n, child) => n + countSpinLocks(child), 0);
+  return (
+    (type instanceof SpinLockType ? 1 : 0) +
+    type.children().reduce((n, child) => n + countSpinLocks(child), 0)
+  );
 }
 
 /** The kernel allows one bpf_spin_lock per value; with two it drops the map's BTF and every layout check with it. */
 function checkSpinLocks(path: string, value: CType<unknown>): void {
   if (countSpinLocks(value) > 1) {
-    throw new SchemaError('INVALID_TYPE', `${path}.value`, `${value.label} holds more than one spinLock; the kernel allows one per value`, 'Keep a single spinLock');
+    throw new SchemaError(
+      'INVALID_TYPE',
+      `${path}.value`,
+      `${value.label} holds more than one spinLock; the kernel allows one per value`,
+      'Keep a single spinLock',
+    );
   }
 }
 
 function checkFlags(kind: MapKind, path: string, flags: number): number {
   const at = `${path}.flags`;
   if (!Number.isInteger(flags) || flags < 0 || flags > 0xffffffff) {
-    throw new SchemaError('INVALID_MAP', at, `flags must be a u32 of BPF_F_* bits (mapFlags), received ${String(flags)}`);
+    throw new SchemaError(
+      'INVALID_MAP',
+      at,
+      `flags must be a u32 of BPF_F_* bits (mapFlags), received ${String(flags)}`,
+    );
   }
   const unknown = flags & ~KNOWN_FLAGS;
-  if (unknown) throw new SchemaError('INVALID_MAP', at, `unknown flag bits 0x${unknown.toString(16)}`, 'Use mapFlags');
+  if (unknown)
+    throw new SchemaError(
+      'INVALID_MAP',
+      at,
+      `unknown flag bits 0x${unknown.toString(16)}`,
+      'Use mapFlags',
+    );
   const refused = flags & ~kind.flags;
   if (refused) {
-    throw new SchemaError('INVALID_MAP', at, `${kind.name} maps do not take ${flagNames(refused)}`, `It accepts: ${flagNames(kind.flags)}`);
+    throw new SchemaError(
+      'INVALID_MAP',
+      at,
+      `${kind.name} maps do not take ${flagNames(refused)}`,
+      `It accepts: ${flagNames(kind.flags)}`,
+    );
   }
   const missing = kind.requiredFlags & ~flags;
-  if (missing) throw new SchemaError('INVALID_MAP', at, `${kind.name} maps must be created with ${flagNames(missing)}`, `Add flags: mapFlags.${flagNames(missing)}`);
+  if (missing)
+    throw new SchemaError(
+      'INVALID_MAP',
+      at,
+      `${kind.name} maps must be created with ${flagNames(missing)}`,
+      `Add flags: mapFlags.${flagNames(missing)}`,
+    );
   for (const [a, b, why] of [...ACCESS_CONFLICTS, ...kind.conflicts]) {
-    if (flags & a && flags & b) throw new SchemaError('INVALID_MAP', at, `${flagNames(a)} and ${flagNames(b)} cannot be combined: ${why}`);
+    if (flags & a && flags & b)
+      throw new SchemaError(
+        'INVALID_MAP',
+        at,
+        `${flagNames(a)} and ${flagNames(b)} cannot be combined: ${why}`,
+      );
   }
   return flags;
 }
@@ -169,5 +267,9 @@ const ACCESS_CONFLICTS: readonly (readonly [number, number, string])[] = [
 
 /** True for any map declaration (brand check: works across copies of this package). */
 export function isMapDecl(value: unknown): value is MapDecl {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[MAP_BRAND] === true;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[MAP_BRAND] === true
+  );
 }

@@ -34,17 +34,24 @@ const C_NAMES: Record<keyof typeof mapFlags, string> = {
 };
 
 /** User-space and program access limits, which every map kind accepts. */
-export const ACCESS_FLAGS = mapFlags.rdonly | mapFlags.wronly | mapFlags.rdonlyProg | mapFlags.wronlyProg;
+export const ACCESS_FLAGS =
+  mapFlags.rdonly | mapFlags.wronly | mapFlags.rdonlyProg | mapFlags.wronlyProg;
 
 /** `BPF_F_NO_PREALLOC | BPF_F_MMAPABLE`, for the header. */
 export function cFlags(flags: number): string {
-  const names = (Object.keys(mapFlags) as (keyof typeof mapFlags)[]).filter((k) => flags & mapFlags[k]).map((k) => C_NAMES[k]);
+  const names = (Object.keys(mapFlags) as (keyof typeof mapFlags)[])
+    .filter((k) => flags & mapFlags[k])
+    .map((k) => C_NAMES[k]);
   return names.join(' | ');
 }
 
 /** `noPrealloc, mmapable`: the flags in `flags`, as the schema spells them. */
 export function flagNames(flags: number): string {
-  return (Object.keys(mapFlags) as (keyof typeof mapFlags)[]).filter((k) => flags & mapFlags[k]).join(', ') || 'none';
+  return (
+    (Object.keys(mapFlags) as (keyof typeof mapFlags)[])
+      .filter((k) => flags & mapFlags[k])
+      .join(', ') || 'none'
+  );
 }
 
 /** Every bit we know. */

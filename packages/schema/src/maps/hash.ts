@@ -61,11 +61,17 @@ export function lruHash<K, V>(name: string, options: MapOptions<K, V>): MapDecl<
 }
 
 /** percpuHash(...) declares a BPF_MAP_TYPE_PERCPU_HASH: one value per possible CPU. */
-export function percpuHash<K, V>(name: string, options: MapOptions<K, V>): MapDecl<K, V, 'percpuHash'> {
+export function percpuHash<K, V>(
+  name: string,
+  options: MapOptions<K, V>,
+): MapDecl<K, V, 'percpuHash'> {
   return declareMap(PERCPU_HASH, name, options);
 }
 
 /** lruPercpuHash(...) declares a BPF_MAP_TYPE_LRU_PERCPU_HASH. */
-export function lruPercpuHash<K, V>(name: string, options: MapOptions<K, V>): MapDecl<K, V, 'lruPercpuHash'> {
+export function lruPercpuHash<K, V>(
+  name: string,
+  options: MapOptions<K, V>,
+): MapDecl<K, V, 'lruPercpuHash'> {
   return declareMap(LRU_PERCPU_HASH, name, options);
 }

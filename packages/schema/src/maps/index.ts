@@ -1,12 +1,46 @@
-export { MAP_BRAND, MAX_MAP_NAME, MAX_KEY_SIZE, declareMap, isMapDecl, type MapDecl, type CommonOptions, type Pinning } from './decl.js';
-export { defineKind, standardDefinition, definitionHead, MAX_VALUE_SIZE, MAX_PERCPU_VALUE_SIZE, type MapKind, type Part } from './kind.js';
+export {
+  MAP_BRAND,
+  MAX_MAP_NAME,
+  MAX_KEY_SIZE,
+  declareMap,
+  isMapDecl,
+  type MapDecl,
+  type CommonOptions,
+  type Pinning,
+} from './decl.js';
+export {
+  defineKind,
+  standardDefinition,
+  definitionHead,
+  MAX_VALUE_SIZE,
+  MAX_PERCPU_VALUE_SIZE,
+  type MapKind,
+  type Part,
+} from './kind.js';
 export { mapFlags, cFlags, flagNames, ACCESS_FLAGS } from './flags.js';
 export { membersOf, type MapSpec, type MemberLayout } from './spec.js';
-export { HASH, LRU_HASH, PERCPU_HASH, LRU_PERCPU_HASH, hash, lruHash, percpuHash, lruPercpuHash, type MapOptions } from './hash.js';
+export {
+  HASH,
+  LRU_HASH,
+  PERCPU_HASH,
+  LRU_PERCPU_HASH,
+  hash,
+  lruHash,
+  percpuHash,
+  lruPercpuHash,
+  type MapOptions,
+} from './hash.js';
 export { ARRAY, PERCPU_ARRAY, array, percpuArray, type ArrayOptions } from './array.js';
 export { LPM_TRIE, lpmTrie } from './lpm-trie.js';
 export { QUEUE, STACK, queue, stack } from './queue.js';
 export { BLOOM_FILTER, bloomFilter, type BloomOptions } from './bloom-filter.js';
-export { ARRAY_OF_MAPS, HASH_OF_MAPS, arrayOfMaps, hashOfMaps, type MapOfMapsOptions, type HashOfMapsOptions } from './map-in-map.js';
+export {
+  ARRAY_OF_MAPS,
+  HASH_OF_MAPS,
+  arrayOfMaps,
+  hashOfMaps,
+  type MapOfMapsOptions,
+  type HashOfMapsOptions,
+} from './map-in-map.js';
 export { PROG_ARRAY, progArray } from './prog-array.js';
 export { MAP_KINDS, kindNamed } from './kinds.js';

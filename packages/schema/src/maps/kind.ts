@@ -33,7 +33,12 @@ export interface MapKind<N extends string = string> {
   /** The header partial that adds to a counter field in place, when values can have counters. */
   readonly counterAdd: 'add-atomic' | 'add-plain' | undefined;
   /** The batch commands the kernel has for this map type. */
-  readonly batch: { readonly lookup: boolean; readonly update: boolean; readonly delete: boolean; readonly lookupAndDelete: boolean };
+  readonly batch: {
+    readonly lookup: boolean;
+    readonly update: boolean;
+    readonly delete: boolean;
+    readonly lookupAndDelete: boolean;
+  };
   /** map_flags this kind accepts, and those it requires. */
   readonly flags: number;
   readonly requiredFlags: number;
@@ -54,7 +59,8 @@ const NO_BATCH = { lookup: false, update: false, delete: false, lookupAndDelete:
 
 /** Builds a kind, filling the facts most kinds share. */
 export function defineKind<N extends string>(
-  facts: Pick<MapKind<N>, 'name' | 'cType' | 'id' | 'accessor' | 'helpers' | 'flags'> & Partial<MapKind<N>>,
+  facts: Pick<MapKind<N>, 'name' | 'cType' | 'id' | 'accessor' | 'helpers' | 'flags'> &
+    Partial<MapKind<N>>,
 ): MapKind<N> {
   const parts: readonly Part[] = ['key', 'value'];
   return Object.freeze({

@@ -10,9 +10,21 @@ import { QUEUE, STACK } from './queue.js';
 /** Every map kind, by name: how a spec's `kind` leads back to its facts. */
 export const MAP_KINDS: Readonly<Record<string, MapKind>> = Object.freeze(
   Object.fromEntries(
-    [HASH, LRU_HASH, PERCPU_HASH, LRU_PERCPU_HASH, ARRAY, PERCPU_ARRAY, LPM_TRIE, QUEUE, STACK, BLOOM_FILTER, ARRAY_OF_MAPS, HASH_OF_MAPS, PROG_ARRAY].map(
-      (k) => [k.name, k],
-    ),
+    [
+      HASH,
+      LRU_HASH,
+      PERCPU_HASH,
+      LRU_PERCPU_HASH,
+      ARRAY,
+      PERCPU_ARRAY,
+      LPM_TRIE,
+      QUEUE,
+      STACK,
+      BLOOM_FILTER,
+      ARRAY_OF_MAPS,
+      HASH_OF_MAPS,
+      PROG_ARRAY,
+    ].map((k) => [k.name, k]),
   ),
 );
 

@@ -22,7 +22,9 @@ export const LPM_TRIE = defineKind({
  * by the data (`{ prefixlen: u32, addr: ipv4 }`); flags must hold noPrealloc.
  */
 export function lpmTrie<K, V>(name: string, options: MapOptions<K, V>): MapDecl<K, V, 'lpmTrie'> {
-  const key = options?.key as (CType<unknown> & { members?: readonly { type: CType<unknown>; offset: number }[] }) | undefined;
+  const key = options?.key as
+    | (CType<unknown> & { members?: readonly { type: CType<unknown>; offset: number }[] })
+    | undefined;
   const first = key?.members?.[0];
   if (!first || first.type.label !== 'u32' || first.offset !== 0 || key!.size <= 4) {
     throw new SchemaError(

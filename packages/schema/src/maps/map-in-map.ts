@@ -32,7 +32,13 @@ function definition(decl: MapDecl): string[] {
     `__uint(key_size, sizeof(${inner.key!.cTypeName()}));`,
     `__uint(value_size, sizeof(${inner.value!.cTypeName()}));`,
   ];
-  return [...definitionHead(decl), `__type(key, ${decl.key!.cTypeName()});`, '__array(values, struct {', ...template.map((line) => `\t${line}`), '});'];
+  return [
+    ...definitionHead(decl),
+    `__type(key, ${decl.key!.cTypeName()});`,
+    '__array(values, struct {',
+    ...template.map((line) => `\t${line}`),
+    '});',
+  ];
 }
 
 const MAP_IN_MAP = {
@@ -65,18 +71,29 @@ export const HASH_OF_MAPS = defineKind({
 
 function checkInner(name: string, inner: MapDecl | undefined): void {
   if (inner && !(inner.kind.parts.includes('key') && inner.kind.parts.includes('value'))) {
-    throw new SchemaError('INVALID_MAP', `map ${name}.inner`, `a ${inner.kind.name} map cannot be an inner map here`, 'Use a keyed map: hash, array, LRU, per-CPU or LPM trie');
+    throw new SchemaError(
+      'INVALID_MAP',
+      `map ${name}.inner`,
+      `a ${inner.kind.name} map cannot be an inner map here`,
+      'Use a keyed map: hash, array, LRU, per-CPU or LPM trie',
+    );
   }
 }
 
 /** arrayOfMaps(name, {inner, maxEntries}) declares a BPF_MAP_TYPE_ARRAY_OF_MAPS: u32 index -> a map like `inner`. */
-export function arrayOfMaps<I extends MapDecl>(name: string, options: MapOfMapsOptions<I>): MapDecl<number, number, 'arrayOfMaps', I> {
+export function arrayOfMaps<I extends MapDecl>(
+  name: string,
+  options: MapOfMapsOptions<I>,
+): MapDecl<number, number, 'arrayOfMaps', I> {
   checkInner(name, options?.inner);
   return declareMap(ARRAY_OF_MAPS, name, { ...options, key: u32, value: u32 });
 }
 
 /** hashOfMaps(name, {key, inner, maxEntries}) declares a BPF_MAP_TYPE_HASH_OF_MAPS: key -> a map like `inner`. */
-export function hashOfMaps<K, I extends MapDecl>(name: string, options: HashOfMapsOptions<K, I>): MapDecl<K, number, 'hashOfMaps', I> {
+export function hashOfMaps<K, I extends MapDecl>(
+  name: string,
+  options: HashOfMapsOptions<K, I>,
+): MapDecl<K, number, 'hashOfMaps', I> {
   checkInner(name, options?.inner);
   return declareMap(HASH_OF_MAPS, name, { ...options, value: u32 });
 }

@@ -19,10 +19,17 @@ export const PROG_ARRAY = defineKind({
   // Programs never read or write the slots directly, so the program access flags are refused.
   flags: mapFlags.rdonly | mapFlags.wronly,
   // The kernel refuses BTF for program arrays: sizes, not types.
-  definition: (decl) => [...definitionHead(decl), '__uint(key_size, sizeof(__u32));', '__uint(value_size, sizeof(__u32));'],
+  definition: (decl) => [
+    ...definitionHead(decl),
+    '__uint(key_size, sizeof(__u32));',
+    '__uint(value_size, sizeof(__u32));',
+  ],
 });
 
 /** progArray(name, {maxEntries}) declares a BPF_MAP_TYPE_PROG_ARRAY of programs to tail-call by index. */
-export function progArray(name: string, options: CommonOptions): MapDecl<number, number, 'progArray'> {
+export function progArray(
+  name: string,
+  options: CommonOptions,
+): MapDecl<number, number, 'progArray'> {
   return declareMap(PROG_ARRAY, name, { ...options, key: u32, value: u32 });
 }

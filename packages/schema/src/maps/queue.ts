@@ -9,8 +9,20 @@ const ORDERED = {
   flags: ACCESS_FLAGS,
 } as const;
 
-export const QUEUE = defineKind({ ...ORDERED, name: 'queue', cType: 'BPF_MAP_TYPE_QUEUE', id: 22, accessor: 'QueueMap' });
-export const STACK = defineKind({ ...ORDERED, name: 'stack', cType: 'BPF_MAP_TYPE_STACK', id: 23, accessor: 'StackMap' });
+export const QUEUE = defineKind({
+  ...ORDERED,
+  name: 'queue',
+  cType: 'BPF_MAP_TYPE_QUEUE',
+  id: 22,
+  accessor: 'QueueMap',
+});
+export const STACK = defineKind({
+  ...ORDERED,
+  name: 'stack',
+  cType: 'BPF_MAP_TYPE_STACK',
+  id: 23,
+  accessor: 'StackMap',
+});
 
 /** queue(name, {value, maxEntries}) declares a BPF_MAP_TYPE_QUEUE (FIFO): push, pop, peek. */
 export function queue<V>(name: string, options: ArrayOptions<V>): MapDecl<never, V, 'queue'> {

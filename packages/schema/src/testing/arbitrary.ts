@@ -10,4 +10,11 @@ export function arbitraryOf<T>(type: CType<T>): fc.Arbitrary<T> {
   return type.arbitrary(fc as unknown as FastCheck) as unknown as fc.Arbitrary<T>;
 }
 
-export { schemaSpec, build as buildSchema, namedIn, enumsIn, plainC, type Spec as SchemaSpec } from './random-schemas.js';
+export {
+  schemaSpec,
+  build as buildSchema,
+  namedIn,
+  enumsIn,
+  plainC,
+  type Spec as SchemaSpec,
+} from './random-schemas.js';

@@ -17,7 +17,12 @@ import {
   type PadNames,
   type ReferenceSite,
 } from './base.js';
-import { checkComposite, type CompositeOptions, type CompositeType, type Fields } from './composite.js';
+import {
+  checkComposite,
+  type CompositeOptions,
+  type CompositeType,
+  type Fields,
+} from './composite.js';
 import { StructType } from './struct.js';
 import { cComment } from './text.js';
 import { UnionType, type InferUnion } from './union.js';
@@ -44,15 +49,26 @@ export class AnonymousType<C extends CompositeType<Fields, unknown>, T> extends 
   }
 
   override checkStandalone(path: string): void {
-    throw new SchemaError('INVALID_TYPE', path, `an ${this.label} only exists inside a struct or union`, 'Use a named struct(...) or union(...)');
+    throw new SchemaError(
+      'INVALID_TYPE',
+      path,
+      `an ${this.label} only exists inside a struct or union`,
+      'Use a named struct(...) or union(...)',
+    );
   }
 
   override checkMember(path: string, context: MemberContext): void {
     if (context.container === 'union' && this.inner.tsNames().length === 0) {
-      throw new SchemaError('INVALID_TYPE', path, 'a union member made only of padding can never be the one set', 'Give it a field that holds data');
+      throw new SchemaError(
+        'INVALID_TYPE',
+        path,
+        'a union member made only of padding can never be the one set',
+        'Give it a field that holds data',
+      );
     }
     const insideUnion = context.insideUnion || this.inner.keyword === 'union';
-    for (const m of this.inner.members) m.type.checkMember(`${path}.${m.name}`, { container: this.inner.keyword, insideUnion });
+    for (const m of this.inner.members)
+      m.type.checkMember(`${path}.${m.name}`, { container: this.inner.keyword, insideUnion });
   }
 
   override memberNames(): string[] {
@@ -65,11 +81,20 @@ export class AnonymousType<C extends CompositeType<Fields, unknown>, T> extends 
 
   override cMember(_m: Member, pads: PadNames): string[] {
     const body = this.inner.cBody(pads).map((line) => `\t${line}`);
-    return [...cComment(this.meta.doc), `${this.inner.keyword} {`, ...body, `}${this.inner.cAttributes()};`];
+    return [
+      ...cComment(this.meta.doc),
+      `${this.inner.keyword} {`,
+      ...body,
+      `}${this.inner.cAttributes()};`,
+    ];
   }
 
   override encodeMember(m: Member, site: BodySite): string[] {
-    return this.inner.tsEncodeInline({ ...site, offset: plus(site.offset, m.offset), depth: site.depth + 1 });
+    return this.inner.tsEncodeInline({
+      ...site,
+      offset: plus(site.offset, m.offset),
+      depth: site.depth + 1,
+    });
   }
 
   override decodeMember(m: Member, offset: string): string[] {
@@ -77,7 +102,10 @@ export class AnonymousType<C extends CompositeType<Fields, unknown>, T> extends 
   }
 
   override writeMember(m: Member, site: ReferenceSite): void {
-    this.inner.writeMembers({ ...site, bytes: site.bytes.subarray(m.offset, m.offset + this.size) });
+    this.inner.writeMembers({
+      ...site,
+      bytes: site.bytes.subarray(m.offset, m.offset + this.size),
+    });
   }
 
   override readMember(m: Member, site: ReferenceSite): void {
@@ -111,7 +139,11 @@ export class AnonymousType<C extends CompositeType<Fields, unknown>, T> extends 
   }
 
   private misuse(): never {
-    throw new SchemaError('INVALID_TYPE', this.label, 'an anonymous member has no value of its own');
+    throw new SchemaError(
+      'INVALID_TYPE',
+      this.label,
+      'an anonymous member has no value of its own',
+    );
   }
 }
 
@@ -121,13 +153,19 @@ export type AnonymousStruct<F extends Fields> = AnonymousType<StructType<F>, Inf
 export type AnonymousUnion<F extends Fields> = AnonymousType<UnionType<F>, InferUnion<F>>;
 
 /** anonymousStruct(fields): C `struct { ... };` with no name, its members inlined into the parent. */
-export function anonymousStruct<F extends Fields>(fields: F, options: Omit<CompositeOptions, 'cName'> = {}): AnonymousStruct<F> {
+export function anonymousStruct<F extends Fields>(
+  fields: F,
+  options: Omit<CompositeOptions, 'cName'> = {},
+): AnonymousStruct<F> {
   checkComposite('struct', '(anonymous struct)', fields, options, false);
   return new AnonymousType(new StructType('(anonymous struct)', fields, options, false));
 }
 
 /** anonymousUnion(fields): C `union { ... };` with no name, its members inlined into the parent. */
-export function anonymousUnion<F extends Fields>(fields: F, options: Omit<CompositeOptions, 'cName'> = {}): AnonymousUnion<F> {
+export function anonymousUnion<F extends Fields>(
+  fields: F,
+  options: Omit<CompositeOptions, 'cName'> = {},
+): AnonymousUnion<F> {
   checkComposite('union', '(anonymous union)', fields, options, false);
   return new AnonymousType(new UnionType('(anonymous union)', fields, options, false));
 }

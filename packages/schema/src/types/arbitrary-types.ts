@@ -21,6 +21,9 @@ export interface FastCheck {
   constant<T>(value: T): Arbitrary<T>;
   constantFrom<T>(...values: T[]): Arbitrary<T>;
   oneof(...arbitraries: Arbitrary<unknown>[]): Arbitrary<unknown>;
-  array<T>(arbitrary: Arbitrary<T>, constraints: { minLength: number; maxLength: number }): Arbitrary<T[]>;
+  array<T>(
+    arbitrary: Arbitrary<T>,
+    constraints: { minLength: number; maxLength: number },
+  ): Arbitrary<T[]>;
   tuple(...arbitraries: Arbitrary<unknown>[]): Arbitrary<unknown[]>;
 }

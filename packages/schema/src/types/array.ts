@@ -2,7 +2,14 @@ import type { ISerialInput, ISerialOutput } from 'typed-binary';
 import { arr } from '../codec/primitives.js';
 import { SchemaError } from '../errors.js';
 import type { FastCheck } from './arbitrary-types.js';
-import { CType, isCType, plus, type DecodeSite, type EncodeSite, type MemberContext } from './base.js';
+import {
+  CType,
+  isCType,
+  plus,
+  type DecodeSite,
+  type EncodeSite,
+  type MemberContext,
+} from './base.js';
 
 /** Arrays up to this length decode as an array literal; longer ones as a loop. */
 const UNROLL_LIMIT = 16;
@@ -62,19 +69,34 @@ export class ArrayType<E> extends CType<E[]> {
     const { element } = this;
     if (this.length <= UNROLL_LIMIT) {
       const items = Array.from({ length: this.length }, (_, k) =>
-        element.tsDecode({ view: site.view, offset: plus(site.offset, k * element.size), depth: site.depth + 1 }),
+        element.tsDecode({
+          view: site.view,
+          offset: plus(site.offset, k * element.size),
+          depth: site.depth + 1,
+        }),
       );
       return `[${items.join(', ')}]`;
     }
     const i = `i${site.depth}`;
-    const item = element.tsDecode({ view: site.view, offset: `${site.offset} + ${i} * ${element.size}`, depth: site.depth + 1 });
+    const item = element.tsDecode({
+      view: site.view,
+      offset: `${site.offset} + ${i} * ${element.size}`,
+      depth: site.depth + 1,
+    });
     return `Array.from({ length: ${this.length} }, (_, ${i}) => ${item})`;
   }
 
-  writeChecked(output: ISerialOutput, value: E[], path: string, field: string, index?: number): void {
+  writeChecked(
+    output: ISerialOutput,
+    value: E[],
+    path: string,
+    field: string,
+    index?: number,
+  ): void {
     arr(value, this.length, path, field, index);
     const name = index === undefined ? field : `${field}[${index}]`;
-    for (let k = 0; k < this.length; k++) this.element.writeChecked(output, value[k] as E, path, name, k);
+    for (let k = 0; k < this.length; k++)
+      this.element.writeChecked(output, value[k] as E, path, name, k);
   }
 
   readValue(input: ISerialInput): E[] {
@@ -91,7 +113,11 @@ export class ArrayType<E> extends CType<E[]> {
 export function arrayOf<E>(element: CType<E>, length: number): ArrayType<E> {
   const label = `arrayOf(${isCType(element) ? element.label : '?'}, ${length})`;
   if (!isCType(element)) {
-    throw new SchemaError('UNKNOWN_TYPE', label, `the element type is not a bpfmaps type (received ${typeof element})`);
+    throw new SchemaError(
+      'UNKNOWN_TYPE',
+      label,
+      `the element type is not a bpfmaps type (received ${typeof element})`,
+    );
   }
   element.checkStandalone(label);
   if (!Number.isInteger(length) || length < 1) {

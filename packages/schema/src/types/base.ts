@@ -174,7 +174,13 @@ export abstract class CType<T> extends Schema<T> {
   abstract tsDecode(site: DecodeSite): string;
 
   /** Reference encoder: checks `value` and writes it at the output's position. */
-  abstract writeChecked(output: ISerialOutput, value: T, path: string, field: string, index?: number): void;
+  abstract writeChecked(
+    output: ISerialOutput,
+    value: T,
+    path: string,
+    field: string,
+    index?: number,
+  ): void;
   /** Reference decoder: reads a value from the input's position, leaving it just past the value. */
   abstract readValue(input: ISerialInput): T;
 
@@ -202,7 +208,12 @@ export abstract class CType<T> extends Schema<T> {
 
   /** A copy of this type documented with `doc` (a C comment and JSDoc on the field). */
   describe(doc: string): this {
-    if (typeof doc !== 'string') throw new SchemaError('INVALID_TYPE', this.label, `.describe() takes a string, received ${typeof doc}`);
+    if (typeof doc !== 'string')
+      throw new SchemaError(
+        'INVALID_TYPE',
+        this.label,
+        `.describe() takes a string, received ${typeof doc}`,
+      );
     return this.withMeta({ doc });
   }
 
@@ -251,12 +262,17 @@ export abstract class CType<T> extends Schema<T> {
   /** The fields this member adds to the composite's TS interface. */
   tsFields(m: FlatMember): TsField[] {
     const where = `\`${this.cDeclare(m.name)}\` at offset ${m.offset}`;
-    return [{ name: m.name, type: this.tsType, optional: m.optional, doc: docText(this.meta.doc, where) }];
+    return [
+      { name: m.name, type: this.tsType, optional: m.optional, doc: docText(this.meta.doc, where) },
+    ];
   }
 
   /** C lines declaring this member inside its composite's braces. */
   cMember(m: Member, _pads: PadNames): string[] {
-    return [...cComment(this.meta.doc), `${this.cDeclare(m.name)}; /* offset ${m.offset}, size ${this.size} */`];
+    return [
+      ...cComment(this.meta.doc),
+      `${this.cDeclare(m.name)}; /* offset ${m.offset}, size ${this.size} */`,
+    ];
   }
 
   /** Statements of the generated encoder for this member of `site.value`. */
@@ -273,7 +289,9 @@ export abstract class CType<T> extends Schema<T> {
 
   /** Object literal entries of the generated decoder for this member. */
   decodeMember(m: Member, offset: string): string[] {
-    return [`${m.name}: ${this.tsDecode({ view: 'v', offset: plus(offset, m.offset), depth: 0 })},`];
+    return [
+      `${m.name}: ${this.tsDecode({ view: 'v', offset: plus(offset, m.offset), depth: 0 })},`,
+    ];
   }
 
   /** Reference encoder of this member of `site.value` into `site.bytes`. */
@@ -312,5 +330,9 @@ export abstract class CType<T> extends Schema<T> {
 
 /** True for any bpfmaps type (brand check: works across copies of this package). */
 export function isCType(value: unknown): value is CType<unknown> {
-  return typeof value === 'object' && value !== null && (value as Record<string, unknown>)[TYPE_BRAND] === true;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<string, unknown>)[TYPE_BRAND] === true
+  );
 }

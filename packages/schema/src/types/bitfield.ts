@@ -8,7 +8,15 @@ import type { ISerialInput, ISerialOutput } from 'typed-binary';
 import { bitsValue } from '../codec/primitives.js';
 import { SchemaError } from '../errors.js';
 import type { FastCheck } from './arbitrary-types.js';
-import { CType, type BodySite, type FlatMember, type Member, type MemberContext, type ReferenceSite, type TsField } from './base.js';
+import {
+  CType,
+  type BodySite,
+  type FlatMember,
+  type Member,
+  type MemberContext,
+  type ReferenceSite,
+  type TsField,
+} from './base.js';
 import { BigIntType, IntType } from './int.js';
 import { cComment, docText } from './text.js';
 
@@ -36,18 +44,38 @@ export class BitfieldType extends CType<number> {
   }
 
   override checkStandalone(path: string): void {
-    throw new SchemaError('INVALID_TYPE', path, `${this.label} is a bitfield: it only exists as a direct member of a struct`);
+    throw new SchemaError(
+      'INVALID_TYPE',
+      path,
+      `${this.label} is a bitfield: it only exists as a direct member of a struct`,
+    );
   }
 
   /** Width checks happen here, where the field's path is known. */
   override checkMember(path: string, context: MemberContext): void {
-    if (context.container === 'union') throw new SchemaError('INVALID_TYPE', path, 'a union cannot hold a bitfield', 'Wrap it in an anonymous struct');
+    if (context.container === 'union')
+      throw new SchemaError(
+        'INVALID_TYPE',
+        path,
+        'a union cannot hold a bitfield',
+        'Wrap it in an anonymous struct',
+      );
     const max = this.base.size * 8;
     if (!Number.isInteger(this.width) || this.width < 0 || this.width > max) {
-      throw new SchemaError('INVALID_SIZE', path, `${this.label} is wider than its type: a ${this.base.label} bitfield is 0..${max} bits`, 'Use a wider type or fewer bits');
+      throw new SchemaError(
+        'INVALID_SIZE',
+        path,
+        `${this.label} is wider than its type: a ${this.base.label} bitfield is 0..${max} bits`,
+        'Use a wider type or fewer bits',
+      );
     }
     if (this.width > 53) {
-      throw new SchemaError('INVALID_SIZE', path, `${this.label}: bitfields wider than 53 bits cannot be exact JS numbers`, 'Use a whole u64 field instead');
+      throw new SchemaError(
+        'INVALID_SIZE',
+        path,
+        `${this.label}: bitfields wider than 53 bits cannot be exact JS numbers`,
+        'Use a whole u64 field instead',
+      );
     }
   }
 
@@ -61,17 +89,31 @@ export class BitfieldType extends CType<number> {
   }
 
   override flatten(m: Member, base: number, optional: boolean): FlatMember[] {
-    return [{ name: m.name, type: this, offset: base + m.offset, bitOffset: base * 8 + m.bitOffset!, bits: m.bits!, optional }];
+    return [
+      {
+        name: m.name,
+        type: this,
+        offset: base + m.offset,
+        bitOffset: base * 8 + m.bitOffset!,
+        bits: m.bits!,
+        optional,
+      },
+    ];
   }
 
   override tsFields(m: FlatMember): TsField[] {
     const where = `\`${this.cDeclare(m.name)}\` at bit ${m.bitOffset}`;
-    return [{ name: m.name, type: 'number', optional: m.optional, doc: docText(this.meta.doc, where) }];
+    return [
+      { name: m.name, type: 'number', optional: m.optional, doc: docText(this.meta.doc, where) },
+    ];
   }
 
   override cMember(m: Member): string[] {
     const last = m.bitOffset! + m.bits! - 1;
-    return [...cComment(this.meta.doc), `${this.cDeclare(m.name)}; /* bits ${m.bitOffset}..${last} */`];
+    return [
+      ...cComment(this.meta.doc),
+      `${this.cDeclare(m.name)}; /* bits ${m.bitOffset}..${last} */`,
+    ];
   }
 
   override encodeMember(m: Member, site: BodySite): string[] {
@@ -108,7 +150,9 @@ export class BitfieldType extends CType<number> {
   /** @internal */
   arbitrary(fc: FastCheck) {
     const w = this.width;
-    return this.signed ? fc.integer({ min: -(2 ** (w - 1)), max: 2 ** (w - 1) - 1 }) : fc.integer({ min: 0, max: 2 ** w - 1 });
+    return this.signed
+      ? fc.integer({ min: -(2 ** (w - 1)), max: 2 ** (w - 1) - 1 })
+      : fc.integer({ min: 0, max: 2 ** w - 1 });
   }
 
   // A bitfield has no bytes of its own: its struct encodes it through the member hooks.
@@ -126,7 +170,11 @@ export class BitfieldType extends CType<number> {
   }
 
   private misuse(): never {
-    throw new SchemaError('INVALID_TYPE', this.label, 'a bitfield can only be a direct member of a struct');
+    throw new SchemaError(
+      'INVALID_TYPE',
+      this.label,
+      'a bitfield can only be a direct member of a struct',
+    );
   }
 }
 
@@ -138,7 +186,12 @@ export class BitfieldType extends CType<number> {
 export function bits(base: IntType | BigIntType, width: number): BitfieldType {
   if (!(base instanceof IntType || base instanceof BigIntType) || base.spec.bigEndian) {
     const label = (base as Partial<CType<unknown>> | undefined)?.label ?? String(base);
-    throw new SchemaError('INVALID_TYPE', `bits(${label}, ${width})`, 'a bitfield is stored in a host-order integer', 'Use u8..u64 or i8..i64');
+    throw new SchemaError(
+      'INVALID_TYPE',
+      `bits(${label}, ${width})`,
+      'a bitfield is stored in a host-order integer',
+      'Use u8..u64 or i8..i64',
+    );
   }
   // The width is checked by the struct that holds the field, which knows its path.
   return new BitfieldType(base, width);

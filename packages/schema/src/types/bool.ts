@@ -23,7 +23,13 @@ export class BoolType extends CType<boolean> {
     return `${site.view}.getUint8(${site.offset}) !== 0`;
   }
 
-  writeChecked(output: ISerialOutput, value: boolean, path: string, field: string, index?: number): void {
+  writeChecked(
+    output: ISerialOutput,
+    value: boolean,
+    path: string,
+    field: string,
+    index?: number,
+  ): void {
     output.writeUint8(c.bool(value, path, field, index));
   }
 

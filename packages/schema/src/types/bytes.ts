@@ -7,7 +7,11 @@ import { checkArgs } from './int.js';
 
 export function checkSize(size: number, what: string): void {
   if (!Number.isInteger(size) || size < 1) {
-    throw new SchemaError('INVALID_SIZE', `${what}(${size})`, 'the size must be a whole number of at least 1');
+    throw new SchemaError(
+      'INVALID_SIZE',
+      `${what}(${size})`,
+      'the size must be a whole number of at least 1',
+    );
   }
 }
 
@@ -27,15 +31,24 @@ export class BytesType extends CType<Uint8Array> {
   }
 
   tsEncode(site: EncodeSite): string[] {
-    return [`c.bytes(${site.view}, ${site.offset}, ${this.size}, ${site.value}, ${checkArgs(site)});`];
+    return [
+      `c.bytes(${site.view}, ${site.offset}, ${this.size}, ${site.value}, ${checkArgs(site)});`,
+    ];
   }
 
   tsDecode(site: DecodeSite): string {
     return `c.readBytes(${site.view}, ${site.offset}, ${this.size})`;
   }
 
-  writeChecked(output: ISerialOutput, value: Uint8Array, path: string, field: string, i?: number): void {
-    if (!(value instanceof Uint8Array) || value.length !== this.size) fail(path, field, i, `a Uint8Array of exactly ${this.size} bytes`, value);
+  writeChecked(
+    output: ISerialOutput,
+    value: Uint8Array,
+    path: string,
+    field: string,
+    i?: number,
+  ): void {
+    if (!(value instanceof Uint8Array) || value.length !== this.size)
+      fail(path, field, i, `a Uint8Array of exactly ${this.size} bytes`, value);
     for (const b of value) output.writeUint8(b);
   }
 

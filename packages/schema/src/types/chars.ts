@@ -24,15 +24,24 @@ export class CharsType extends CType<string> {
   }
 
   tsEncode(site: EncodeSite): string[] {
-    return [`c.chars(${site.view}, ${site.offset}, ${this.size}, ${site.value}, ${checkArgs(site)});`];
+    return [
+      `c.chars(${site.view}, ${site.offset}, ${this.size}, ${site.value}, ${checkArgs(site)});`,
+    ];
   }
 
   tsDecode(site: DecodeSite): string {
     return `c.readChars(${site.view}, ${site.offset}, ${this.size})`;
   }
 
-  writeChecked(output: ISerialOutput, value: string, path: string, field: string, index?: number): void {
-    if (typeof value !== 'string' || value.includes('\0')) fail(path, field, index, charsExpected(this.size), value);
+  writeChecked(
+    output: ISerialOutput,
+    value: string,
+    path: string,
+    field: string,
+    index?: number,
+  ): void {
+    if (typeof value !== 'string' || value.includes('\0'))
+      fail(path, field, index, charsExpected(this.size), value);
     const bytes = encoder.encode(value);
     if (bytes.length > this.size - 1) fail(path, field, index, charsExpected(this.size), value);
     for (let i = 0; i < this.size; i++) output.writeUint8(bytes[i] ?? 0);
@@ -58,7 +67,12 @@ export class CharsType extends CType<string> {
  */
 export function chars(size: number): CharsType {
   if (!Number.isInteger(size) || size < 2) {
-    throw new SchemaError('INVALID_SIZE', `chars(${size})`, 'a char array needs a whole size of at least 2', 'One byte is kept for the NUL');
+    throw new SchemaError(
+      'INVALID_SIZE',
+      `chars(${size})`,
+      'a char array needs a whole size of at least 2',
+      'One byte is kept for the NUL',
+    );
   }
   return new CharsType(size);
 }

@@ -31,13 +31,25 @@ import {
 export type Fields = Record<string, CType<any>>;
 
 type Infer<S> = S extends CType<infer T> ? T : never;
-type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
-type NamedKeys<F> = { [K in keyof F]: F[K] extends { readonly '~inline': true } | { readonly '~hidden': true } ? never : K }[keyof F];
-type InlineParts<F> = { [K in keyof F]: F[K] extends { readonly '~inline': true } ? Infer<F[K]> : never }[keyof F];
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (
+  i: infer I,
+) => void
+  ? I
+  : never;
+type NamedKeys<F> = {
+  [K in keyof F]: F[K] extends { readonly '~inline': true } | { readonly '~hidden': true }
+    ? never
+    : K;
+}[keyof F];
+type InlineParts<F> = {
+  [K in keyof F]: F[K] extends { readonly '~inline': true } ? Infer<F[K]> : never;
+}[keyof F];
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 /** The decoded TS value of a struct with these fields (padding hidden, anonymous members inlined). */
-export type InferFields<F extends Fields> = Simplify<{ [K in NamedKeys<F>]: Infer<F[K]> } & UnionToIntersection<InlineParts<F> | {}>>;
+export type InferFields<F extends Fields> = Simplify<
+  { [K in NamedKeys<F>]: Infer<F[K]> } & UnionToIntersection<InlineParts<F> | {}>
+>;
 
 export interface CompositeOptions {
   /** The C tag; defaults to the snake_case of the name (`FlowKey` -> `flow_key`). */
@@ -85,14 +97,24 @@ export abstract class CompositeType<F extends Fields, T> extends CType<T> implem
     this.size = this.layout.size;
     this.align = this.layout.align;
     if (this.size === 0) {
-      throw new SchemaError('EMPTY_STRUCT', name, `a ${union ? 'union' : 'struct'} of only zero-width bitfields has no bytes`, 'Add a member that holds data');
+      throw new SchemaError(
+        'EMPTY_STRUCT',
+        name,
+        `a ${union ? 'union' : 'struct'} of only zero-width bitfields has no bytes`,
+        'Add a member that holds data',
+      );
     }
     const placed = new Map(this.layout.placements.map((p) => [p.name, p]));
     this.members = entries
       .filter(([n]) => placed.has(n))
       .map(([n, t]) => {
         const p = placed.get(n)!;
-        return { name: n, type: t, offset: p.offset, ...(p.bits === undefined ? {} : { bitOffset: p.bitOffset, bits: p.bits }) };
+        return {
+          name: n,
+          type: t,
+          offset: p.offset,
+          ...(p.bits === undefined ? {} : { bitOffset: p.bitOffset, bits: p.bits }),
+        };
       });
   }
 
@@ -110,7 +132,10 @@ export abstract class CompositeType<F extends Fields, T> extends CType<T> implem
 
   /** `__attribute__((packed, aligned(8)))`, or nothing. */
   cAttributes(): string {
-    const attrs = [this.options.packed ? 'packed' : '', this.options.align ? `aligned(${this.options.align})` : ''].filter(Boolean);
+    const attrs = [
+      this.options.packed ? 'packed' : '',
+      this.options.align ? `aligned(${this.options.align})` : '',
+    ].filter(Boolean);
     return attrs.length ? ` __attribute__((${attrs.join(', ')}))` : '';
   }
 
@@ -142,7 +167,14 @@ export abstract class CompositeType<F extends Fields, T> extends CType<T> implem
   /** One frozen array per type, so the spec and the generated module can share it. */
   override memberLayout(): readonly MemberLayout[] {
     this.#layout ??= Object.freeze(
-      this.flatMembers().map((m) => Object.freeze({ name: m.name, bitOffset: m.bitOffset ?? m.offset * 8, bits: m.bits ?? 0, size: m.type.size })),
+      this.flatMembers().map((m) =>
+        Object.freeze({
+          name: m.name,
+          bitOffset: m.bitOffset ?? m.offset * 8,
+          bits: m.bits ?? 0,
+          size: m.type.size,
+        }),
+      ),
     );
     return this.#layout;
   }
@@ -150,12 +182,15 @@ export abstract class CompositeType<F extends Fields, T> extends CType<T> implem
   override checkMember(path: string, context: MemberContext): void {
     // Checked for its own place when built; below a union, decoding reads foreign bytes.
     if (!context.insideUnion) return;
-    for (const m of this.members) m.type.checkMember(`${path}.${m.name}`, { container: this.keyword, insideUnion: true });
+    for (const m of this.members)
+      m.type.checkMember(`${path}.${m.name}`, { container: this.keyword, insideUnion: true });
   }
 
   tsEncode(site: EncodeSite): string[] {
     const index = site.index ? ` + '[' + ${site.index} + ']'` : '';
-    return [`encode${this.name}(${site.view}, ${site.offset}, ${site.value}, ${site.path} + '.' + ${site.field}${index});`];
+    return [
+      `encode${this.name}(${site.view}, ${site.offset}, ${site.value}, ${site.path} + '.' + ${site.field}${index});`,
+    ];
   }
 
   tsDecode(site: DecodeSite): string {
@@ -164,7 +199,10 @@ export abstract class CompositeType<F extends Fields, T> extends CType<T> implem
 
   /** Statements of the generated encoder `encode<Name>(v, o, x, p)`. Unused bytes are always written as zeros. */
   tsEncoder(): string[] {
-    return [`c.obj(x, p, '');`, ...this.tsEncodeBody({ offset: 'o', value: 'x', path: 'p', depth: 0, optional: false })];
+    return [
+      `c.obj(x, p, '');`,
+      ...this.tsEncodeBody({ offset: 'o', value: 'x', path: 'p', depth: 0, optional: false }),
+    ];
   }
 
   /** Object literal entries of the generated decoder `decode<Name>(v, o)`. */
@@ -187,7 +225,8 @@ export abstract class CompositeType<F extends Fields, T> extends CType<T> implem
 
   writeChecked(output: ISerialOutput, value: T, path: string, field: string, index?: number): void {
     obj(value, path, field, index);
-    const inner = field === '' ? path : `${path}.${field}${index === undefined ? '' : `[${index}]`}`;
+    const inner =
+      field === '' ? path : `${path}.${field}${index === undefined ? '' : `[${index}]`}`;
     const bytes = new Uint8Array(this.size);
     this.writeMembers({ bytes, value: value as Record<string, unknown>, path: inner });
     output.writeSlice(bytes);
@@ -220,28 +259,56 @@ export abstract class CompositeType<F extends Fields, T> extends CType<T> implem
 function describeValue(value: unknown): string {
   if (value === undefined) return 'undefined (is the type imported from @bpfmaps/schema?)';
   if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
-  return typeof value === 'object' && value !== null ? 'an object that is not a bpfmaps type' : String(value);
+  return typeof value === 'object' && value !== null
+    ? 'an object that is not a bpfmaps type'
+    : String(value);
 }
 
 /** Checks a name, options and fields before a composite is built; every error names its path. */
-export function checkComposite(keyword: 'struct' | 'union', name: string, fields: unknown, options: CompositeOptions, named: boolean): void {
+export function checkComposite(
+  keyword: 'struct' | 'union',
+  name: string,
+  fields: unknown,
+  options: CompositeOptions,
+  named: boolean,
+): void {
   if (named) checkIdentifier(name, String(name), `${keyword} name`);
   if (typeof options !== 'object' || options === null) {
     throw new SchemaError('INVALID_TYPE', name, `the options of a ${keyword} must be an object`);
   }
   if (options.cName !== undefined) checkIdentifier(options.cName, name, `C ${keyword} name`);
   if (options.packed !== undefined && typeof options.packed !== 'boolean') {
-    throw new SchemaError('INVALID_TYPE', `${name}.packed`, `packed must be true or false, received ${JSON.stringify(options.packed)}`);
+    throw new SchemaError(
+      'INVALID_TYPE',
+      `${name}.packed`,
+      `packed must be true or false, received ${JSON.stringify(options.packed)}`,
+    );
   }
   if (options.doc !== undefined && typeof options.doc !== 'string') {
-    throw new SchemaError('INVALID_TYPE', `${name}.doc`, `doc must be a string, received ${typeof options.doc}`);
+    throw new SchemaError(
+      'INVALID_TYPE',
+      `${name}.doc`,
+      `doc must be a string, received ${typeof options.doc}`,
+    );
   }
   const align = options.align;
-  if (align !== undefined && !(Number.isInteger(align) && align > 0 && align <= 4096 && (align & (align - 1)) === 0)) {
-    throw new SchemaError('INVALID_TYPE', `${name}.align`, `aligned(${String(align)}) must be a power of two up to 4096`);
+  if (
+    align !== undefined &&
+    !(Number.isInteger(align) && align > 0 && align <= 4096 && (align & (align - 1)) === 0)
+  ) {
+    throw new SchemaError(
+      'INVALID_TYPE',
+      `${name}.align`,
+      `aligned(${String(align)}) must be a power of two up to 4096`,
+    );
   }
   if (typeof fields !== 'object' || fields === null || Object.keys(fields).length === 0) {
-    throw new SchemaError('EMPTY_STRUCT', name, `a ${keyword} needs at least one field`, 'Empty structs have size 0 in GNU C and are rejected by the kernel');
+    throw new SchemaError(
+      'EMPTY_STRUCT',
+      name,
+      `a ${keyword} needs at least one field`,
+      'Empty structs have size 0 in GNU C and are rejected by the kernel',
+    );
   }
   const seen = new Set<string>();
   for (const [field, type] of Object.entries(fields)) {
@@ -257,7 +324,13 @@ export function checkComposite(keyword: 'struct' | 'union', name: string, fields
     }
     type.checkMember(path, { container: keyword, insideUnion: keyword === 'union' });
     for (const n of type.memberNames(field)) {
-      if (seen.has(n)) throw new SchemaError('DUPLICATE_NAME', `${name}.${n}`, `"${n}" is declared twice (anonymous members share their parent's names)`, 'Rename one of them');
+      if (seen.has(n))
+        throw new SchemaError(
+          'DUPLICATE_NAME',
+          `${name}.${n}`,
+          `"${n}" is declared twice (anonymous members share their parent's names)`,
+          'Rename one of them',
+        );
       seen.add(n);
     }
   }

@@ -55,7 +55,10 @@ export class EnumType<N extends string = string> extends CType<N | number> imple
   /** The C constants: `PROTO_TCP` for member `TCP` of enum `proto`. */
   constants(): { name: string; value: number }[] {
     const prefix = this.cName.toUpperCase();
-    return Object.entries(this.values).map(([member, value]) => ({ name: `${prefix}_${snakeCase(member).toUpperCase()}`, value: value as number }));
+    return Object.entries(this.values).map(([member, value]) => ({
+      name: `${prefix}_${snakeCase(member).toUpperCase()}`,
+      value: value as number,
+    }));
   }
 
   override declaration(): Declaration {
@@ -72,15 +75,30 @@ export class EnumType<N extends string = string> extends CType<N | number> imple
   }
 
   tsEncode(site: EncodeSite): string[] {
-    return this.storage.tsEncode({ ...site, value: `c.enumValue(${site.value}, ${this.name}Values, ${checkArgs(site)})` });
+    return this.storage.tsEncode({
+      ...site,
+      value: `c.enumValue(${site.value}, ${this.name}Values, ${checkArgs(site)})`,
+    });
   }
 
   tsDecode(site: DecodeSite): string {
     return `c.enumName(${this.storage.tsDecode(site)}, ${this.name}Names)`;
   }
 
-  writeChecked(output: ISerialOutput, value: N | number, path: string, field: string, index?: number): void {
-    this.storage.writeChecked(output, enumValue(value, this.values, path, field, index), path, field, index);
+  writeChecked(
+    output: ISerialOutput,
+    value: N | number,
+    path: string,
+    field: string,
+    index?: number,
+  ): void {
+    this.storage.writeChecked(
+      output,
+      enumValue(value, this.values, path, field, index),
+      path,
+      field,
+      index,
+    );
   }
 
   readValue(input: ISerialInput): N | number {
@@ -100,26 +118,46 @@ export class EnumType<N extends string = string> extends CType<N | number> imple
  * Throws SchemaError for invalid names, a value the storage cannot hold, and
  * two members with one value (decoding could not tell them apart).
  */
-export function enumType<const N extends string>(name: string, members: Record<N, number>, options: EnumOptions = {}): EnumType<N> {
+export function enumType<const N extends string>(
+  name: string,
+  members: Record<N, number>,
+  options: EnumOptions = {},
+): EnumType<N> {
   checkIdentifier(name, String(name), 'enum name');
   if (options.cName !== undefined) checkIdentifier(options.cName, name, 'C enum name');
   const storage = options.storage ?? u32;
   if (!(storage instanceof IntType) || storage.spec.bigEndian) {
-    throw new SchemaError('INVALID_TYPE', `${name}.storage`, 'an enum is stored in a host-order integer', 'Use u8, u16, u32, i8, i16 or i32');
+    throw new SchemaError(
+      'INVALID_TYPE',
+      `${name}.storage`,
+      'an enum is stored in a host-order integer',
+      'Use u8, u16, u32, i8, i16 or i32',
+    );
   }
   const entries = Object.entries(members ?? {});
-  if (entries.length === 0) throw new SchemaError('EMPTY_STRUCT', name, 'an enum needs at least one member');
+  if (entries.length === 0)
+    throw new SchemaError('EMPTY_STRUCT', name, 'an enum needs at least one member');
   const byValue = new Map<unknown, string>();
   for (const [member, value] of entries) {
     checkIdentifier(member, `${name}.${member}`, 'enum member');
     try {
       storage.spec.checker(value, name, member);
     } catch {
-      throw new SchemaError('INVALID_SIZE', `${name}.${member}`, `value ${String(value)} does not fit the enum's storage ${storage.label}`, 'Choose a wider storage');
+      throw new SchemaError(
+        'INVALID_SIZE',
+        `${name}.${member}`,
+        `value ${String(value)} does not fit the enum's storage ${storage.label}`,
+        'Choose a wider storage',
+      );
     }
     const other = byValue.get(value);
     if (other !== undefined) {
-      throw new SchemaError('DUPLICATE_NAME', `${name}.${member}`, `${member} and ${other} both have the value ${String(value)}: decoding could not tell them apart`, 'Give each member its own value');
+      throw new SchemaError(
+        'DUPLICATE_NAME',
+        `${name}.${member}`,
+        `${member} and ${other} both have the value ${String(value)}: decoding could not tell them apart`,
+        'Give each member its own value',
+      );
     }
     byValue.set(value, member);
   }

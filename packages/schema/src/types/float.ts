@@ -25,14 +25,22 @@ export class FloatType extends CType<number> {
   }
 
   tsEncode(site: EncodeSite): string[] {
-    return [`${site.view}.set${this.dataView}(${site.offset}, c.${this.check}(${site.value}, ${checkArgs(site)}), true);`];
+    return [
+      `${site.view}.set${this.dataView}(${site.offset}, c.${this.check}(${site.value}, ${checkArgs(site)}), true);`,
+    ];
   }
 
   tsDecode(site: DecodeSite): string {
     return `${site.view}.get${this.dataView}(${site.offset}, true)`;
   }
 
-  writeChecked(output: ISerialOutput, value: number, path: string, field: string, index?: number): void {
+  writeChecked(
+    output: ISerialOutput,
+    value: number,
+    path: string,
+    field: string,
+    index?: number,
+  ): void {
     const v = c[this.check](value, path, field, index);
     const bytes = new DataView(new ArrayBuffer(8));
     if (this.size === 4) bytes.setFloat32(0, v, true);

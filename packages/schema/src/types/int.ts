@@ -74,10 +74,19 @@ export class IntType extends CType<number> {
     return `${site.view}.get${this.dataView}(${site.offset}${order})`;
   }
 
-  writeChecked(output: ISerialOutput, value: number, path: string, field: string, index?: number): void {
+  writeChecked(
+    output: ISerialOutput,
+    value: number,
+    path: string,
+    field: string,
+    index?: number,
+  ): void {
     const v = this.spec.checker(value, path, field, index);
     const unsigned = v < 0 ? v + 2 ** (this.size * 8) : v;
-    const bytes = Array.from({ length: this.size }, (_, k) => Math.floor(unsigned / 2 ** (8 * k)) % 256);
+    const bytes = Array.from(
+      { length: this.size },
+      (_, k) => Math.floor(unsigned / 2 ** (8 * k)) % 256,
+    );
     if (this.spec.bigEndian) bytes.reverse();
     for (const b of bytes) output.writeUint8(b);
   }
@@ -137,7 +146,13 @@ export class BigIntType extends CType<bigint> {
     return `${site.view}.get${this.dataView}(${site.offset}, ${!this.spec.bigEndian})`;
   }
 
-  writeChecked(output: ISerialOutput, value: bigint, path: string, field: string, index?: number): void {
+  writeChecked(
+    output: ISerialOutput,
+    value: bigint,
+    path: string,
+    field: string,
+    index?: number,
+  ): void {
     let v = BigInt.asUintN(64, this.spec.checker(value, path, field, index));
     const bytes: number[] = [];
     for (let k = 0; k < 8; k++, v >>= 8n) bytes.push(Number(v & 0xffn));
@@ -154,7 +169,9 @@ export class BigIntType extends CType<bigint> {
 
   /** @internal */
   arbitrary(fc: FastCheck) {
-    return this.spec.signed ? fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }) : fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
+    return this.spec.signed
+      ? fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n })
+      : fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
   }
 }
 
@@ -192,7 +209,9 @@ export class Int64NumberType extends CType<number> {
   // Two 32-bit halves: no BigInt on the hot path (network order has no number mode).
   tsEncode(site: EncodeSite): string[] {
     if (this.wide.spec.bigEndian) return this.wide.tsEncode(site);
-    return [`c.setInt64Number(${site.view}, ${site.offset}, ${site.value}, ${this.wide.spec.signed}, ${checkArgs(site)});`];
+    return [
+      `c.setInt64Number(${site.view}, ${site.offset}, ${site.value}, ${this.wide.spec.signed}, ${checkArgs(site)});`,
+    ];
   }
 
   tsDecode(site: DecodeSite): string {
@@ -200,7 +219,13 @@ export class Int64NumberType extends CType<number> {
     return `c.getInt64Number(${site.view}, ${site.offset}, ${this.wide.spec.signed}, '${this.label}')`;
   }
 
-  writeChecked(output: ISerialOutput, value: number, path: string, field: string, index?: number): void {
+  writeChecked(
+    output: ISerialOutput,
+    value: number,
+    path: string,
+    field: string,
+    index?: number,
+  ): void {
     // The bigint checkers accept safe-integer numbers too.
     this.wide.writeChecked(output, value as unknown as bigint, path, field, index);
   }
@@ -211,18 +236,36 @@ export class Int64NumberType extends CType<number> {
 
   /** @internal */
   arbitrary(fc: FastCheck) {
-    return fc.integer({ min: this.wide.spec.signed ? Number.MIN_SAFE_INTEGER : 0, max: Number.MAX_SAFE_INTEGER });
+    return fc.integer({
+      min: this.wide.spec.signed ? Number.MIN_SAFE_INTEGER : 0,
+      max: Number.MAX_SAFE_INTEGER,
+    });
   }
 }
 
-function int(label: string, bytes: 1 | 2 | 4, signed: boolean, bigEndian: boolean, cName: string, checker: Check<number>) {
+function int(
+  label: string,
+  bytes: 1 | 2 | 4,
+  signed: boolean,
+  bigEndian: boolean,
+  cName: string,
+  checker: Check<number>,
+) {
   const check = signed ? `i${bytes * 8}` : `u${bytes * 8}`;
   return new IntType({ label, bytes, signed, bigEndian, c: cName, check, checker });
 }
 
 function int64(label: string, signed: boolean, bigEndian: boolean, cName: string) {
   const check = signed ? 'i64' : 'u64';
-  return new BigIntType({ label, bytes: 8, signed, bigEndian, c: cName, check, checker: signed ? c.i64 : c.u64 });
+  return new BigIntType({
+    label,
+    bytes: 8,
+    signed,
+    bigEndian,
+    c: cName,
+    check,
+    checker: signed ? c.i64 : c.u64,
+  });
 }
 
 /** C `__u8`: TS number 0..255. */

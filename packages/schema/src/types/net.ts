@@ -17,15 +17,25 @@ export class IPv4Type extends CType<string> {
   }
 
   tsEncode(site: EncodeSite): string[] {
-    return [`${site.view}.setUint32(${site.offset}, c.ipv4(${site.value}, ${checkArgs(site)}), false);`];
+    return [
+      `${site.view}.setUint32(${site.offset}, c.ipv4(${site.value}, ${checkArgs(site)}), false);`,
+    ];
   }
 
   tsDecode(site: DecodeSite): string {
     return `c.formatIPv4(${site.view}.getUint32(${site.offset}, false))`;
   }
 
-  writeChecked(output: ISerialOutput, value: string, path: string, field: string, i?: number): void {
-    const n = (typeof value === 'string' ? parseIPv4(value) : undefined) ?? fail(path, field, i, 'an IPv4 address such as "10.0.0.1"', value);
+  writeChecked(
+    output: ISerialOutput,
+    value: string,
+    path: string,
+    field: string,
+    i?: number,
+  ): void {
+    const n =
+      (typeof value === 'string' ? parseIPv4(value) : undefined) ??
+      fail(path, field, i, 'an IPv4 address such as "10.0.0.1"', value);
     for (const shift of [24, 16, 8, 0]) output.writeUint8((n >>> shift) & 0xff);
   }
 
@@ -70,8 +80,16 @@ export class AddressBytesType extends CType<string> {
     return `c.read${this.codec}(${site.view}, ${site.offset})`;
   }
 
-  writeChecked(output: ISerialOutput, value: string, path: string, field: string, i?: number): void {
-    const b = (typeof value === 'string' ? this.parse(value) : undefined) ?? fail(path, field, i, this.example, value);
+  writeChecked(
+    output: ISerialOutput,
+    value: string,
+    path: string,
+    field: string,
+    i?: number,
+  ): void {
+    const b =
+      (typeof value === 'string' ? this.parse(value) : undefined) ??
+      fail(path, field, i, this.example, value);
     for (const byte of b) output.writeUint8(byte);
   }
 
@@ -88,6 +106,20 @@ export class AddressBytesType extends CType<string> {
 /** ipv4: `__be32` in C, "10.0.0.1" in TS. */
 export const ipv4 = new IPv4Type();
 /** ipv6: `__u8[16]` in C, canonical text ("2001:db8::1") in TS. */
-export const ipv6 = new AddressBytesType('ipv6', 16, parseIPv6, formatIPv6, 'an IPv6 address such as "2001:db8::1"', 'IPv6');
+export const ipv6 = new AddressBytesType(
+  'ipv6',
+  16,
+  parseIPv6,
+  formatIPv6,
+  'an IPv6 address such as "2001:db8::1"',
+  'IPv6',
+);
 /** mac: `__u8[6]` in C, "aa:bb:cc:dd:ee:ff" in TS. */
-export const mac = new AddressBytesType('mac', 6, parseMac, formatMac, 'a MAC address such as "aa:bb:cc:dd:ee:ff"', 'Mac');
+export const mac = new AddressBytesType(
+  'mac',
+  6,
+  parseMac,
+  formatMac,
+  'a MAC address such as "aa:bb:cc:dd:ee:ff"',
+  'Mac',
+);

@@ -1,7 +1,15 @@
 import type { ISerialInput, ISerialOutput } from 'typed-binary';
 import { SchemaError } from '../errors.js';
 import type { FastCheck } from './arbitrary-types.js';
-import { CType, type BodySite, type DecodeSite, type EncodeSite, type Member, type MemberContext, type TsField } from './base.js';
+import {
+  CType,
+  type BodySite,
+  type DecodeSite,
+  type EncodeSite,
+  type Member,
+  type MemberContext,
+  type TsField,
+} from './base.js';
 import { checkSize } from './bytes.js';
 import { zeroes } from './zeroes.js';
 
@@ -26,12 +34,22 @@ export class PadType extends CType<undefined> {
   }
 
   override checkStandalone(path: string): void {
-    throw new SchemaError('INVALID_TYPE', path, `${this.label} is padding: it only exists inside a struct`, 'Use bytes(N) for raw data');
+    throw new SchemaError(
+      'INVALID_TYPE',
+      path,
+      `${this.label} is padding: it only exists inside a struct`,
+      'Use bytes(N) for raw data',
+    );
   }
 
   override checkMember(path: string, context: MemberContext): void {
     if (context.container === 'union') {
-      throw new SchemaError('INVALID_TYPE', path, 'a union member made only of padding can never be the one set', 'Give it a field that holds data');
+      throw new SchemaError(
+        'INVALID_TYPE',
+        path,
+        'a union member made only of padding can never be the one set',
+        'Give it a field that holds data',
+      );
     }
   }
 

@@ -1,6 +1,12 @@
 import type { FastCheck } from './arbitrary-types.js';
 import { PadNames, type BodySite, type Member, type ReferenceSite } from './base.js';
-import { checkComposite, CompositeType, type CompositeOptions, type Fields, type InferFields } from './composite.js';
+import {
+  checkComposite,
+  CompositeType,
+  type CompositeOptions,
+  type Fields,
+  type InferFields,
+} from './composite.js';
 import { zeroes } from './zeroes.js';
 
 export type { Fields, InferFields, CompositeOptions as StructOptions };
@@ -21,7 +27,8 @@ export class StructType<F extends Fields = Fields> extends CompositeType<F, Infe
   cBody(pads = new PadNames()): string[] {
     const byName = this.#byName();
     return this.layout.slots.flatMap((slot) => {
-      if (slot.kind === 'padding') return [`__u8 ${pads.next()}[${slot.size}]; /* offset ${slot.offset}: padding */`];
+      if (slot.kind === 'padding')
+        return [`__u8 ${pads.next()}[${slot.size}]; /* offset ${slot.offset}: padding */`];
       return slot.names.flatMap((name) => {
         const m = byName.get(name)!;
         return m.type.cMember(m, pads);
@@ -35,7 +42,10 @@ export class StructType<F extends Fields = Fields> extends CompositeType<F, Infe
       // Bitfields OR their bits into storage that starts zeroed, as padding does.
       const cleared = slot.kind === 'member' ? [] : zeroes(site.offset, slot.offset, slot.size);
       const names = slot.kind === 'padding' ? [] : slot.names;
-      return [...cleared, ...names.flatMap((name) => byName.get(name)!.type.encodeMember(byName.get(name)!, site))];
+      return [
+        ...cleared,
+        ...names.flatMap((name) => byName.get(name)!.type.encodeMember(byName.get(name)!, site)),
+      ];
     });
   }
 
@@ -45,7 +55,9 @@ export class StructType<F extends Fields = Fields> extends CompositeType<F, Infe
 
   /** @internal */
   arbitrary(fc: FastCheck) {
-    return fc.tuple(...this.memberArbitraries(fc)).map((parts) => Object.assign({}, ...parts) as Record<string, unknown>);
+    return fc
+      .tuple(...this.memberArbitraries(fc))
+      .map((parts) => Object.assign({}, ...parts) as Record<string, unknown>);
   }
 }
 
@@ -56,7 +68,11 @@ export class StructType<F extends Fields = Fields> extends CompositeType<F, Infe
  * Throws SchemaError for an invalid name, an empty struct, a field whose type
  * is not a bpfmaps type, or a field name used twice.
  */
-export function struct<F extends Fields>(name: string, fields: F, options: CompositeOptions = {}): StructType<F> {
+export function struct<F extends Fields>(
+  name: string,
+  fields: F,
+  options: CompositeOptions = {},
+): StructType<F> {
   checkComposite('struct', name, fields, options, true);
   return new StructType(name, fields, options);
 }

@@ -1,7 +1,13 @@
 import { pick } from '../codec/primitives.js';
 import type { FastCheck } from './arbitrary-types.js';
 import { PadNames, type BodySite, type ReferenceSite } from './base.js';
-import { checkComposite, CompositeType, type CompositeOptions, type Fields, type InferFields } from './composite.js';
+import {
+  checkComposite,
+  CompositeType,
+  type CompositeOptions,
+  type Fields,
+  type InferFields,
+} from './composite.js';
 
 /** The TS value of a union: every member optional; encoding needs exactly one, decoding gives all. */
 export type InferUnion<F extends Fields> = Partial<InferFields<F>>;
@@ -25,10 +31,16 @@ export class UnionType<F extends Fields = Fields> extends CompositeType<F, Infer
 
   tsEncodeBody(site: BodySite): string[] {
     const k = `k${site.depth}`;
-    const lines = [`c.zero(v, ${site.offset}, ${this.size});`, `const ${k} = c.pick(${site.value}, ${JSON.stringify(this.groups())}, ${site.path});`];
+    const lines = [
+      `c.zero(v, ${site.offset}, ${this.size});`,
+      `const ${k} = c.pick(${site.value}, ${JSON.stringify(this.groups())}, ${site.path});`,
+    ];
     const member = { ...site, optional: true };
     this.members.forEach((m, i) => {
-      lines.push(`${i === 0 ? '' : '} else '}if (${k} === ${i}) {`, ...m.type.encodeMember(m, member).map((l) => `  ${l}`));
+      lines.push(
+        `${i === 0 ? '' : '} else '}if (${k} === ${i}) {`,
+        ...m.type.encodeMember(m, member).map((l) => `  ${l}`),
+      );
     });
     lines.push('}');
     return lines;
@@ -54,7 +66,11 @@ export class UnionType<F extends Fields = Fields> extends CompositeType<F, Infer
  * union(name, fields, options) declares a C union. Encoding writes the one
  * member that is set (and zeros the rest); decoding reads every member.
  */
-export function union<F extends Fields>(name: string, fields: F, options: CompositeOptions = {}): UnionType<F> {
+export function union<F extends Fields>(
+  name: string,
+  fields: F,
+  options: CompositeOptions = {},
+): UnionType<F> {
   checkComposite('union', name, fields, options, true);
   return new UnionType(name, fields, options);
 }
