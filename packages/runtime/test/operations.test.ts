@@ -24,7 +24,7 @@ import {
 import { describeWith } from '@bpfmaps/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BpfError, mapFromSchema, possibleCpus, type KeyedMap } from '../src/index.js';
-import { Handles } from './helpers.js';
+import { Handles, thrown } from './helpers.js';
 
 const Key = struct('Key', { id: u32, port: u16 });
 const Val = struct('Val', { n: u64, tag: u8 });
@@ -433,7 +433,7 @@ describeWith(['bpf'], 'what the table cannot show', () => {
   it("setMany 'noexist' says how many entries were written, and they were", () => {
     const map = handles.add(mapFromSchema(KINDS.hash!.decl)) as unknown as Ctx['map'];
     map.set(byId(1), val(1));
-    try {
+    const e = thrown(() =>
       map.setMany(
         [
           [byId(2), val(2)],
@@ -441,44 +441,34 @@ describeWith(['bpf'], 'what the table cannot show', () => {
           [byId(3), val(3)],
         ],
         'noexist',
-      );
-    } catch (e) {
-      expect((e as BpfError).message).toContain('1 of 3 entries were written');
-    }
+      ),
+    );
+    expect(e.code).toBe('KEY_EXISTS');
+    expect(e.message).toContain('1 of 3 entries were written');
     expect(map.getMany([byId(1), byId(2), byId(3)])).toEqual([val(1), val(2), undefined]);
   });
 
   it('a batch refused before it starts says nothing was written', () => {
     const map = handles.add(mapFromSchema(KINDS.hash!.decl)) as unknown as Ctx['map'];
-    const e = (() => {
-      try {
-        map.setMany(
-          [
-            [byId(2), val(2)],
-            [byId(3), val(3)],
-          ],
-          'lock',
-        );
-      } catch (error) {
-        return error as BpfError;
-      }
-    })();
-    expect(e?.code).toBe('INVALID');
-    expect(e?.message).toContain('0 of 2 entries were written');
+    const e = thrown(() =>
+      map.setMany(
+        [
+          [byId(2), val(2)],
+          [byId(3), val(3)],
+        ],
+        'lock',
+      ),
+    );
+    expect(e.code).toBe('INVALID');
+    expect(e.message).toContain('0 of 2 entries were written');
     expect(map.count()).toBe(0);
   });
 
   it('an array index out of range names the index range, not a full map', () => {
     const map = handles.add(mapFromSchema(KINDS.array!.decl)) as unknown as Ctx['map'];
-    const e = (() => {
-      try {
-        map.set(MAX, val(1));
-      } catch (error) {
-        return error as BpfError;
-      }
-    })();
-    expect(e?.code).toBe('OUT_OF_RANGE');
-    expect(e?.message).toBe(
+    const e = thrown(() => map.set(MAX, val(1)));
+    expect(e.code).toBe('OUT_OF_RANGE');
+    expect(e.message).toBe(
       `set t_array for key ${MAX}: E2BIG (errno 7): array indexes run from 0 to max_entries - 1`,
     );
   });

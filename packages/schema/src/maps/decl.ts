@@ -3,46 +3,15 @@ import { checkIdentifier } from '../names.js';
 import { isCType, type CType } from '../types/base.js';
 import { SpinLockType } from '../types/pad.js';
 import { flagNames, KNOWN_FLAGS, mapFlags } from './flags.js';
-import type { MapKind } from './kind.js';
+import { MAP_BRAND, type MapDecl, type MapKind, type Pinning } from './types.js';
 import { membersOf, type MapSpec } from './spec.js';
 
-/** Brand that tells a map declaration from anything else a schema file exports. */
-export const MAP_BRAND: unique symbol = Symbol.for('bpfmaps.map') as never;
+export { MAP_BRAND, type MapDecl, type Pinning } from './types.js';
 
 /** The kernel's limit on object names (BPF_OBJ_NAME_LEN, with the NUL). */
 export const MAX_MAP_NAME = 15;
 /** Hash-style maps reject keys larger than the BPF stack (MAX_BPF_STACK). */
 export const MAX_KEY_SIZE = 512;
-
-/** How libbpf pins the map when it loads the object (`__uint(pinning, ...)`). */
-export type Pinning = 'none' | 'byName';
-
-/**
- * A kernel map declared in a schema: its name, kind, parts and limits, and
- * the spec they imply. `K`, `V` and `I` are the decoded key, the value and
- * the inner map declaration; `N` is the kind's name.
- */
-export interface MapDecl<K = unknown, V = unknown, N extends string = string, I = unknown> {
-  readonly [MAP_BRAND]: true;
-  /** Name of the map in the kernel and in the C header. */
-  readonly name: string;
-  readonly kind: MapKind<N>;
-  /** The key type, for kinds with keys. */
-  readonly key: CType<K> | undefined;
-  /** The value type, for kinds with values. */
-  readonly value: CType<V> | undefined;
-  /** The template of the inner maps, for a map-in-map. */
-  readonly inner: (I & MapDecl) | undefined;
-  readonly maxEntries: number;
-  /** `map_flags` at creation (BPF_F_*, see mapFlags). */
-  readonly flags: number;
-  /** `map_extra`: for a bloom filter, the number of hash functions. */
-  readonly extra: number;
-  readonly pinning: Pinning;
-  readonly doc: string | undefined;
-  /** What the kernel map must be: computed once, printed by codegen, checked by the runtime. */
-  readonly spec: MapSpec;
-}
 
 /** Options every declaration takes. */
 export interface CommonOptions {

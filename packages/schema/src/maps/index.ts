@@ -14,9 +14,8 @@ export {
   definitionHead,
   MAX_VALUE_SIZE,
   MAX_PERCPU_VALUE_SIZE,
-  type MapKind,
-  type Part,
 } from './kind.js';
+export type { MapKind, Part } from './types.js';
 export { mapFlags, cFlags, flagNames, ACCESS_FLAGS } from './flags.js';
 export { membersOf, type MapSpec, type MemberLayout } from './spec.js';
 export {

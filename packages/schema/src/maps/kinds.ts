@@ -1,7 +1,7 @@
 import { ARRAY, PERCPU_ARRAY } from './array.js';
 import { BLOOM_FILTER } from './bloom-filter.js';
 import { HASH, LRU_HASH, LRU_PERCPU_HASH, PERCPU_HASH } from './hash.js';
-import type { MapKind } from './kind.js';
+import type { MapKind } from './types.js';
 import { LPM_TRIE } from './lpm-trie.js';
 import { ARRAY_OF_MAPS, HASH_OF_MAPS } from './map-in-map.js';
 import { PROG_ARRAY } from './prog-array.js';

@@ -4,7 +4,6 @@
  * composite: its members belong to the enclosing value, in C and in TS, and
  * share the enclosing C scope (so its padding takes names from the parent's).
  */
-import type { ISerialInput, ISerialOutput } from 'typed-binary';
 import { SchemaError } from '../errors.js';
 import type { FastCheck } from './arbitrary-types.js';
 import {
@@ -24,12 +23,15 @@ import {
   type Fields,
 } from './composite.js';
 import { StructType } from './struct.js';
+import { MemberOnlyType } from './member-only.js';
 import { cComment } from './text.js';
 import { UnionType, type InferUnion } from './union.js';
 import type { InferFields } from './composite.js';
 
 /** An anonymous struct or union member wrapping the unnamed composite `inner`. */
-export class AnonymousType<C extends CompositeType<Fields, unknown>, T> extends CType<T> {
+export class AnonymousType<C extends CompositeType<Fields, unknown>, T> extends MemberOnlyType<T> {
+  protected readonly memberOnly =
+    'only exists inside a struct or union: use a named struct(...) or union(...)';
   readonly '~inline' = true as const;
   readonly size: number;
   readonly align: number;
@@ -46,15 +48,6 @@ export class AnonymousType<C extends CompositeType<Fields, unknown>, T> extends 
 
   override children(): readonly CType<unknown>[] {
     return this.inner.children();
-  }
-
-  override checkStandalone(path: string): void {
-    throw new SchemaError(
-      'INVALID_TYPE',
-      path,
-      `an ${this.label} only exists inside a struct or union`,
-      'Use a named struct(...) or union(...)',
-    );
   }
 
   override checkMember(path: string, context: MemberContext): void {
@@ -121,29 +114,9 @@ export class AnonymousType<C extends CompositeType<Fields, unknown>, T> extends 
     return this.inner.arbitrary(fc);
   }
 
-  // Never a value of its own: checkStandalone refuses it as a key, value or element.
+  // Never a value of its own, nor a C declarator: its composite spells it through cMember.
   cDeclare(): string {
     return this.misuse();
-  }
-  tsEncode(): string[] {
-    return this.misuse();
-  }
-  tsDecode(): string {
-    return this.misuse();
-  }
-  writeChecked(_output: ISerialOutput): void {
-    this.misuse();
-  }
-  readValue(_input: ISerialInput): T {
-    return this.misuse();
-  }
-
-  private misuse(): never {
-    throw new SchemaError(
-      'INVALID_TYPE',
-      this.label,
-      'an anonymous member has no value of its own',
-    );
   }
 }
 

@@ -4,7 +4,6 @@
  * struct zeroes first. Both codecs work least significant bit first, the
  * little-endian bitfield order of BPF and x86-64.
  */
-import type { ISerialInput, ISerialOutput } from 'typed-binary';
 import { bitsValue } from '../codec/primitives.js';
 import { SchemaError } from '../errors.js';
 import type { FastCheck } from './arbitrary-types.js';
@@ -18,10 +17,13 @@ import {
   type TsField,
 } from './base.js';
 import { BigIntType, IntType } from './int.js';
+import { MemberOnlyType } from './member-only.js';
 import { cComment, docText } from './text.js';
 
 /** A C bitfield of `width` bits stored in a unit of `base`'s type. */
-export class BitfieldType extends CType<number> {
+export class BitfieldType extends MemberOnlyType<number> {
+  // A bitfield has no bytes of its own: its struct encodes it through the member hooks.
+  protected readonly memberOnly = 'is a bitfield: it only exists as a direct member of a struct';
   readonly size: number;
   readonly align: number;
   readonly tsType = 'number';
@@ -41,14 +43,6 @@ export class BitfieldType extends CType<number> {
 
   cDeclare(declarator: string): string {
     return `${this.base.cDeclare(declarator)} : ${this.width}`;
-  }
-
-  override checkStandalone(path: string): void {
-    throw new SchemaError(
-      'INVALID_TYPE',
-      path,
-      `${this.label} is a bitfield: it only exists as a direct member of a struct`,
-    );
   }
 
   /** Width checks happen here, where the field's path is known. */
@@ -153,28 +147,6 @@ export class BitfieldType extends CType<number> {
     return this.signed
       ? fc.integer({ min: -(2 ** (w - 1)), max: 2 ** (w - 1) - 1 })
       : fc.integer({ min: 0, max: 2 ** w - 1 });
-  }
-
-  // A bitfield has no bytes of its own: its struct encodes it through the member hooks.
-  tsEncode(): string[] {
-    return this.misuse();
-  }
-  tsDecode(): string {
-    return this.misuse();
-  }
-  writeChecked(_output: ISerialOutput): void {
-    this.misuse();
-  }
-  readValue(_input: ISerialInput): number {
-    return this.misuse();
-  }
-
-  private misuse(): never {
-    throw new SchemaError(
-      'INVALID_TYPE',
-      this.label,
-      'a bitfield can only be a direct member of a struct',
-    );
   }
 }
 
