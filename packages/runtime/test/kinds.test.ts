@@ -6,6 +6,7 @@ import {
   lpmTrie,
   lruHash,
   mapFlags,
+  percpuHash,
   struct,
   u16,
   u32,
@@ -14,7 +15,7 @@ import {
 } from '@bpfmaps/schema';
 import { describeWith } from '@bpfmaps/testing';
 import { afterEach, expect, it } from 'vitest';
-import { mapFromSchema } from '../src/index.js';
+import { createMap, HashMap, mapFromSchema, PerCpuHashMap, referenceCodec } from '../src/index.js';
 import { Handles, thrown } from './helpers.js';
 
 const Key = struct('Key', { id: u32, port: u16 });
@@ -121,5 +122,18 @@ describeWith(['bpf'], 'mmap-able arrays', () => {
   it('refuses an array created without BPF_F_MMAPABLE', () => {
     const map = handles.add(mapFromSchema(array('t_nommap', { value: Val, maxEntries: 4 })));
     expect(thrown(() => map.mmap()).message).toContain('not created with BPF_F_MMAPABLE');
+  });
+});
+
+describeWith(['bpf'], 'the accessor a kind names', () => {
+  it('a spec opens only through the accessor its kind names (a per-CPU map read as a plain one would overflow)', () => {
+    const pc = percpuHash('t_pc', { key: u32, value: u64, maxEntries: 4 });
+    const e = thrown(() => createMap(HashMap, pc.spec, referenceCodec(u32), referenceCodec(u64)));
+    expect(e.code).toBe('INCOMPATIBLE');
+    expect(e.message).toBe('open map t_pc: a percpuHash map opens as PerCpuHashMap, not HashMap');
+    const ok = handles.add(
+      createMap(PerCpuHashMap, pc.spec, referenceCodec(u32), referenceCodec(u64)),
+    );
+    expect(ok.cpus).toBeGreaterThan(0);
   });
 });

@@ -1,6 +1,5 @@
 import { u32 } from '@bpfmaps/schema/codec';
 import type { Codec } from '../codec.js';
-import type { OpClass } from '../errors.js';
 import { KeyedMap } from './keyed.js';
 import { MmapArray } from './mmap.js';
 import type { RawMap } from './raw-map.js';
@@ -25,7 +24,9 @@ export function zeroAll<V>(map: KeyedMap<number, V>): number {
  * always exists (zeroed at creation). There is no delete: clear() zeroes.
  */
 export class ArrayMap<V> extends KeyedMap<number, V> {
-  override readonly errnoClass: OpClass = 'index';
+  get accessor(): string {
+    return 'ArrayMap';
+  }
 
   constructor(map: RawMap, value: Codec<V>) {
     super(map, indexCodec, value);

@@ -22,7 +22,8 @@ const idCodec: Codec<number> = {
 export abstract class FdSlotMap<K> extends MapHandle {
   readonly valueCodec = idCodec;
   abstract readonly keyCodec: Codec<K>;
-  abstract readonly errnoClass: OpClass;
+  /** How errnos of slot operations read: an index past the end of a fixed-key map is OUT_OF_RANGE. */
+  readonly errnoClass: OpClass = this.raw.kind.fixedKeys ? 'index' : 'element';
   readonly #lib = native();
   #memory: NativeBuffer | undefined;
 

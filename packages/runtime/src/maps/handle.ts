@@ -9,6 +9,9 @@ export abstract class MapHandle implements Disposable {
     this.#map = map;
   }
 
+  /** The accessor's name, as map kinds give it (MapKind.accessor): checked when a map type is made. */
+  abstract get accessor(): string;
+
   /** The map's name in the kernel. */
   get name(): string {
     return this.#map.name;

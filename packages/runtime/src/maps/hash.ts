@@ -20,6 +20,10 @@ export abstract class DeletableMap<K, V> extends KeyedMap<K, V> {
 
 /** A map of BPF_MAP_TYPE_HASH or LRU_HASH. */
 export class HashMap<K, V> extends DeletableMap<K, V> {
+  get accessor(): string {
+    return 'HashMap';
+  }
+
   /** Removes `key` and returns its value in one syscall (kernel 5.14+); undefined if absent. */
   getAndDelete(key: K): V | undefined {
     return this.takeKey(key);
@@ -32,4 +36,8 @@ export class HashMap<K, V> extends DeletableMap<K, V> {
  * match (pass an address with the full prefix length, 32 for IPv4). The
  * kernel has no batch ops for tries, so entries() walks with next-key.
  */
-export class LpmTrieMap<K, V> extends DeletableMap<K, V> {}
+export class LpmTrieMap<K, V> extends DeletableMap<K, V> {
+  get accessor(): string {
+    return 'LpmTrieMap';
+  }
+}

@@ -26,11 +26,11 @@ export interface UpdateOptions {
  * one bpf(2) syscall. Values are checked before any syscall, so an invalid
  * one leaves the map unchanged. Not safe to share across worker threads.
  */
-export class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V]> {
+export abstract class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V]> {
   readonly keyCodec: Codec<K>;
   readonly valueCodec: Codec<V>;
-  /** How errnos of element operations read: arrays say 'index'. */
-  readonly errnoClass: OpClass = 'element';
+  /** How errnos of element operations read: an index past the end of a fixed-key map is OUT_OF_RANGE. */
+  readonly errnoClass: OpClass;
   readonly #key: NativeBuffer;
   readonly #value: NativeBuffer;
   readonly #lib = native();
@@ -44,6 +44,7 @@ export class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V]> {
     this.#key = new NativeBuffer(key.size);
     this.#value = new NativeBuffer(value.size);
     this.#fd = map.fd('open map');
+    this.errnoClass = map.kind.fixedKeys ? 'index' : 'element';
   }
 
   /** The fd (throws CLOSED before any memory is touched), with `key` encoded into the scratch key. */

@@ -4,7 +4,6 @@
  * its fd; a lookup reads back its id, which `get` opens as a typed handle.
  */
 import type { Codec } from '../codec.js';
-import type { OpClass } from '../errors.js';
 import { indexCodec } from './array.js';
 import { FdSlotMap } from './fd-slots.js';
 import type { MapType } from './map-type.js';
@@ -55,14 +54,18 @@ abstract class MapOfMaps<K, M> extends FdSlotMap<K> {
 
 /** BPF_MAP_TYPE_ARRAY_OF_MAPS: u32 index -> inner map. */
 export class ArrayOfMaps<M> extends MapOfMaps<number, M> {
+  get accessor(): string {
+    return 'ArrayOfMaps';
+  }
   readonly keyCodec = indexCodec;
-  readonly errnoClass: OpClass = 'index';
 }
 
 /** BPF_MAP_TYPE_HASH_OF_MAPS: key -> inner map. */
 export class HashOfMaps<K, M> extends MapOfMaps<K, M> {
+  get accessor(): string {
+    return 'HashOfMaps';
+  }
   readonly keyCodec: Codec<K>;
-  readonly errnoClass: OpClass = 'element';
 
   constructor(map: RawMap, key: Codec<K>, inner: MapType<M>) {
     super(map, inner);

@@ -3,10 +3,16 @@
  * type) it is built with: everything needed to open, create or wrap a typed
  * map. Generated modules export one per map (`flowsMap.open(obj.map('flows'))`).
  */
-import type { MapSpec } from '@bpfmaps/schema';
+import { kindNamed, type MapSpec } from '@bpfmaps/schema';
+import { BpfError } from '../errors.js';
+import type { MapHandle } from './handle.js';
 import { RawMap, type MapSource } from './raw-map.js';
 
-/** An accessor class: built over a checked RawMap and its arguments (codecs, inner map type). */
+/**
+ * An accessor class: built over a checked RawMap and its arguments (codecs,
+ * inner map type). A plain constructor type, so TS infers K and V from it;
+ * its instances name themselves (MapHandle.accessor).
+ */
 export type MapClass<C extends unknown[], M> = new (map: RawMap, ...args: C) => M;
 
 export interface MapType<M> {
@@ -23,11 +29,17 @@ export interface MapType<M> {
   create(): M;
 }
 
+/**
+ * The map type of `spec` read and written through `ctor`. Throws BpfError
+ * INCOMPATIBLE when the spec's kind opens as another accessor: a per-CPU map
+ * read as a plain one would copy one value per CPU into room for one.
+ */
 export function mapType<C extends unknown[], M>(
   ctor: MapClass<C, M>,
   spec: MapSpec,
   ...args: C
 ): MapType<M> {
+  checkAccessor(ctor, spec);
   const wrap = (raw: RawMap): M => {
     try {
       return new ctor(raw, ...args);
@@ -43,6 +55,19 @@ export function mapType<C extends unknown[], M>(
     openPinned: (path: string) => wrap(RawMap.openPinned(path, spec)),
     openById: (id: number) => wrap(RawMap.openById(id, spec)),
     create: () => wrap(RawMap.create(spec)),
+  });
+}
+
+function checkAccessor(ctor: { prototype: unknown; name: string }, spec: MapSpec): void {
+  const kind = kindNamed(spec.kind);
+  const accessor = (ctor.prototype as Partial<MapHandle>).accessor ?? ctor.name;
+  if (kind?.accessor === accessor) return;
+  const expected = kind ? `opens as ${kind.accessor}` : 'is not a kind this runtime knows';
+  throw new BpfError({
+    code: 'INCOMPATIBLE',
+    op: 'open map',
+    target: spec.name,
+    detail: `a ${spec.kind} map ${expected}, not ${accessor}`,
   });
 }
 

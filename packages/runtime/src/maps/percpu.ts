@@ -11,7 +11,6 @@ import { DeletableMap } from './hash.js';
 import { KeyedMap } from './keyed.js';
 import type { SetMode } from './modes.js';
 import type { RawMap } from './raw-map.js';
-import type { OpClass } from '../errors.js';
 
 let cpus: number | undefined;
 
@@ -116,6 +115,9 @@ export const max: Reducer = combine(
  * to every CPU.
  */
 export class PerCpuHashMap<K, V> extends DeletableMap<K, V[]> {
+  get accessor(): string {
+    return 'PerCpuHashMap';
+  }
   readonly cpus: number;
 
   constructor(map: RawMap, key: Codec<K>, value: Codec<V>) {
@@ -142,7 +144,9 @@ export class PerCpuHashMap<K, V> extends DeletableMap<K, V[]> {
 
 /** A per-CPU array (BPF_MAP_TYPE_PERCPU_ARRAY): u32 indexes that always exist, one value per possible CPU. */
 export class PerCpuArrayMap<V> extends KeyedMap<number, V[]> {
-  override readonly errnoClass: OpClass = 'index';
+  get accessor(): string {
+    return 'PerCpuArrayMap';
+  }
   readonly cpus: number;
 
   constructor(map: RawMap, value: Codec<V>) {

@@ -5,14 +5,15 @@
  * goes away (every fd closed, no pin), so keep this handle open, or pin the
  * map, for as long as the tail calls must work.
  */
-import type { OpClass } from '../errors.js';
 import type { Program } from '../program.js';
 import { indexCodec } from './array.js';
 import { FdSlotMap } from './fd-slots.js';
 
 export class ProgramArrayMap extends FdSlotMap<number> {
+  get accessor(): string {
+    return 'ProgramArrayMap';
+  }
   readonly keyCodec = indexCodec;
-  readonly errnoClass: OpClass = 'index';
 
   /** Puts `program` in slot `index`: a tail call to `index` now jumps to it. */
   set(index: number, program: Program): void {

@@ -83,16 +83,28 @@ abstract class OrderedMap<V> extends ValueMap<V> {
 }
 
 /** BPF_MAP_TYPE_QUEUE: pop and peek see the oldest value. */
-export class QueueMap<V> extends OrderedMap<V> {}
+export class QueueMap<V> extends OrderedMap<V> {
+  get accessor(): string {
+    return 'QueueMap';
+  }
+}
 
 /** BPF_MAP_TYPE_STACK: pop and peek see the newest value. */
-export class StackMap<V> extends OrderedMap<V> {}
+export class StackMap<V> extends OrderedMap<V> {
+  get accessor(): string {
+    return 'StackMap';
+  }
+}
 
 /**
  * BPF_MAP_TYPE_BLOOM_FILTER: `add` values, then `has` says false for values
  * never added, and true for added ones and, rarely, for others (false positives).
  */
 export class BloomFilterMap<V> extends ValueMap<V> {
+  get accessor(): string {
+    return 'BloomFilterMap';
+  }
+
   add(value: V): void {
     this.put('add', value, 0);
   }

@@ -2,7 +2,7 @@ import type { CType } from '../types/base.js';
 import { u32 } from '../types/int.js';
 import { declareMap, type CommonOptions, type MapDecl } from './decl.js';
 import { ACCESS_FLAGS, mapFlags } from './flags.js';
-import { defineKind, MAX_PERCPU_VALUE_SIZE } from './kind.js';
+import { defineKind } from './kind.js';
 
 export interface ArrayOptions<V> extends CommonOptions {
   value: CType<V>;
@@ -31,7 +31,6 @@ export const PERCPU_ARRAY = defineKind({
   accessor: 'PerCpuArrayMap',
   perCpu: true,
   counterAdd: 'add-plain',
-  maxValueSize: MAX_PERCPU_VALUE_SIZE,
   // Per-CPU copies cannot be mapped into one address range.
   flags: mapFlags.innerMap | ACCESS_FLAGS,
 });

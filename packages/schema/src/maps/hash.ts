@@ -1,7 +1,7 @@
 import type { CType } from '../types/base.js';
 import { declareMap, type CommonOptions, type MapDecl } from './decl.js';
 import { ACCESS_FLAGS, mapFlags } from './flags.js';
-import { defineKind, MAX_PERCPU_VALUE_SIZE } from './kind.js';
+import { defineKind } from './kind.js';
 
 export interface MapOptions<K, V> extends CommonOptions {
   key: CType<K>;
@@ -39,7 +39,6 @@ export const PERCPU_HASH = defineKind({
   accessor: 'PerCpuHashMap',
   perCpu: true,
   counterAdd: 'add-plain',
-  maxValueSize: MAX_PERCPU_VALUE_SIZE,
 });
 
 export const LRU_PERCPU_HASH = defineKind({

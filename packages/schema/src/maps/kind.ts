@@ -29,9 +29,10 @@ export function defineKind<N extends string>(
     batch: NO_BATCH,
     requiredFlags: 0,
     conflicts: [],
-    maxValueSize: MAX_VALUE_SIZE,
     definition: standardDefinition,
     ...facts,
+    // Per-CPU values live in per-CPU chunks; others are kmalloc'ed.
+    maxValueSize: facts.perCpu ? MAX_PERCPU_VALUE_SIZE : MAX_VALUE_SIZE,
   });
 }
 

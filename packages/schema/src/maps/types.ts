@@ -46,7 +46,7 @@ export interface MapKind<N extends string = string> {
   readonly requiredFlags: number;
   /** Flag pairs the kernel refuses together: [a, b, why]. */
   readonly conflicts: readonly (readonly [number, number, string])[];
-  /** The kernel's limit on the value size. */
+  /** The kernel's limit on the value size (smaller for per-CPU kinds). */
   readonly maxValueSize: number;
   /** C lines inside the braces of the map's definition in the header. */
   definition(decl: MapDecl): string[];
