@@ -65,7 +65,8 @@ _Static_assert(__builtin_offsetof(struct counters, d) == 24,
 #include <bpf/bpf_helpers.h>
 
 /*
- * flows: BPF_MAP_TYPE_HASH of Tuple -> Counters, at most 1 entries.
+ * flows: BPF_MAP_TYPE_HASH of struct tuple -> struct counters, at most 1
+ * entries.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -109,7 +110,8 @@ flows_lookup_or_init(const struct tuple *key)
 }
 
 /*
- * percpu: BPF_MAP_TYPE_PERCPU_HASH of Tuple -> Counters, at most 1 entries.
+ * percpu: BPF_MAP_TYPE_PERCPU_HASH of struct tuple -> struct counters, at
+ * most 1 entries.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -153,7 +155,8 @@ percpu_lookup_or_init(const struct tuple *key)
 }
 
 /*
- * slots: BPF_MAP_TYPE_ARRAY of number -> Counters, at most 1 entries.
+ * slots: BPF_MAP_TYPE_ARRAY of __u32 -> struct counters, at most 1
+ * entries.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

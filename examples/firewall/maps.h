@@ -49,7 +49,8 @@ _Static_assert(__builtin_offsetof(struct rule, hits) == 8,
 #include <bpf/bpf_helpers.h>
 
 /*
- * blocklist: BPF_MAP_TYPE_LPM_TRIE of Cidr -> Rule, at most 4096 entries.
+ * blocklist: BPF_MAP_TYPE_LPM_TRIE of struct cidr -> struct rule, at most
+ * 4096 entries.
  * Source CIDRs to drop; the longest matching prefix wins.
  */
 struct {

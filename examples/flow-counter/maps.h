@@ -104,7 +104,8 @@ _Static_assert(__builtin_offsetof(struct flow_stats, bytes) == 8,
 #include <bpf/bpf_helpers.h>
 
 /*
- * drops: BPF_MAP_TYPE_PERCPU_ARRAY of number -> DropStats, at most 2 entries.
+ * drops: BPF_MAP_TYPE_PERCPU_ARRAY of __u32 -> struct drop_stats, at most
+ * 2 entries.
  * Drops per reason (DropReason), one copy per CPU: no atomics needed.
  */
 struct {
@@ -143,7 +144,8 @@ drops_add_bytes(struct drop_stats *value, __u64 n)
 }
 
 /*
- * flows: BPF_MAP_TYPE_HASH of FlowKey -> FlowStats, at most 1024 entries.
+ * flows: BPF_MAP_TYPE_HASH of struct flow_key -> struct flow_stats, at
+ * most 1024 entries.
  * Packets and bytes per flow.
  */
 struct {

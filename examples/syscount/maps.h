@@ -50,7 +50,8 @@ _Static_assert(__builtin_offsetof(struct syscall_stats, comm) == 8,
 #include <bpf/bpf_helpers.h>
 
 /*
- * syscalls: BPF_MAP_TYPE_HASH of SyscallKey -> SyscallStats, at most 16384 entries.
+ * syscalls: BPF_MAP_TYPE_HASH of struct syscall_key -> struct
+ * syscall_stats, at most 16384 entries.
  * Syscalls per process and number.
  */
 struct {

@@ -31,7 +31,8 @@ _Static_assert(__builtin_offsetof(struct ether_stats, bytes) == 8,
 #include <bpf/bpf_helpers.h>
 
 /*
- * by_ethertype: BPF_MAP_TYPE_HASH of number -> EtherStats, at most 64 entries.
+ * by_ethertype: BPF_MAP_TYPE_HASH of __be16 -> struct ether_stats, at most
+ * 64 entries.
  * Keyed by EtherType (network order in C).
  */
 struct {

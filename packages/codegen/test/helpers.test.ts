@@ -46,6 +46,8 @@ const EXPECTED: Record<string, string[]> = {
   jumps: ['tail_call'],
   aom: ['lookup', 'lookup_inner', 'inner_add_packets', 'inner_add_bytes'],
   hom: ['lookup', 'lookup_inner', 'inner_add_packets', 'inner_add_bytes'],
+  hits: ['lookup', 'update', 'delete', 'lookup_or_init', 'add'],
+  pc_stats: ['lookup', 'update', 'add'],
 };
 
 describe('kernel helpers per map kind', () => {
@@ -68,6 +70,8 @@ describe('kernel helpers per map kind', () => {
     expect(body('pca_add_bytes')).toBe('\tvalue->bytes += n;');
     expect(body('h_add_packets')).toBe('\t__sync_fetch_and_add(&value->packets, n);');
     expect(body('arr_add_bytes')).toBe('\t__sync_fetch_and_add(&value->bytes, n);');
+    expect(body('hits_add')).toBe('\t__sync_fetch_and_add(value, n);');
+    expect(body('pc_stats_add')).toBe('\t*value += n;');
   });
 });
 

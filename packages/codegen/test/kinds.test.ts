@@ -120,6 +120,13 @@ int stage_two(struct xdp_md *ctx)
 	return XDP_DROP;
 }
 
+SEC("tracepoint/syscalls/sys_enter_getpid")
+int not_xdp(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
 SEC("xdp")
 int entry(struct xdp_md *ctx)
 {
@@ -159,5 +166,15 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'program arrays and tail calls'
     expect(run()).toBe(XDP_PASS);
     expect(maps.stages.clear()).toBe(1);
     expect(run()).toBe(XDP_ABORTED);
+
+    // A program of another type cannot join: the kernel says EINVAL, the error says why.
+    let refused: Partial<BpfError> = {};
+    try {
+      maps.stages.set(3, obj.program('not_xdp'));
+    } catch (e) {
+      refused = e as BpfError;
+    }
+    expect(refused.code).toBe('INVALID');
+    expect(refused.message).toContain('a program array holds programs of one type');
   });
 });

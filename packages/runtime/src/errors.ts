@@ -37,6 +37,7 @@ export type BpfErrorCode =
 
 /** The operations whose errnos mean different things. */
 export type OpClass =
+  | 'ordered'
   | 'element'
   | 'index'
   | 'open-pin'
@@ -77,10 +78,21 @@ const COMMON: Record<string, Meaning> = {
   EBADF: { code: 'CLOSED', hint: 'the file descriptor is not open' },
 };
 
+const LOAD_EPERM: Meaning = {
+  code: 'PERMISSION',
+  hint: 'loading programs needs CAP_BPF, plus CAP_PERFMON for tracing or CAP_NET_ADMIN for networking programs; run as root',
+};
+
 const TABLE: Record<OpClass, Record<string, Meaning>> = {
   element: {
-    ENOENT: { code: 'KEY_NOT_FOUND' },
-    EEXIST: { code: 'KEY_EXISTS' },
+    ENOENT: {
+      code: 'KEY_NOT_FOUND',
+      hint: "the key is not in the map (mode 'exist' updates only keys that are)",
+    },
+    EEXIST: {
+      code: 'KEY_EXISTS',
+      hint: "the key is already in the map (mode 'noexist' adds only new keys)",
+    },
     E2BIG: {
       code: 'MAP_FULL',
       hint: 'the map holds max_entries elements; delete some or declare a larger maxEntries',
@@ -94,6 +106,12 @@ const TABLE: Record<OpClass, Record<string, Meaning>> = {
       hint: `${CAP_BPF}; or the map's flags (rdonly, wronly) forbid this from user space`,
     },
   },
+  ordered: {
+    E2BIG: {
+      code: 'MAP_FULL',
+      hint: 'it holds max_entries values: pop some, or push with { overwrite: true } to drop the oldest',
+    },
+  },
   index: {
     ENOENT: { code: 'KEY_NOT_FOUND' },
     EEXIST: { code: 'KEY_EXISTS', hint: "array elements always exist: 'noexist' never succeeds" },
@@ -101,6 +119,33 @@ const TABLE: Record<OpClass, Record<string, Meaning>> = {
     EPERM: {
       code: 'PERMISSION',
       hint: `${CAP_BPF}; or the map's flags (rdonly, wronly) forbid this from user space`,
+    },
+  },
+  // libbpf's own error numbers (LIBBPF_ERRNO__*) come back from opening and loading objects.
+  load: {
+    EPERM: LOAD_EPERM,
+    EACCES: { code: 'PERMISSION', hint: 'the kernel refused the program (see the log)' },
+    LIBBPF_ERRNO__LIBELF: { code: 'INVALID', hint: 'libelf could not read the file' },
+    LIBBPF_ERRNO__FORMAT: {
+      code: 'INVALID',
+      hint: 'the file is not a BPF ELF object (build it with clang -target bpf)',
+    },
+    LIBBPF_ERRNO__KVERSION: {
+      code: 'INVALID',
+      hint: 'the object names a kernel version this kernel refuses',
+    },
+    LIBBPF_ERRNO__ENDIAN: {
+      code: 'INVALID',
+      hint: 'the object was built for the other byte order',
+    },
+    LIBBPF_ERRNO__RELOC: {
+      code: 'INVALID',
+      hint: 'libbpf could not relocate the object (see the log)',
+    },
+    LIBBPF_ERRNO__PROG2BIG: { code: 'INVALID', hint: 'a program is too large for the kernel' },
+    LIBBPF_ERRNO__PROGTYPE: {
+      code: 'NOT_SUPPORTED',
+      hint: 'this kernel does not have a program type the object uses',
     },
   },
   'open-pin': {
@@ -128,13 +173,6 @@ const TABLE: Record<OpClass, Record<string, Meaning>> = {
       code: 'INVALID',
       hint: 'the key, value or max_entries is too large for this map type',
     },
-  },
-  load: {
-    EPERM: {
-      code: 'PERMISSION',
-      hint: 'loading programs needs CAP_BPF, plus CAP_PERFMON for tracing or CAP_NET_ADMIN for networking programs; run as root',
-    },
-    EACCES: { code: 'PERMISSION', hint: 'the kernel refused the program (see the log)' },
   },
   attach: {
     ENOENT: {
@@ -190,8 +228,13 @@ export class BpfError extends Error {
   readonly log: string | undefined;
 
   constructor(details: BpfErrorDetails) {
+    const name = details.errno === undefined ? undefined : errnoName(details.errno);
     const errno =
-      details.errno === undefined ? '' : `: ${errnoName(details.errno)} (errno ${details.errno})`;
+      details.errno === undefined
+        ? ''
+        : name!.startsWith('errno ')
+          ? `: ${name}`
+          : `: ${name} (errno ${details.errno})`;
     const key = details.key === undefined ? '' : ` for key ${formatKey(details.key)}`;
     const log = details.log ? `\n${details.log.trimEnd()}` : '';
     super(
@@ -270,7 +313,25 @@ const ERRNO_NAMES: Record<number, string> = {
   524: 'ENOTSUPP',
 };
 
-/** `2` -> `ENOENT` (Linux numbering; ENOTSUPP is kernel-internal but leaks out of bpf(2)). */
+const LIBBPF_ERRNOS = [
+  'LIBELF',
+  'FORMAT',
+  'KVERSION',
+  'ENDIAN',
+  'INTERNAL',
+  'RELOC',
+  'LOAD',
+  'VERIFY',
+  'PROG2BIG',
+  'KVER',
+  'PROGTYPE',
+  'WRNGPID',
+  'INVSEQ',
+  'NLPARSE',
+];
+LIBBPF_ERRNOS.forEach((name, i) => (ERRNO_NAMES[4000 + i] = `LIBBPF_ERRNO__${name}`));
+
+/** `2` -> `ENOENT` (Linux numbering; ENOTSUPP is kernel-internal but leaks out of bpf(2); 4000+ are libbpf's). */
 export function errnoName(errno: number): string {
   return ERRNO_NAMES[errno] ?? `errno ${errno}`;
 }

@@ -33,6 +33,7 @@ export {
   createMap,
   type MapClass,
   type MapType,
+  type CreateOptions,
 } from './maps/map-type.js';
 export { mapFromSchema, mapTypeOf, type AccessorOf, type Accessors } from './maps/from-schema.js';
 export { RawMap, checkBpffs, type MapSource } from './maps/raw-map.js';

@@ -45,14 +45,14 @@ export class BpfObject implements Disposable {
       const ret = lib.objectLoad(ptr);
       if (ret < 0) {
         lib.objectClose(ptr);
-        const { text, verifier } = log();
+        const { text, verifier, program } = log();
         if (verifier)
           throw new BpfError({
             code: 'VERIFIER',
-            op: 'load object',
-            target: path,
+            op: 'load',
+            target: `program ${program} of object ${path}`,
             errno: -ret,
-            detail: 'the verifier refused a program',
+            detail: 'the verifier refused it',
             log: verifier,
           });
         throw errnoError(ret, 'load', 'load object', path, { log: text });
@@ -62,8 +62,8 @@ export class BpfObject implements Disposable {
   }
 
   /** The libbpf object, for `op`; throws BpfError CLOSED once closed. */
-  #handle(op: string): Pointer {
-    if (!this.#ptr) throw closedError(op, `object ${this.path}`);
+  #handle(op: string, target = `object ${this.path}`): Pointer {
+    if (!this.#ptr) throw closedError(op, target);
     return this.#ptr;
   }
 
@@ -113,7 +113,11 @@ export class BpfObject implements Disposable {
     const lib = native();
     const map = this.#find<Pointer>('map', name, lib.objectNextMap, lib.mapName);
     // The fd is read when the map is opened, so a source from a closed object cannot reach another map.
-    return { origin: `object ${this.path}`, fd: () => (this.#handle('open map'), lib.mapFd(map)) };
+    const origin = `map ${name} of object ${this.path}`;
+    return {
+      origin,
+      fd: () => (this.#handle('open map', `${origin} (the object is closed)`), lib.mapFd(map)),
+    };
   }
 
   /** The program called `name` (its C function name); throws listing the programs there are. */
@@ -121,8 +125,8 @@ export class BpfObject implements Disposable {
     const lib = native();
     const prog = this.#find<Pointer>('program', name, lib.objectNextProgram, lib.programName);
     return new Program(name, {
-      fd: (op) => (this.#handle(op), lib.programFd(prog)),
-      libbpf: (op) => (this.#handle(op), prog),
+      fd: (op) => (this.#handle(op, `program ${name} (its object is closed)`), lib.programFd(prog)),
+      libbpf: (op) => (this.#handle(op, `program ${name} (its object is closed)`), prog),
     });
   }
 

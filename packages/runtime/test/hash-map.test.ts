@@ -89,7 +89,7 @@ describeWith(['bpf'], 'HashMap on a real kernel hash map', () => {
     expect(e.code).toBe('KEY_EXISTS');
     expect(e.errno).toBe(17);
     expect(e.message).toBe(
-      'set flows for key {"saddr":167772161,"sport":1001,"proto":6}: EEXIST (errno 17)',
+      'set flows for key {"saddr":167772161,"sport":1001,"proto":6}: EEXIST (errno 17): the key is already in the map (mode \'noexist\' adds only new keys)',
     );
     expect(map.get(k(1))).toEqual(v(1));
   });

@@ -1,7 +1,9 @@
 /** Behaviour particular to one kind, beyond the operations table. */
 import {
   array,
+  arrayOfMaps,
   hash,
+  hashOfMaps,
   ipv4,
   lpmTrie,
   lruHash,
@@ -15,7 +17,14 @@ import {
 } from '@bpfmaps/schema';
 import { describeWith } from '@bpfmaps/testing';
 import { afterEach, expect, it } from 'vitest';
-import { createMap, HashMap, mapFromSchema, PerCpuHashMap, referenceCodec } from '../src/index.js';
+import {
+  createMap,
+  HashMap,
+  mapFromSchema,
+  mapTypeOf,
+  PerCpuHashMap,
+  referenceCodec,
+} from '../src/index.js';
 import { Handles, thrown } from './helpers.js';
 
 const Key = struct('Key', { id: u32, port: u16 });
@@ -135,5 +144,69 @@ describeWith(['bpf'], 'the accessor a kind names', () => {
       createMap(PerCpuHashMap, pc.spec, referenceCodec(u32), referenceCodec(u64)),
     );
     expect(ok.cpus).toBeGreaterThan(0);
+  });
+});
+
+describeWith(['bpf'], 'access flags', () => {
+  it('rdonly and wronly maps open (the kernel keeps neither in the map info) and limit user space', () => {
+    const ro = handles.add(
+      mapFromSchema(hash('t_ro', { key: u32, value: u32, maxEntries: 4, flags: mapFlags.rdonly })),
+    );
+    expect(ro.get(1)).toBeUndefined();
+    expect(thrown(() => ro.set(1, 1)).code).toBe('PERMISSION');
+    const wo = handles.add(
+      mapFromSchema(hash('t_wo', { key: u32, value: u32, maxEntries: 4, flags: mapFlags.wronly })),
+    );
+    wo.set(1, 2);
+    expect(thrown(() => wo.get(1)).code).toBe('PERMISSION');
+  });
+
+  it('a flags mismatch names the flags', () => {
+    const map = handles.add(
+      mapFromSchema(
+        hash('t_flags', { key: u32, value: u32, maxEntries: 4, flags: mapFlags.noPrealloc }),
+      ),
+    );
+    const other = hash('t_flags', {
+      key: u32,
+      value: u32,
+      maxEntries: 4,
+      flags: mapFlags.zeroSeed,
+    });
+    const e = thrown(() => mapTypeOf(other).open({ origin: 'a test', fd: () => map.fd }));
+    expect(e.code).toBe('INCOMPATIBLE');
+    expect(e.message).toContain('flags: schema says zeroSeed, kernel map has noPrealloc');
+  });
+});
+
+describeWith(['bpf'], 'maps of maps from user space', () => {
+  const Inner = hash('t_inner', { key: u32, value: u64, maxEntries: 8 });
+  const outer = hashOfMaps('t_hom', { key: u32, inner: Inner, maxEntries: 4 });
+
+  it('set modes are the kernel errors they are, not blamed on the template', () => {
+    const hom = handles.add(mapFromSchema(outer));
+    const a = handles.add(mapFromSchema(Inner));
+    hom.set(1, a);
+    const exists = thrown(() => hom.set(1, a, 'noexist'));
+    expect(exists.code).toBe('KEY_EXISTS');
+    expect(exists.message).not.toContain('template');
+    expect(thrown(() => hom.set(2, a, 'exist')).code).toBe('KEY_NOT_FOUND');
+    const wrong = handles.add(
+      mapFromSchema(hash('t_wrong', { key: u32, value: u32, maxEntries: 8 })),
+    );
+    const refused = thrown(() => hom.set(3, wrong as never));
+    expect(refused.code).toBe('INVALID');
+    expect(refused.message).toContain('inner map t_wrong must match the template t_inner');
+  });
+
+  it('an inner map declared with innerMap may be any size: create sizes it, get opens it', () => {
+    const Sized = array('t_sized', { value: u64, maxEntries: 4, flags: mapFlags.innerMap });
+    const aom = handles.add(mapFromSchema(arrayOfMaps('t_aom', { inner: Sized, maxEntries: 2 })));
+    const big = handles.add(mapTypeOf(Sized).create({ maxEntries: 16 }));
+    big.set(15, 7n);
+    aom.set(1, big);
+    const back = handles.add(aom.get(1)!);
+    expect(back.raw.info.maxEntries).toBe(16);
+    expect(back.get(15)).toBe(7n);
   });
 });

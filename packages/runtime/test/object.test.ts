@@ -120,8 +120,9 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'errors of objects and programs
     expect(e.code).toBe('VERIFIER');
     expect(e.errno).toBe(13);
     expect(e.log).toContain('invalid access to packet');
+    expect(e.target).toBe(`program peek_too_far of object ${path}`);
     expect(e.message).toContain(
-      `load object ${path}: EACCES (errno 13): the verifier refused a program`,
+      `load program peek_too_far of object ${path}: EACCES (errno 13): the verifier refused it`,
     );
     expect(e.message).toContain('R1 offset is outside of the packet');
   });
@@ -146,5 +147,33 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'errors of objects and programs
     );
     expect(e.code).toBe('CLOSED');
     expect(e.message).toContain('the handle is closed');
+  });
+});
+
+describeWith(['bpf', 'clang', 'libbpf-headers'], 'what an error names', () => {
+  it("a file that is not a BPF object says so, with libbpf's own errno named", () => {
+    const e = thrown(() => BpfObject.load('/etc/hostname'));
+    expect(e.code).toBe('INVALID');
+    expect(e.message).toMatch(/LIBBPF_ERRNO__FORMAT \(errno 4001\).*not a BPF ELF object/);
+  });
+
+  it('opening the wrong map names the map it opened and the map the schema meant', () => {
+    using obj = BpfObject.load(compileBpf(PROGRAM));
+    const other = hash('other', { key: u32, value: u32, maxEntries: 16 }).spec;
+    const e = thrown(() =>
+      openMap(HashMap, obj.map('sizes'), other, referenceCodec(u32), referenceCodec(u32)),
+    );
+    expect(e.code).toBe('INCOMPATIBLE');
+    expect(e.message).toContain('open map other from map sizes of object');
+    expect(e.message).toContain('value size: schema says 4, kernel map has 8');
+  });
+
+  it('a program of a closed object says the object is closed', () => {
+    const obj = BpfObject.load(compileBpf(PROGRAM));
+    const prog = obj.program('record_size');
+    obj.close();
+    expect(thrown(() => prog.testRun({ data: new Uint8Array(64) })).message).toBe(
+      'use program program record_size (its object is closed): the handle is closed',
+    );
   });
 });

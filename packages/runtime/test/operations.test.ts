@@ -213,6 +213,16 @@ const ROWS: {
     expect: (c) => same([c.v(5), c.v(5)]),
   },
   {
+    op: 'update returning undefined: deletes, or is refused where elements always exist',
+    run: (c) =>
+      outcome(c, 'update', () => [c.map.update(c.k(1), () => undefined), c.map.has(c.k(1))]),
+    expect: () => ({
+      ...same([undefined, false]),
+      array: code('INVALID'),
+      percpuArray: code('INVALID'),
+    }),
+  },
+  {
     op: 'getMany',
     run: (c) => outcome(c, 'getMany', () => c.map.getMany([c.k(0), c.k(1), c.k(MAX)])),
     expect: (c) => same([c.v(0), c.v(1), undefined]),

@@ -29,7 +29,9 @@ describeWith(['bpf'], 'queue, stack and bloom filter maps on the real kernel', (
     const q = handles.add(mapFromSchema(queue('t_full', { value: u32, maxEntries: 2 })));
     q.push(1);
     q.push(2);
-    expect(thrown(() => q.push(3)).code).toBe('MAP_FULL');
+    const full = thrown(() => q.push(3));
+    expect(full.code).toBe('MAP_FULL');
+    expect(full.message).toContain('pop some, or push with { overwrite: true }');
     q.push(3, { overwrite: true });
     expect([q.pop(), q.pop()]).toEqual([2, 3]);
   });

@@ -16,6 +16,11 @@ import {
   pad,
   percpuHash,
   SchemaError,
+  spinLock,
+  queue,
+  progArray,
+  hashOfMaps,
+  arrayOfMaps,
   struct,
   u16,
   u32,
@@ -235,6 +240,60 @@ describe('schema validation', () => {
       code: 'INVALID_SIZE',
       message:
         'map big.value: value arrayOf(u8, 40000) is 40000 bytes; percpuHash maps hold at most 32768',
+    },
+    {
+      name: 'program array as an inner map',
+      fn: () => arrayOfMaps('am', { inner: progArray('p', { maxEntries: 2 }), maxEntries: 2 }),
+      code: 'INVALID_MAP',
+      message: 'map am.inner: a progArray map cannot be an inner map',
+    },
+    {
+      name: 'queue as an inner map',
+      fn: () =>
+        hashOfMaps('hm', {
+          key: u32,
+          inner: queue('q', { value: u32, maxEntries: 2 }),
+          maxEntries: 2,
+        }),
+      code: 'INVALID_MAP',
+      message: 'map hm.inner: a queue map cannot be an inner map',
+    },
+    {
+      name: 'a flag the kind does not take',
+      fn: () => hash('h', { key: u32, value: u32, maxEntries: 2, flags: mapFlags.mmapable }),
+      code: 'INVALID_MAP',
+      message: 'map h.flags: hash maps do not take mmapable',
+    },
+    {
+      name: 'contradictory flags',
+      fn: () =>
+        hash('h', {
+          key: u32,
+          value: u32,
+          maxEntries: 2,
+          flags: mapFlags.rdonly | mapFlags.wronly,
+        }),
+      code: 'INVALID_MAP',
+      message: 'map h.flags: rdonly and wronly cannot be combined',
+    },
+    {
+      name: 'two spinLocks in a value',
+      fn: () =>
+        hash('h', { key: u32, value: struct('Two', { a: spinLock, b: spinLock }), maxEntries: 2 }),
+      code: 'INVALID_TYPE',
+      message: 'map h.value: Two holds more than one spinLock',
+    },
+    {
+      name: 'enum members with one value',
+      fn: () => enumType('E', { A: 1, B: 1 }),
+      code: 'DUPLICATE_NAME',
+      message: 'E.B: B and A both have the value 1',
+    },
+    {
+      name: 'packed that is not a boolean',
+      fn: () => struct('P', { a: u8 }, { packed: 'yes' as never }),
+      code: 'INVALID_TYPE',
+      message: 'P.packed: packed must be true or false, received "yes"',
     },
     {
       name: 'bloom filter hash count',

@@ -49,7 +49,7 @@ export function buildModel(
   const safeSource = commentLines(source).join(' ');
   const enumModels = enums.map((e) => enumModel(e, names));
   const structModels = composites.map((s) => structModel(s, safeSource, names, refs));
-  const mapModels = maps.map(({ decl }) => mapModel(decl, names, refs));
+  const mapModels = maps.map(({ exportName, decl }) => mapModel(decl, exportName, names, refs));
   const used = new Set(mapModels.flatMap((m) => m.mapTypes.map((t) => t.accessor)));
   return {
     source: safeSource,

@@ -19,17 +19,24 @@ export interface InlineCodec {
 
 export interface MapModel {
   name: string;
-  /** C comment lines. */
+  /** C comment lines: what the map is (`flows: BPF_MAP_TYPE_HASH of struct flow_key -> ...`), then its doc. */
   doc: string[];
   jsdoc: string[];
-  /** One line for the TS module's comment: `BPF_MAP_TYPE_HASH of FlowKey -> FlowStats`. */
-  summary: string;
   /** The lines inside the braces of the C map definition. */
   definition: string[];
   /** Header partials of the kernel helpers the kind offers. */
   helpers: { partial: string }[];
   /** Counter fields of the value (and of an inner template's), each with its kind's add partial. */
-  counters: { partial: string; prefix: string; field: string; cType: string; valueRef: string }[];
+  counters: {
+    partial: string;
+    name: string;
+    /** The counter as a pointer (for atomics) and as an lvalue (for plain adds). */
+    pointer: string;
+    lvalue: string;
+    what: string;
+    cType: string;
+    valueRef: string;
+  }[];
   /** C type names usable before a declarator, for the helpers ('' for parts the kind has not). */
   keyRef: string;
   valueRef: string;
@@ -110,12 +117,35 @@ function build(
 /** The add helpers of the counter fields of `decl`'s value, named `<prefix>_add_<field>`. */
 function counterHelpers(decl: MapDecl, prefix: string): MapModel['counters'] {
   const partial = decl.kind.counterAdd;
-  if (!partial || !isComposite(decl.value)) return [];
-  const valueRef = decl.value.cTypeRef();
-  return decl.value
+  const value = decl.value;
+  if (!partial || !value) return [];
+  const valueRef = value.cTypeRef();
+  // A scalar counter value has one helper, <map>_add; a struct one per counter field.
+  if (value.meta.counter)
+    return [
+      {
+        partial,
+        name: `${prefix}_add`,
+        pointer: 'value',
+        lvalue: '*value',
+        what: 'the value',
+        cType: value.cTypeName(),
+        valueRef,
+      },
+    ];
+  if (!isComposite(value)) return [];
+  return value
     .flatMembers()
     .filter((m) => m.type.meta.counter)
-    .map((m) => ({ partial, prefix, field: m.name, cType: m.type.cTypeName(), valueRef }));
+    .map((m) => ({
+      partial,
+      name: `${prefix}_add_${m.name}`,
+      pointer: `&value->${m.name}`,
+      lvalue: `value->${m.name}`,
+      what: m.name,
+      cType: m.type.cTypeName(),
+      valueRef,
+    }));
 }
 
 /**
@@ -123,22 +153,35 @@ function counterHelpers(decl: MapDecl, prefix: string): MapModel['counters'] {
  * spec names them; the spec of an inner template prints first, and the outer
  * spec names it.
  */
-export function mapModel(decl: MapDecl, names: ModuleNames, refs: Refs): MapModel {
+/** `exportName` names the TS constants (`flowsMap`); `decl.name` the C ones and the kernel map. */
+export function mapModel(
+  decl: MapDecl,
+  exportName: string,
+  names: ModuleNames,
+  refs: Refs,
+): MapModel {
   const out: Built = { names, refs, specs: [], mapTypes: [], inlineCodecs: [] };
-  const built = build(decl, decl.name, out);
+  const built = build(decl, exportName, out);
   const ref = (type: CType<unknown> | undefined) => type?.cTypeRef() ?? '';
   const counters = [
     ...counterHelpers(decl, decl.name),
     ...(decl.inner ? counterHelpers(decl.inner, `${decl.name}_inner`) : []),
   ];
-  const value = decl.inner ? `maps like ${decl.inner.name}` : decl.value?.tsType;
-  const parts = [decl.key?.tsType, value].filter(Boolean).join(' -> ');
-  const summary = `${decl.kind.cType}${parts ? ` of ${parts}` : ''}, at most ${decl.maxEntries} entries`;
+  const summary = (spell: (t: CType<unknown>) => string) => {
+    const value = decl.inner ? `maps like ${decl.inner.name}` : decl.value && spell(decl.value);
+    const parts = [decl.key && spell(decl.key), value].filter(Boolean).join(' -> ');
+    return `${decl.kind.cType}${parts ? ` of ${parts}` : ''}, at most ${decl.maxEntries} entries`;
+  };
   return {
     name: decl.name,
-    doc: commentLines(decl.doc),
-    jsdoc: jsdoc([...commentLines(`Map ${decl.name}: ${summary}.`), ...commentLines(decl.doc)]),
-    summary,
+    doc: [
+      ...commentLines(`${decl.name}: ${summary((t) => t.cTypeName())}.`),
+      ...commentLines(decl.doc),
+    ],
+    jsdoc: jsdoc([
+      ...commentLines(`Map ${decl.name}: ${summary((t) => t.tsType)}.`),
+      ...commentLines(decl.doc),
+    ]),
     definition: decl.kind.definition(decl),
     helpers: decl.kind.helpers.map((partial) => ({ partial })),
     counters,

@@ -9,7 +9,8 @@ export class ModuleNames {
   readonly #owners = new Map<string, string>();
 
   constructor(imported: readonly string[]) {
-    for (const name of imported) this.#owners.set(name, 'an import of the generated module');
+    for (const name of imported)
+      this.#owners.set(name, 'a name the generated module imports or defines itself');
   }
 
   /** Claims `name` for `owner` (`struct FlowKey`); returns it. */

@@ -40,6 +40,8 @@ export interface LibbpfLog {
   text: string;
   /** The verifier's log of a program the kernel refused, when there is one. */
   verifier: string | undefined;
+  /** The program the verifier refused. */
+  program: string | undefined;
 }
 
 /**
@@ -60,6 +62,8 @@ export function withLibbpfLog<T>(fn: (log: () => LibbpfLog) => T): T {
 
 function summarize(lines: readonly string[]): LibbpfLog {
   const text = lines.join('');
-  const verifier = /-- BEGIN PROG LOAD LOG --\n([\s\S]*?)-- END PROG LOAD LOG --/.exec(text)?.[1];
-  return { text, verifier: verifier?.trim() || undefined };
+  const found = /prog '([^']+)': -- BEGIN PROG LOAD LOG --\n([\s\S]*?)-- END PROG LOAD LOG --/.exec(
+    text,
+  );
+  return { text, verifier: found?.[2]?.trim() || undefined, program: found?.[1] };
 }

@@ -3,7 +3,14 @@
  * the kernel's map info, then every member's place where the map has BTF.
  * A mismatch lists each difference.
  */
-import type { MapSpec, MemberLayout } from '@bpfmaps/schema';
+import {
+  FD_ONLY_FLAGS,
+  flagNames,
+  MAP_KINDS,
+  mapFlags,
+  type MapSpec,
+  type MemberLayout,
+} from '@bpfmaps/schema';
 import { BpfError } from '../errors.js';
 import { btfMembers } from './btf.js';
 import type { MapInfo } from './info.js';
@@ -21,24 +28,36 @@ export function checkMap(spec: MapSpec, info: MapInfo, origin: string): void {
     code: 'INCOMPATIBLE',
     op: 'open map',
     target: `${spec.name} from ${origin}`,
-    detail: `layout differs from the schema (${differences.join('; ')}). Regenerate the header and rebuild the BPF object`,
+    detail: `layout differs from the schema (${differences.join('; ')}). If the schema changed, regenerate the header and rebuild the BPF object; if not, this is not the map the schema describes`,
   });
 }
 
 /** The differences between the kernel's map info and the spec. */
 export function infoDifferences(spec: MapSpec, info: MapInfo): string[] {
   const differences: string[] = [];
-  const compare = (what: string, expected: number, actual: number) => {
+  const compare = (
+    what: string,
+    expected: number,
+    actual: number,
+    show: (n: number) => string = String,
+  ) => {
     if (expected !== actual)
-      differences.push(`${what}: schema says ${expected}, kernel map has ${actual}`);
+      differences.push(`${what}: schema says ${show(expected)}, kernel map has ${show(actual)}`);
   };
-  compare('type', spec.type, info.type);
+  compare('type', spec.type, info.type, (t) => kindOfType(t));
   compare('key size', spec.keySize, info.keySize);
   compare('value size', spec.valueSize, info.valueSize);
-  compare('max entries', spec.maxEntries, info.maxEntries);
-  compare('flags', spec.flags, info.flags);
+  // An inner map declared with BPF_F_INNER_MAP may have any size.
+  if (!(spec.flags & mapFlags.innerMap)) compare('max entries', spec.maxEntries, info.maxEntries);
+  compare('flags', spec.flags & ~FD_ONLY_FLAGS, info.flags & ~FD_ONLY_FLAGS, flagNames);
   compare('map_extra', spec.extra ?? 0, Number(info.extra));
   return differences;
+}
+
+/** `hash (1)`, or the number alone for a type no kind has. */
+function kindOfType(type: number): string {
+  const kind = Object.values(MAP_KINDS).find((k) => k.id === type);
+  return kind ? `${kind.name} (${type})` : String(type);
 }
 
 /** Compares member layouts (from BTF) with the spec's; names every difference. */

@@ -11,6 +11,7 @@ import { deleteMany, entries, type IterateOptions } from './batch.js';
 import { MapHandle } from './handle.js';
 
 const ENOENT = 2;
+const EINVAL = 22;
 
 /** The u32 id a lookup gives back. */
 const idCodec: Codec<number> = {
@@ -35,12 +36,18 @@ export abstract class FdSlotMap<K> extends MapHandle {
     return { fd: this.raw.fd(op), memory: this.#memory, value: this.keyCodec.size };
   }
 
-  /** Stores the object behind `objectFd` under `key`; `detail` says what it was, if the kernel refuses. */
-  protected store(op: string, key: K, objectFd: number, flags: number, detail: string): void {
+  /**
+   * Stores the object behind `objectFd` under `key`. EINVAL here means the
+   * kernel refused the object itself: `refused` says why, in its terms.
+   */
+  protected store(op: string, key: K, objectFd: number, flags: number, refused: string): void {
     const { fd, memory, value } = this.#at(op, key);
     memory.view.setUint32(value, objectFd, true);
     const ret = this.#lib.update(fd, memory.address, memory.address + value, flags);
-    if (ret < 0) throw errnoError(ret, this.errnoClass, op, this.name, { key, detail });
+    if (ret < 0) {
+      const detail = ret === -EINVAL ? refused : undefined;
+      throw errnoError(ret, this.errnoClass, op, this.name, { key, detail });
+    }
   }
 
   /** The kernel id of the object under `key`, or undefined when the slot is empty. */

@@ -19,7 +19,7 @@ export abstract class MapHandle implements Disposable {
 
   /** The map's fd, owned by this handle; throws BpfError CLOSED once closed. */
   get fd(): number {
-    return this.#map.fd('use map');
+    return this.#map.fd('use');
   }
 
   /** The underlying map: kernel info, spec, kind, pinning. */

@@ -5,7 +5,7 @@
  * reducers) lives in the accessor classes that have it.
  */
 import type { Codec } from '../codec.js';
-import { closedError, errnoError, type OpClass } from '../errors.js';
+import { BpfError, closedError, errnoError, type OpClass } from '../errors.js';
 import { native } from '../ffi/libbpf.js';
 import { NativeBuffer } from '../ffi/native-buffer.js';
 import { deleteMany, entries, setMany, type IterateOptions } from './batch.js';
@@ -129,6 +129,15 @@ export abstract class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V
     if (ret < 0 && ret !== -ENOENT) this.fail(ret, 'update', key);
     const absent = ret === -ENOENT;
     const next = fn(absent ? undefined : this.valueCodec.decode(this.#value.view, 0));
+    if (next === undefined && this.kind.fixedKeys) {
+      throw new BpfError({
+        code: 'INVALID',
+        op: 'update',
+        target: this.name,
+        key,
+        detail: `the function returned undefined, which deletes, and ${this.kind.name} elements always exist: return a value (the zero value clears it)`,
+      });
+    }
     if (next === undefined) {
       if (!absent) this.deleteKey(key);
       return undefined;

@@ -6,15 +6,10 @@
 import type { Codec } from '../codec.js';
 import { indexCodec } from './array.js';
 import { FdSlotMap } from './fd-slots.js';
+import type { MapHandle } from './handle.js';
 import type { MapType } from './map-type.js';
 import { setFlags, type SetMode } from './modes.js';
 import { RawMap } from './raw-map.js';
-
-/** What an outer map needs of its inner maps: any open typed map handle. */
-interface InnerHandle {
-  readonly fd: number;
-  readonly name: string;
-}
 
 abstract class MapOfMaps<K, M> extends FdSlotMap<K> {
   readonly #inner: MapType<M>;
@@ -24,16 +19,11 @@ abstract class MapOfMaps<K, M> extends FdSlotMap<K> {
     this.#inner = inner;
   }
 
-  /** Stores `inner` under `key`: it must match the template (type, sizes, max entries). */
-  set(key: K, inner: InnerHandle, mode: SetMode = 'any'): void {
-    const flags = setFlags(mode, 'set', this.name);
-    this.store(
-      'set',
-      key,
-      inner.fd,
-      flags,
-      `inner map ${inner.name} must match the template ${this.#inner.spec.name}`,
-    );
+  /** Stores `inner` under `key` with update flags `flags`: it must match the template. */
+  protected put(key: K, inner: M, flags: number): void {
+    const handle = inner as unknown as MapHandle;
+    const why = `inner map ${handle.name} must match the template ${this.#inner.spec.name} (type, key and value sizes, max entries, flags)`;
+    this.store('set', key, handle.fd, flags, why);
   }
 
   /** The kernel id of the inner map under `key`, or undefined. */
@@ -58,6 +48,11 @@ export class ArrayOfMaps<M> extends MapOfMaps<number, M> {
     return 'ArrayOfMaps';
   }
   readonly keyCodec = indexCodec;
+
+  /** Stores `inner` at `index` (its slots always exist: the kernel takes no set mode here). */
+  set(index: number, inner: M): void {
+    this.put(index, inner, 0);
+  }
 }
 
 /** BPF_MAP_TYPE_HASH_OF_MAPS: key -> inner map. */
@@ -70,5 +65,10 @@ export class HashOfMaps<K, M> extends MapOfMaps<K, M> {
   constructor(map: RawMap, key: Codec<K>, inner: MapType<M>) {
     super(map, inner);
     this.keyCodec = key;
+  }
+
+  /** Stores `inner` under `key`; mode 'noexist' refuses a key that has one, 'exist' a key that has none. */
+  set(key: K, inner: M, mode: Exclude<SetMode, 'lock'> = 'any'): void {
+    this.put(key, inner, setFlags(mode, 'set', this.name));
   }
 }

@@ -25,8 +25,16 @@ export interface MapType<M> {
   openPinned(path: string): M;
   /** Opens the map with kernel id `id` (needs CAP_SYS_ADMIN). */
   openById(id: number): M;
-  /** Creates a fresh kernel map; it lives until its handle closes, unless pinned. */
-  create(): M;
+  /**
+   * Creates a fresh kernel map; it lives until its handle closes, unless
+   * pinned. `maxEntries` sizes it at run time (an inner map declared with
+   * mapFlags.innerMap may differ from its template's).
+   */
+  create(options?: CreateOptions): M;
+}
+
+export interface CreateOptions {
+  maxEntries?: number;
 }
 
 /**
@@ -54,7 +62,12 @@ export function mapType<C extends unknown[], M>(
     open: (source: MapSource) => wrap(RawMap.open(source, spec)),
     openPinned: (path: string) => wrap(RawMap.openPinned(path, spec)),
     openById: (id: number) => wrap(RawMap.openById(id, spec)),
-    create: () => wrap(RawMap.create(spec)),
+    create: (options: CreateOptions = {}) =>
+      wrap(
+        RawMap.create(
+          options.maxEntries === undefined ? spec : { ...spec, maxEntries: options.maxEntries },
+        ),
+      ),
   });
 }
 

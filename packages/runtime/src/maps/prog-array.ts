@@ -17,7 +17,8 @@ export class ProgramArrayMap extends FdSlotMap<number> {
 
   /** Puts `program` in slot `index`: a tail call to `index` now jumps to it. */
   set(index: number, program: Program): void {
-    this.store('set', index, program.fd, 0, `program ${program.name}`);
+    const why = `program ${program.name}: a program array holds programs of one type, the type of the programs that tail-call through it`;
+    this.store('set', index, program.fd, 0, why);
   }
 
   /** The id of the program in slot `index`, or undefined when it is empty. */

@@ -1,6 +1,6 @@
 /** The maps that hold values without keys: queue, stack and bloom filter. */
 import type { Codec } from '../codec.js';
-import { closedError, errnoError } from '../errors.js';
+import { closedError, errnoError, type OpClass } from '../errors.js';
 import { native } from '../ffi/libbpf.js';
 import { NativeBuffer } from '../ffi/native-buffer.js';
 import { MapHandle } from './handle.js';
@@ -11,6 +11,8 @@ const BPF_EXIST = 2;
 
 abstract class ValueMap<V> extends MapHandle {
   readonly valueCodec: Codec<V>;
+  /** How errnos read: a full queue or stack is popped, or pushed with overwrite. */
+  protected readonly errnoClass: OpClass = 'ordered';
   readonly #value: NativeBuffer;
   readonly #lib = native();
 
@@ -30,7 +32,7 @@ abstract class ValueMap<V> extends MapHandle {
     const fd = this.#fd(op);
     this.valueCodec.encode(this.#value.view, 0, value);
     const ret = this.#lib.update(fd, 0, this.#value.address, flags);
-    if (ret < 0) throw errnoError(ret, 'element', op, this.name);
+    if (ret < 0) throw errnoError(ret, this.errnoClass, op, this.name);
   }
 
   /** Reads a value (`take` removes it); undefined when there is none. */
@@ -40,7 +42,7 @@ abstract class ValueMap<V> extends MapHandle {
       ? this.#lib.lookupAndDelete(fd, 0, this.#value.address)
       : this.#lib.lookup(fd, 0, this.#value.address);
     if (ret === -ENOENT) return undefined;
-    if (ret < 0) throw errnoError(ret, 'element', op, this.name);
+    if (ret < 0) throw errnoError(ret, this.errnoClass, op, this.name);
     return this.valueCodec.decode(this.#value.view, 0);
   }
 
@@ -50,7 +52,7 @@ abstract class ValueMap<V> extends MapHandle {
     this.valueCodec.encode(this.#value.view, 0, value);
     const ret = this.#lib.lookup(fd, 0, this.#value.address);
     if (ret === -ENOENT) return false;
-    if (ret < 0) throw errnoError(ret, 'element', op, this.name);
+    if (ret < 0) throw errnoError(ret, this.errnoClass, op, this.name);
     return true;
   }
 

@@ -17,6 +17,7 @@ export const ARRAY = defineKind({
   accessor: 'ArrayMap',
   accessorArgs: ['value'],
   fixedKeys: true,
+  canBeInner: true,
   helpers: ['lookup', 'update'],
   counterAdd: 'add-atomic',
   batch: ARRAY_BATCH,

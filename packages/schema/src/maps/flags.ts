@@ -56,3 +56,10 @@ export function flagNames(flags: number): string {
 
 /** Every bit we know. */
 export const KNOWN_FLAGS = Object.values(mapFlags).reduce((a, b) => a | b, 0);
+
+/**
+ * Flags the kernel does not keep in the map's info: BPF_F_RDONLY and
+ * BPF_F_WRONLY limit the fd they are created with, not the map
+ * (bpf_map_flags_retain_permanent), so opening compares the rest.
+ */
+export const FD_ONLY_FLAGS = mapFlags.rdonly | mapFlags.wronly;

@@ -19,6 +19,7 @@ export const HASH = defineKind({
   helpers: KEYED_HELPERS,
   counterAdd: 'add-atomic',
   batch: ALL_BATCH,
+  canBeInner: true,
   flags: mapFlags.noPrealloc | mapFlags.zeroSeed | ACCESS_FLAGS,
 });
 

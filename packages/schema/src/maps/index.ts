@@ -16,7 +16,7 @@ export {
   MAX_PERCPU_VALUE_SIZE,
 } from './kind.js';
 export type { MapKind, Part } from './types.js';
-export { mapFlags, cFlags, flagNames, ACCESS_FLAGS } from './flags.js';
+export { mapFlags, cFlags, flagNames, ACCESS_FLAGS, FD_ONLY_FLAGS } from './flags.js';
 export { membersOf, type MapSpec, type MemberLayout } from './spec.js';
 export {
   HASH,

@@ -25,6 +25,7 @@ export function defineKind<N extends string>(
     accessorArgs: facts.parts ?? parts,
     perCpu: false,
     fixedKeys: false,
+    canBeInner: false,
     counterAdd: undefined,
     batch: NO_BATCH,
     requiredFlags: 0,

@@ -70,12 +70,12 @@ export const HASH_OF_MAPS = defineKind({
 });
 
 function checkInner(name: string, inner: MapDecl | undefined): void {
-  if (inner && !(inner.kind.parts.includes('key') && inner.kind.parts.includes('value'))) {
+  if (inner && !inner.kind.canBeInner) {
     throw new SchemaError(
       'INVALID_MAP',
       `map ${name}.inner`,
-      `a ${inner.kind.name} map cannot be an inner map here`,
-      'Use a keyed map: hash, array, LRU, per-CPU or LPM trie',
+      `a ${inner.kind.name} map cannot be an inner map`,
+      'Use a keyed map: hash, lruHash, array, a per-CPU hash or array, or lpmTrie',
     );
   }
 }

@@ -28,6 +28,8 @@ export interface MapKind<N extends string = string> {
   readonly accessorArgs: readonly Part[];
   /** One value per possible CPU: counters need no atomics, user space reduces the copies. */
   readonly perCpu: boolean;
+  /** The kernel lets a map of this kind be the inner map of a map-in-map. */
+  readonly canBeInner: boolean;
   /** Keys are the indexes 0..max_entries-1, which always exist (a value is zeroed, not deleted). */
   readonly fixedKeys: boolean;
   /** Typed kernel helpers the header offers for the map: the names of partials in codegen's templates. */
