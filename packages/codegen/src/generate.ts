@@ -1,8 +1,11 @@
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { loadSchemaModule } from './load.js';
 import { buildModel } from './model/index.js';
 import { renderHeader, renderModule } from './render.js';
+import { outputPaths, type OutputPaths } from './paths.js';
 import type { OutputFile } from './write.js';
+
+export { outputPaths, type OutputPaths };
 
 export interface GenerateOptions {
   /** Name of the schema file, printed in the do-not-edit line (no directories: output stays reproducible). */
@@ -27,29 +30,6 @@ export async function generate(
     { path: options.header, content: renderHeader(model) },
     { path: options.module, content: await renderModule(model) },
   ];
-}
-
-export interface OutputPaths {
-  /** Header path; default `<name>.h` beside the schema (`maps.schema.ts` -> `maps.h`). */
-  c?: string;
-  /** Module path; default `<name>.gen.ts` beside the schema. */
-  ts?: string;
-  /** Directory for both defaults, instead of beside the schema. */
-  outDir?: string;
-}
-
-export function outputPaths(
-  schemaFile: string,
-  paths: OutputPaths = {},
-): { header: string; module: string } {
-  const stem = basename(schemaFile)
-    .replace(/\.schema\.[cm]?ts$/, '')
-    .replace(/\.[cm]?ts$/, '');
-  const dir = paths.outDir ?? dirname(resolve(schemaFile));
-  return {
-    header: resolve(paths.c ?? join(dir, `${stem}.h`)),
-    module: resolve(paths.ts ?? join(dir, `${stem}.gen.ts`)),
-  };
 }
 
 /** Loads a schema file and renders its outputs (writes nothing); `onImport` hears every file it loads. */

@@ -1,11 +1,12 @@
+export { generate, generateFromFile, type GenerateOptions } from './generate.js';
+export { outputPaths, planOutputs, type OutputPaths, type Planned } from './paths.js';
 export {
-  generate,
-  generateFromFile,
-  outputPaths,
-  type GenerateOptions,
-  type OutputPaths,
-} from './generate.js';
-export { writeAtomically, staleFiles, type OutputFile } from './write.js';
+  writeAtomically,
+  staleFiles,
+  schemaHashOf,
+  type OutputFile,
+  type WriteFs,
+} from './write.js';
 export { loadSchemaModule } from './load.js';
 export {
   buildModel,
@@ -14,5 +15,6 @@ export {
   type MapModel,
   type EnumModel,
 } from './model/index.js';
-export { CodegenError } from './errors.js';
+export { CodegenError, UsageError } from './errors.js';
 export { watchSchemas } from './watch.js';
+export { checkKernelNames, kernelNames, KERNEL_BTF } from './vmlinux.js';

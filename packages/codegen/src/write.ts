@@ -1,5 +1,12 @@
+/**
+ * Writing the generated files: all of them or none. Each file is first
+ * written beside its target; only when every one is ready are they moved into
+ * place, and a failure while moving puts the old files back. Temporary files
+ * carry the writer's pid, so the next run removes those a killed writer left.
+ */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import * as nodeFs from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { CodegenError } from './errors.js';
 
 export interface OutputFile {
@@ -7,31 +14,107 @@ export interface OutputFile {
   content: string;
 }
 
+/** The file operations writing needs (tests hand in failing ones). */
+export type WriteFs = Pick<
+  typeof nodeFs,
+  | 'writeFileSync'
+  | 'renameSync'
+  | 'linkSync'
+  | 'rmSync'
+  | 'mkdirSync'
+  | 'existsSync'
+  | 'readdirSync'
+>;
+
+const SIDE_FILE = /\.bpfmaps-(\d+)-[0-9a-f]+\.(tmp|bak)$/;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes the temporary and backup files of `path` left by writers that are gone. */
+function removeLeftovers(path: string, fs: WriteFs): void {
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.bpfmaps-`;
+  for (const name of fs.readdirSync(dir)) {
+    const match = name.startsWith(prefix) ? SIDE_FILE.exec(name) : null;
+    if (match && !alive(Number(match[1]))) fs.rmSync(join(dir, name), { force: true });
+  }
+}
+
 /**
  * Writes every file or none: each goes to a temporary file beside its target,
- * and only when all are written are they renamed into place (rename is atomic).
+ * and only when all are written are they renamed into place (rename is
+ * atomic). Should a rename fail, the files already moved are put back as they
+ * were. Missing directories are created. Throws CodegenError saying what
+ * failed; on any failure nothing has changed.
  */
-export function writeAtomically(files: readonly OutputFile[]): void {
+export function writeAtomically(files: readonly OutputFile[], fs: WriteFs = nodeFs): void {
+  const side = (path: string, ext: string) =>
+    `${path}.bpfmaps-${process.pid}-${randomBytes(6).toString('hex')}.${ext}`;
   const temps: string[] = [];
   try {
     for (const file of files) {
-      const temp = `${file.path}.${randomBytes(6).toString('hex')}.tmp`;
+      fs.mkdirSync(dirname(file.path), { recursive: true });
+      removeLeftovers(file.path, fs);
+      const temp = side(file.path, 'tmp');
       temps.push(temp);
-      writeFileSync(temp, file.content);
+      fs.writeFileSync(temp, file.content);
     }
   } catch (error) {
-    for (const temp of temps) rmSync(temp, { force: true });
+    for (const temp of temps) fs.rmSync(temp, { force: true });
     throw new CodegenError(
-      `cannot write ${files[temps.length - 1]?.path}: ${(error as Error).message}`,
+      `cannot write ${files[temps.length - 1]?.path ?? 'the output'}: ${(error as Error).message}; nothing was written`,
       { cause: error },
     );
   }
-  files.forEach((file, i) => renameSync(temps[i] as string, file.path));
+  // Move each into place, keeping a hard link to the file it replaces until all have moved.
+  const moved: { path: string; backup: string | undefined }[] = [];
+  try {
+    files.forEach((file, i) => {
+      const backup = fs.existsSync(file.path) ? side(file.path, 'bak') : undefined;
+      if (backup) fs.linkSync(file.path, backup);
+      moved.push({ path: file.path, backup });
+      fs.renameSync(temps[i]!, file.path);
+    });
+  } catch (error) {
+    const undo = moved.reverse().flatMap(({ path, backup }) => {
+      try {
+        // A backup is a hard link: renaming it onto the file it links to does nothing, so remove it too.
+        if (backup) fs.renameSync(backup, path);
+        if (backup) fs.rmSync(backup, { force: true });
+        else fs.rmSync(path, { force: true });
+        return [];
+      } catch (undoError) {
+        return [`${path}: ${(undoError as Error).message}`];
+      }
+    });
+    for (const temp of temps) fs.rmSync(temp, { force: true });
+    const state =
+      undo.length === 0 ? 'nothing was written' : `and could not restore ${undo.join(', ')}`;
+    throw new CodegenError(
+      `cannot move the generated files into place: ${(error as Error).message}; ${state}`,
+      { cause: error },
+    );
+  }
+  for (const { backup } of moved) if (backup) fs.rmSync(backup, { force: true });
 }
 
 /** The files whose content on disk differs from what would be generated. */
 export function staleFiles(files: readonly OutputFile[]): OutputFile[] {
   return files.filter(
-    (file) => !existsSync(file.path) || readFileSync(file.path, 'utf8') !== file.content,
+    (file) =>
+      !nodeFs.existsSync(file.path) || nodeFs.readFileSync(file.path, 'utf8') !== file.content,
   );
+}
+
+/** The schema hash a generated file carries (`bpfmaps schema <hash>`), or undefined. */
+export function schemaHashOf(path: string): string | undefined {
+  if (!nodeFs.existsSync(path)) return undefined;
+  return /bpfmaps schema ([0-9a-f]{16})/.exec(nodeFs.readFileSync(path, 'utf8'))?.[1];
 }

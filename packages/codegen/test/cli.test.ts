@@ -1,5 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -59,12 +68,133 @@ describe('codegen CLI', () => {
     expect(codegen('--check', 'maps.schema.ts').code).toBe(1);
   });
 
-  it('--out-dir, --c and --ts choose where files go', () => {
+  it('--out-dir, --c and --ts choose where files go, creating missing directories', () => {
     write('maps.schema.ts', GOOD);
-    expect(codegen('maps.schema.ts', '--c', 'inc/m.h', '--ts', 'gen.ts').code).toBe(2); // inc/ does not exist
-    expect(readdirSync(dir).sort()).toEqual(['maps.schema.ts']);
     expect(codegen('maps.schema.ts', '--c', 'm.h', '--ts', 'gen.ts').code).toBe(0);
     expect(existsSync(join(dir, 'm.h')) && existsSync(join(dir, 'gen.ts'))).toBe(true);
+    expect(codegen('maps.schema.ts', '--c', 'inc/m.h', '--ts', 'src/gen/maps.gen.ts').code).toBe(0);
+    expect(existsSync(join(dir, 'inc/m.h')) && existsSync(join(dir, 'src/gen/maps.gen.ts'))).toBe(
+      true,
+    );
+    expect(codegen('maps.schema.ts', '--out-dir', 'out/generated').code).toBe(0);
+    expect(readdirSync(join(dir, 'out/generated')).sort()).toEqual(['maps.gen.ts', 'maps.h']);
+  });
+
+  it.each([
+    {
+      name: 'an unknown option',
+      args: ['--chek', 'maps.schema.ts'],
+      message: 'codegen: Unknown argument: chek',
+    },
+    { name: 'no schema', args: [], message: 'codegen: Name at least one schema file' },
+    {
+      name: 'the module over the schema',
+      args: ['maps.schema.ts', '--ts', 'maps.schema.ts'],
+      message: 'the module of maps.schema.ts would overwrite the schema maps.schema.ts',
+    },
+    {
+      name: 'header and module on one path',
+      args: ['maps.schema.ts', '-c', 'out.x', '--ts', 'out.x'],
+      message:
+        'out.x would be written twice: the header of maps.schema.ts and the module of maps.schema.ts',
+    },
+    {
+      name: '--out-dir naming a file',
+      args: ['maps.schema.ts', '--out-dir', 'maps.schema.ts'],
+      message: '--out-dir maps.schema.ts is not a directory',
+    },
+    {
+      name: 'an output path that is a directory',
+      args: ['maps.schema.ts', '-c', 'sub'],
+      message: 'the header path sub is a directory',
+    },
+    {
+      name: 'an output path under a file',
+      args: ['maps.schema.ts', '-c', 'maps.schema.ts/x.h'],
+      message:
+        'the header path maps.schema.ts/x.h lies under maps.schema.ts, which is not a directory',
+    },
+    {
+      name: '--check with --watch',
+      args: ['maps.schema.ts', '--check', '--watch'],
+      message: '--check and --watch cannot be combined',
+    },
+  ])('a wrong command line ($name) exits 64, says why and writes nothing', ({ args, message }) => {
+    write('maps.schema.ts', GOOD);
+    mkdirSync(join(dir, 'sub'));
+    const r = codegen(...args);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toContain('    at '); // no stack trace
+    expect(r.code).toBe(64);
+    expect(readdirSync(dir).sort()).toEqual(['maps.schema.ts', 'sub']);
+    expect(readFileSync(join(dir, 'maps.schema.ts'), 'utf8')).toBe(GOOD);
+  });
+
+  it('two schemas of one name into one --out-dir are refused before anything is written', () => {
+    mkdirSync(join(dir, 'a'));
+    mkdirSync(join(dir, 'b'));
+    write('a/maps.schema.ts', GOOD);
+    write('b/maps.schema.ts', GOOD);
+    const r = codegen('a/maps.schema.ts', 'b/maps.schema.ts', '--out-dir', 'gen');
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain(
+      'gen/maps.h would be written twice: the header of a/maps.schema.ts and the header of b/maps.schema.ts',
+    );
+    expect(existsSync(join(dir, 'gen'))).toBe(false);
+  });
+
+  it('both files carry the schema hash; --check names a pair generated from different versions', () => {
+    write('maps.schema.ts', GOOD);
+    codegen('maps.schema.ts');
+    const hash = /bpfmaps schema ([0-9a-f]{16})/.exec(
+      readFileSync(join(dir, 'maps.h'), 'utf8'),
+    )![1];
+    expect(readFileSync(join(dir, 'maps.gen.ts'), 'utf8')).toContain(
+      `export const schemaHash = '${hash}';`,
+    );
+    const oldHeader = readFileSync(join(dir, 'maps.h'));
+    write('maps.schema.ts', GOOD.replace('maxEntries: 8', 'maxEntries: 9'));
+    codegen('maps.schema.ts');
+    writeFileSync(join(dir, 'maps.h'), oldHeader); // as a failed or partial write would leave it
+    const r = codegen('--check', 'maps.schema.ts');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('stale: maps.h');
+    expect(r.stderr).toContain(
+      'maps.h and maps.gen.ts were generated from different versions of maps.schema.ts',
+    );
+  });
+
+  it('removes temporary files a killed writer left, and never those of a live one', () => {
+    write('maps.schema.ts', GOOD);
+    write('maps.h.bpfmaps-999999-abcdef123456.tmp', 'left by a killed codegen');
+    write(`maps.h.bpfmaps-${process.pid}-abcdef123456.tmp`, 'a live writer');
+    expect(codegen('maps.schema.ts').code).toBe(0);
+    expect(readdirSync(dir).filter((f) => f.includes('.bpfmaps-'))).toEqual([
+      `maps.h.bpfmaps-${process.pid}-abcdef123456.tmp`,
+    ]);
+  });
+
+  it('a signal during a run leaves either the old pair or the new one, and no stray files', async () => {
+    write('maps.schema.ts', GOOD);
+    codegen('maps.schema.ts');
+    const before = [
+      readFileSync(join(dir, 'maps.h'), 'utf8'),
+      readFileSync(join(dir, 'maps.gen.ts'), 'utf8'),
+    ];
+    write('maps.schema.ts', GOOD.replace('maxEntries: 8', 'maxEntries: 9'));
+    for (const delay of [50, 300, 600, 900, 1200]) {
+      const child = spawn(process.execPath, [CLI, 'maps.schema.ts'], { cwd: dir });
+      setTimeout(() => child.kill('SIGTERM'), delay);
+      const code = await new Promise((r) => child.once('exit', r));
+      const pair = [
+        readFileSync(join(dir, 'maps.h'), 'utf8'),
+        readFileSync(join(dir, 'maps.gen.ts'), 'utf8'),
+      ];
+      const hashes = pair.map((text) => /bpfmaps schema ([0-9a-f]{16})/.exec(text)![1]);
+      expect(hashes[0], `after SIGTERM at ${delay} ms (exit ${code})`).toBe(hashes[1]);
+      expect(readdirSync(dir).filter((f) => f.includes('.bpfmaps-'))).toEqual([]);
+      if (code !== 0) expect(pair).toEqual(before);
+    }
   });
 
   it('a missing schema file is an error that writes nothing', () => {
@@ -136,6 +266,25 @@ export const b = hash('b', { key: struct('Key', { x: u16 }), value: u8, maxEntri
     );
   });
 
+  it.each(['HashMap', 'Maps', 'BpfObject'])(
+    'a struct named %s, which the generated module imports or defines, is refused',
+    (name) => {
+      write(
+        'maps.schema.ts',
+        `import { hash, struct, u8 } from '@bpfmaps/schema';
+export const ${name} = struct('${name}', { x: u8 });
+export const a = hash('a', { key: ${name}, value: u8, maxEntries: 1 });
+`,
+      );
+      const r = codegen('maps.schema.ts');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(
+        `${name}: the generated module needs "${name}" for struct ${name}, but it is already a name the generated module imports or defines itself. Rename the declaration`,
+      );
+      expect(readdirSync(dir)).toEqual(['maps.schema.ts']);
+    },
+  );
+
   it('one bad schema among several writes nothing at all', () => {
     write('good.schema.ts', GOOD);
     write('bad.schema.ts', `export const nothing = 1;\n`);
@@ -144,8 +293,8 @@ export const b = hash('b', { key: struct('Key', { x: u16 }), value: u8, maxEntri
   });
 
   it('--help documents the exit codes, --version prints the version', () => {
-    expect(codegen('--help').stdout).toContain(
-      'Exit codes: 0 success, 1 stale files (--check), 2 invalid input',
+    expect(codegen('--help').stdout.replace(/\s+/g, ' ')).toContain(
+      'Exit codes: 0 success, 1 stale files (--check), 2 invalid input (nothing written), 64 usage error.',
     );
     expect(codegen('--version').stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
@@ -187,6 +336,37 @@ export const counts = hash('counts', { key: Key, value: u64, maxEntries: 8 });
       );
       await until(() => count(out, 'wrote') === 3);
       expect(readFileSync(join(dir, 'maps.h'), 'utf8')).toContain('__uint(max_entries, 9);');
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await new Promise((r) => child.once('exit', r))).toBe(0);
+  });
+});
+
+describe('codegen --watch, when files come and go', () => {
+  it('survives the schema being deleted and saved again, and sees a save made during a regeneration', async () => {
+    write('maps.schema.ts', GOOD);
+    const child = spawn(process.execPath, [CLI, '--watch', 'maps.schema.ts'], { cwd: dir });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    const until = async (what: () => boolean) => {
+      for (let i = 0; i < 300 && !what(); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(what(), `waited for output; got:\n${out}\n${err}`).toBe(true);
+    };
+    const header = () => readFileSync(join(dir, 'maps.h'), 'utf8');
+    try {
+      await until(() => out.includes('wrote'));
+      unlinkSync(join(dir, 'maps.schema.ts'));
+      await until(() => err.includes('waiting for maps.schema.ts (not found)'));
+      write('maps.schema.ts', GOOD.replace('maxEntries: 8', 'maxEntries: 10'));
+      await until(() => header().includes('__uint(max_entries, 10);'));
+      // Two saves in a row, the second while the first regenerates: the last one wins.
+      write('maps.schema.ts', GOOD.replace('maxEntries: 8', 'maxEntries: 11'));
+      await new Promise((r) => setTimeout(r, 150));
+      write('maps.schema.ts', GOOD.replace('maxEntries: 8', 'maxEntries: 12'));
+      await until(() => header().includes('__uint(max_entries, 12);'));
     } finally {
       child.kill('SIGINT');
     }

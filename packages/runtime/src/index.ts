@@ -1,4 +1,4 @@
-export { BpfObject } from './object.js';
+export { BpfObject, checkSchema } from './object.js';
 export {
   Program,
   Link,

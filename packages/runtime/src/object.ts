@@ -3,6 +3,7 @@ import { BpfError, closedError, errnoError } from './errors.js';
 import { lastErrno, native, type Pointer } from './ffi/libbpf.js';
 import { withLibbpfLog } from './ffi/log.js';
 import type { MapSource } from './maps/raw-map.js';
+import { readSection } from './elf.js';
 import { Program } from './program.js';
 
 /**
@@ -69,6 +70,17 @@ export class BpfObject implements Disposable {
 
   get closed(): boolean {
     return this.#ptr === null;
+  }
+
+  /**
+   * The schema hashes of the bpfmaps headers the object was built from (its
+   * `.bpfmaps.schema` section); empty for an object built without one.
+   */
+  schemaHashes(): string[] {
+    const section = readSection(this.path, '.bpfmaps.schema');
+    if (!section) return [];
+    const text = Buffer.from(section).toString('latin1');
+    return [...new Set(text.split('\0').filter((h) => /^[0-9a-f]{16}$/.test(h)))];
   }
 
   /** Names of the maps the object defines. */
@@ -140,4 +152,21 @@ export class BpfObject implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/**
+ * Throws BpfError INCOMPATIBLE when `obj` was built from a header of another
+ * version of the schema than the generated module's (`hash`, from `source`):
+ * the header and the module of a pair were generated apart. Objects built
+ * without a bpfmaps header pass (their maps are still checked one by one).
+ */
+export function checkSchema(obj: BpfObject, hash: string, source: string): void {
+  const found = obj.schemaHashes();
+  if (found.length === 0 || found.includes(hash)) return;
+  throw new BpfError({
+    code: 'INCOMPATIBLE',
+    op: 'open maps of',
+    target: `object ${obj.path}`,
+    detail: `it was built from a header of another version of ${source} (header ${found.join(', ')}, module ${hash}): run codegen on ${source} and rebuild the object`,
+  });
 }

@@ -145,10 +145,24 @@ describe('reference codec: bad values name the field at fault', () => {
       value: { ...good, bytes: 1n << 64n },
       message: 'FlowKey.bytes: expected a bigint in 0..2^64-1 (u64)',
     },
+    {
+      name: 'string with an embedded NUL (C would cut it there)',
+      value: { ...good, comm: 'a\0b' },
+      message: 'FlowKey.comm: expected a string of at most 3 UTF-8 bytes without NUL',
+    },
     { name: 'not an object', value: null, message: 'FlowKey: expected an object, received null' },
   ])('$name', ({ value, message }) => {
     expect(() => encodeReference(Key, value as never)).toThrow(EncodeError);
     expect(() => encodeReference(Key, value as never)).toThrow(message);
+  });
+
+  it('refuses a finite number too large for a float rather than storing Infinity', () => {
+    const F = struct('F', { x: f32 });
+    expect(() => encodeReference(F, { x: 1e39 })).toThrow(
+      'F.x: expected a number within the f32 range (about ±3.4e38), or ±Infinity or NaN, received 1e+39',
+    );
+    expect(decodeReference(F, encodeReference(F, { x: Infinity }))).toEqual({ x: Infinity });
+    expect(decodeReference(F, encodeReference(F, { x: 3.4e38 })).x).toBeCloseTo(3.4e38, -32);
   });
 
   it('accepts a safe integer number for a u64', () => {

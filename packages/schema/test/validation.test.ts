@@ -371,6 +371,17 @@ describe('schema-wide validation (catalog)', () => {
     );
   });
 
+  it('enum constants that collide in C', () => {
+    const A = enumType('A', { B_C: 1 });
+    const AB = enumType('A_B', { C: 2 }, { cName: 'a_b' });
+    const S = struct('S', { a: A, b: AB });
+    const e = error(() => catalog({ m: m(S, 'm') }, 's.ts'));
+    expect(e.code).toBe('DUPLICATE_NAME');
+    expect(e.message).toBe(
+      'A_B.C: its C constant A_B_C is also the constant of A.B_C. Rename the member or give one enum another cName',
+    );
+  });
+
   it('no maps at all', () => {
     expect(error(() => catalog({ Key }, 'maps.schema.ts')).message).toContain(
       'maps.schema.ts: no map declarations are exported',

@@ -60,12 +60,8 @@ export function enumModel(e: EnumType, names: ModuleNames): EnumModel {
   };
 }
 
-export function structModel(
-  s: Composite,
-  source: string,
-  names: ModuleNames,
-  refs: Refs,
-): StructModel {
+/** Static assert messages are C string literals: they hold only checked identifiers and numbers. */
+export function structModel(s: Composite, names: ModuleNames, refs: Refs): StructModel {
   for (const name of [
     s.name,
     `${s.name}Codec`,
@@ -95,7 +91,7 @@ export function structModel(
     cAsserts: [
       {
         test: `sizeof(${type}) == ${s.size}`,
-        message: `bpfmaps: ${s.name} must be ${s.size} bytes (${source})`,
+        message: `bpfmaps: ${s.name} must be ${s.size} bytes`,
       },
       {
         test: `_Alignof(${type}) == ${s.align}`,

@@ -2,7 +2,8 @@
  * The view model: everything the templates print, computed and checked here.
  * Templates only loop and print; no identifier is built in a template.
  */
-import { catalog, commentLines, MAP_KINDS } from '@bpfmaps/schema';
+import { createHash } from 'node:crypto';
+import { catalog, commentLines, MAP_KINDS, type Catalog } from '@bpfmaps/schema';
 import { enumModel, structModel, type EnumModel, type StructModel } from './declarations.js';
 import { Refs } from './literal.js';
 import { mapModel, type MapModel } from './maps.js';
@@ -13,7 +14,11 @@ export type { EnumModel, StructModel, MapModel };
 export interface FileModel {
   /** The schema file's name, safe inside a comment. */
   source: string;
+  /** The same, as a TS string literal. */
+  sourceLiteral: string;
   generator: string;
+  /** What the schema says about layouts, names and maps, hashed: both files carry it, so a stale pair shows. */
+  hash: string;
   guard: string;
   enums: EnumModel[];
   structs: StructModel[];
@@ -25,6 +30,8 @@ export interface FileModel {
 /** What the generated module imports or defines itself: no declaration may take these names. */
 const FIXED_NAMES = [
   'c',
+  'checkSchema',
+  'schemaHash',
   'mapType',
   'openAll',
   'BpfObject',
@@ -48,16 +55,42 @@ export function buildModel(
   const refs = new Refs();
   const safeSource = commentLines(source).join(' ');
   const enumModels = enums.map((e) => enumModel(e, names));
-  const structModels = composites.map((s) => structModel(s, safeSource, names, refs));
+  const structModels = composites.map((s) => structModel(s, names, refs));
   const mapModels = maps.map(({ exportName, decl }) => mapModel(decl, exportName, names, refs));
   const used = new Set(mapModels.flatMap((m) => m.mapTypes.map((t) => t.accessor)));
+  const hash = schemaHash({ maps, composites, enums });
+  const stem = headerName
+    .replace(/\.h$/, '')
+    .replace(/[^A-Za-z0-9]/g, '_')
+    .toUpperCase();
   return {
     source: safeSource,
+    sourceLiteral: JSON.stringify(safeSource),
     generator: '@bpfmaps/codegen',
-    guard: `BPFMAPS_${headerName.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}`,
+    hash,
+    // Unique per schema, so headers of two schema packages never skip each other.
+    guard: `BPFMAPS_${stem}_${hash.slice(0, 8).toUpperCase()}_H`,
     enums: enumModels,
     structs: structModels,
     maps: mapModels,
     accessors: accessors.filter((a) => used.has(a)).sort(),
   };
+}
+
+/**
+ * The schema's layouts, names and maps, hashed (not its documentation, so
+ * a reworded comment does not make a built object stale).
+ */
+function schemaHash({ maps, composites, enums }: Catalog): string {
+  const data = {
+    enums: enums.map((e) => e.shape()),
+    structs: composites.map((c) => [c.name, c.shape(), c.size, c.align, c.memberLayout()]),
+    maps: maps.map(({ exportName, decl }) => [
+      exportName,
+      decl.kind.name,
+      decl.spec,
+      decl.kind.definition(decl),
+    ]),
+  };
+  return createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 16);
 }

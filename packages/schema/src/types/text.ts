@@ -18,14 +18,18 @@ export function commentLines(text: string | undefined): string[] {
 
 /**
  * `*\/` would end the comment and `/*` nests one (clang -Werror=comment);
- * control characters are dropped. What is left reads the same.
+ * `??` starts a trigraph in strict ISO C; control characters are dropped,
+ * and so are bidirectional overrides, which can make a comment read as code
+ * ("Trojan Source"). What is left reads the same.
  */
 function safe(line: string): string {
   return line
     .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
+    .replace(/[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g, '')
     .replace(/\t/g, ' ')
     .replace(/\*\//g, '*\\/')
-    .replace(/\/\*/g, '/\\*');
+    .replace(/\/\*/g, '/\\*')
+    .replace(/\?(?=\?)/g, '?\\');
 }
 
 function wrap(line: string, width: number): string[] {

@@ -1,0 +1,146 @@
+/**
+ * Headers beside vmlinux.h (CO-RE programs), and objects built from a header
+ * of another version of the schema than the module that opens them.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BpfObject, type BpfError } from '@bpfmaps/runtime';
+import { compileBpf, describeWith, tempDir } from '@bpfmaps/testing';
+import { afterAll, expect, it } from 'vitest';
+import {
+  checkKernelNames,
+  generateFromFile,
+  loadSchemaModule,
+  writeAtomically,
+} from '../src/index.js';
+import { fixtures } from './fixtures.js';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describeWith(['clang', 'libbpf-headers', 'bpftool', 'bpf'], 'headers beside vmlinux.h', () => {
+  const vmlinux = tempDir('bpfmaps-vmlinux-');
+  writeFileSync(
+    join(vmlinux, 'vmlinux.h'),
+    execFileSync('bpftool', ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux', 'format', 'c'], {
+      maxBuffer: 1 << 28,
+    }),
+  );
+
+  it.each(fixtures)(
+    '$name: compiles after vmlinux.h exactly when codegen --vmlinux accepts it',
+    async ({ dir, schema }) => {
+      let accepted = true;
+      try {
+        checkKernelNames(await loadSchemaModule(schema), 'maps.schema.ts');
+      } catch {
+        accepted = false;
+      }
+      let compiled = true;
+      try {
+        compileBpf(
+          '#include "vmlinux.h"\n#include "maps.h"\nchar LICENSE[] SEC("license") = "GPL";\n',
+          { includes: [vmlinux, dir] },
+        );
+      } catch {
+        compiled = false;
+      }
+      expect(compiled).toBe(accepted);
+    },
+  );
+
+  it("a CO-RE tracepoint program reads the task with BPF_CORE_READ and counts into the schema's map", async () => {
+    const dir = fixtures.find((f) => f.name === 'core')!.dir;
+    const source = `#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include "maps.h"
+
+SEC("tracepoint/raw_syscalls/sys_enter")
+int count_calls(void *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	struct call_stats *stats = calls_by_tgid_lookup_or_init(&tgid);
+
+	(void)ctx;
+	if (!stats)
+		return 0;
+	calls_by_tgid_add_calls(stats, 1);
+	bpf_get_current_comm(stats->comm, sizeof(stats->comm));
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
+`;
+    const object = compileBpf(source, { includes: [vmlinux, dir] });
+    const gen = await import(join(dir, 'maps.gen.ts'));
+    using obj = BpfObject.load(object);
+    using maps = gen.openMaps(obj);
+    {
+      using link = obj.program('count_calls').attachTracepoint('raw_syscalls', 'sys_enter');
+      for (let i = 0; i < 100; i++) statSync('/');
+      expect(link.description).toContain('raw_syscalls:sys_enter');
+    }
+    const mine = maps.calls_by_tgid.get(process.pid) as { calls: bigint; comm: string };
+    expect(mine.calls).toBeGreaterThanOrEqual(100n);
+    expect(mine.comm.length).toBeGreaterThan(0);
+  });
+});
+
+describeWith(['clang', 'libbpf-headers', 'bpf'], 'a pair generated apart', () => {
+  const WORK = fileURLToPath(new URL('./', import.meta.url));
+  const SCHEMA = `import { hash, u32, u64 } from '@bpfmaps/schema';
+export const counts = hash('counts', { key: u32, value: u64, maxEntries: MAX });
+`;
+  const PROGRAM = `#include "maps.h"
+SEC("xdp")
+int noop(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return XDP_PASS;
+}
+char LICENSE[] SEC("license") = "GPL";
+`;
+
+  it('openMaps refuses an object built from a header of another version of the schema, naming both', async () => {
+    const dir = mkdtempSync(join(WORK, '.work-pair-'));
+    dirs.push(dir);
+    const schema = join(dir, 'maps.schema.ts');
+    writeFileSync(schema, SCHEMA.replace('MAX', '8'));
+    writeAtomically(await generateFromFile(schema));
+    const object = compileBpf(PROGRAM, { includes: [dir] });
+    const oldModule = join(dir, 'old.gen.ts');
+    copyFileSync(join(dir, 'maps.gen.ts'), oldModule);
+    const hashOf = (path: string) =>
+      /bpfmaps schema ([0-9a-f]{16})/.exec(readFileSync(path, 'utf8'))![1]!;
+    const built = hashOf(join(dir, 'maps.h'));
+
+    // The module of the same run opens the object.
+    using obj = BpfObject.load(object);
+    expect(obj.schemaHashes()).toEqual([built]);
+    const same = await import(oldModule);
+    same.openMaps(obj).close();
+
+    // Regenerated (maxEntries 9) but the object not rebuilt: refused before any map is opened.
+    writeFileSync(schema, SCHEMA.replace('MAX', '9'));
+    writeAtomically(await generateFromFile(schema));
+    const fresh = await import(join(dir, 'maps.gen.ts'));
+    let error: Partial<BpfError> = {};
+    try {
+      fresh.openMaps(obj);
+    } catch (e) {
+      error = e as BpfError;
+    }
+    expect(error.code).toBe('INCOMPATIBLE');
+    expect(error.message).toContain(
+      `it was built from a header of another version of maps.schema.ts (header ${built}, module ${hashOf(join(dir, 'maps.h'))})`,
+    );
+    expect(error.message).toContain('run codegen on maps.schema.ts and rebuild the object');
+  });
+});
