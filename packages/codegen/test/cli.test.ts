@@ -292,6 +292,37 @@ export const a = hash('a', { key: ${name}, value: u8, maxEntries: 1 });
     expect(readdirSync(dir).sort()).toEqual(['bad.schema.ts', 'good.schema.ts']);
   });
 
+  it('--help and --version load none of esbuild, tsx and prettier (they are for generating)', () => {
+    const forbid = fileURLToPath(new URL('./support/forbid-heavy.mjs', import.meta.url));
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', forbid, CLI, ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
+    for (const args of [['--help'], ['--version'], ['--chek']]) {
+      const r = run(...args);
+      expect(r.stderr, args.join(' ')).not.toContain('loaded ');
+    }
+    write('maps.schema.ts', GOOD);
+    expect(run('maps.schema.ts').stderr).toContain('loaded '); // the hook does forbid them
+  });
+
+  it('the bin says how to build the package when dist/ is missing', () => {
+    const pkg = join(dir, 'unbuilt');
+    mkdirSync(join(pkg, 'bin'), { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), '{ "type": "module" }');
+    writeFileSync(
+      join(pkg, 'bin/codegen.js'),
+      readFileSync(fileURLToPath(new URL('../bin/codegen.js', import.meta.url))),
+    );
+    const r = spawnSync(process.execPath, [join(pkg, 'bin/codegen.js'), '--help'], {
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('@bpfmaps/codegen is not built (dist/cli.js is missing)');
+    expect(r.stderr).not.toContain('ERR_MODULE_NOT_FOUND');
+  });
+
   it('--help documents the exit codes, --version prints the version', () => {
     expect(codegen('--help').stdout.replace(/\s+/g, ' ')).toContain(
       'Exit codes: 0 success, 1 stale files (--check), 2 invalid input (nothing written), 64 usage error.',
