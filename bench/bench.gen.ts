@@ -118,6 +118,7 @@ export const flowsSpec: MapSpec = {
   valueSize: 32,
   maxEntries: 1,
   flags: 0,
+  spinLock: false,
   keyMembers: TupleMembers,
   valueMembers: CountersMembers,
 };
@@ -135,6 +136,7 @@ export const percpuSpec: MapSpec = {
   valueSize: 32,
   maxEntries: 1,
   flags: 0,
+  spinLock: false,
   keyMembers: TupleMembers,
   valueMembers: CountersMembers,
 };
@@ -149,6 +151,7 @@ export const slotsSpec: MapSpec = {
   valueSize: 32,
   maxEntries: 1,
   flags: 1024,
+  spinLock: false,
   valueMembers: CountersMembers,
 };
 export const slotsMap = mapType(ArrayMap, slotsSpec, CountersCodec);

@@ -96,6 +96,7 @@ export const blocklistSpec: MapSpec = {
   valueSize: 16,
   maxEntries: 4096,
   flags: 1,
+  spinLock: false,
   keyMembers: CidrMembers,
   valueMembers: RuleMembers,
 };

@@ -210,6 +210,7 @@ export const dropsSpec: MapSpec = {
   valueSize: 16,
   maxEntries: 2,
   flags: 0,
+  spinLock: false,
   valueMembers: DropStatsMembers,
 };
 export const dropsMap = mapType(PerCpuArrayMap, dropsSpec, DropStatsCodec);
@@ -227,6 +228,7 @@ export const flowsSpec: MapSpec = {
   valueSize: 16,
   maxEntries: 1024,
   flags: 0,
+  spinLock: false,
   keyMembers: FlowKeyMembers,
   valueMembers: FlowStatsMembers,
 };

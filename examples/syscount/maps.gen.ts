@@ -101,6 +101,7 @@ export const syscallsSpec: MapSpec = {
   valueSize: 24,
   maxEntries: 16384,
   flags: 0,
+  spinLock: false,
   keyMembers: SyscallKeyMembers,
   valueMembers: SyscallStatsMembers,
 };

@@ -66,6 +66,7 @@ export const by_ethertypeSpec: MapSpec = {
   valueSize: 16,
   maxEntries: 64,
   flags: 0,
+  spinLock: false,
   valueMembers: EtherStatsMembers,
 };
 export const by_ethertypeMap = mapType(
