@@ -23,7 +23,15 @@ import {
 } from '@bpfmaps/schema';
 import { describeWith } from '@bpfmaps/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BpfError, mapFromSchema, possibleCpus, type KeyedMap } from '../src/index.js';
+import {
+  BpfError,
+  HashMap,
+  mapFromSchema,
+  mapType,
+  possibleCpus,
+  referenceCodec,
+  type KeyedMap,
+} from '../src/index.js';
 import { Handles, thrown } from './helpers.js';
 
 const Key = struct('Key', { id: u32, port: u16 });
@@ -458,8 +466,32 @@ describeWith(['bpf'], 'what the table cannot show', () => {
     expect(map.getMany([byId(1), byId(2), byId(3)])).toEqual([val(1), val(2), undefined]);
   });
 
-  it('a batch refused before it starts says nothing was written', () => {
+  it("'lock' on a value without a spinLock is refused before any syscall, naming the map and the fix", () => {
     const map = handles.add(mapFromSchema(KINDS.hash!.decl)) as unknown as Ctx['map'];
+    map.set(byId(1), val(1));
+    const fix = (how: string, instead: string) =>
+      `the value has no spinLock for ${how} (BPF_F_LOCK) to take; add a spinLock field to the value struct (struct('Value', { lock: spinLock, ... })), regenerate, and take the lock in the BPF program too, or ${instead}`;
+    const set = thrown(() => map.set(byId(1), val(2), 'lock'));
+    expect([set.code, set.errno]).toEqual(['INVALID', undefined]);
+    expect(set.message).toBe(`set t_hash: ${fix("mode 'lock'", "use mode 'any'")}`);
+    const many = thrown(() => map.setMany([[byId(2), val(2)]], 'lock'));
+    expect([many.code, many.errno]).toEqual(['INVALID', undefined]);
+    expect(many.message).toBe(`setMany t_hash: ${fix("mode 'lock'", "use mode 'any'")}`);
+    let called = false;
+    const update = thrown(() =>
+      map.update(byId(1), () => ((called = true), val(3)), { lock: true }),
+    );
+    expect([update.code, update.errno, called]).toEqual(['INVALID', undefined, false]);
+    expect(update.message).toBe(`update t_hash: ${fix('{ lock: true }', 'update without it')}`);
+    expect(map.getMany([byId(1), byId(2)])).toEqual([val(1), undefined]);
+  });
+
+  it('a batch refused before it starts says nothing was written', () => {
+    // A hand-written spec does not say whether the value has a spinLock: the kernel decides.
+    const { spinLock: _, ...spec } = KINDS.hash!.decl.spec;
+    const map = handles.add(
+      mapType(HashMap, spec, referenceCodec(Key), referenceCodec(Val)).create(),
+    ) as unknown as Ctx['map'];
     const e = thrown(() =>
       map.setMany(
         [
@@ -469,7 +501,7 @@ describeWith(['bpf'], 'what the table cannot show', () => {
         'lock',
       ),
     );
-    expect(e.code).toBe('INVALID');
+    expect([e.code, e.errno]).toEqual(['INVALID', 22]);
     expect(e.message).toContain('0 of 2 entries were written');
     expect(map.count()).toBe(0);
   });

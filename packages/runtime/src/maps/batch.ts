@@ -7,13 +7,12 @@ import type { Codec } from '../codec.js';
 import { BpfError, errnoError, type OpClass } from '../errors.js';
 import { native } from '../ffi/libbpf.js';
 import { NativeBuffer } from '../ffi/native-buffer.js';
-import { setFlags, type SetMode } from './modes.js';
+import { BPF_F_LOCK, checkLock, setFlags, type SetMode } from './modes.js';
 import type { RawMap } from './raw-map.js';
 
 const ENOENT = 2;
 const ENOSPC = 28;
 const BPF_ANY = 0;
-const BPF_F_LOCK = 4;
 
 /** How entries() walks the map. */
 export type IterationMode = 'batch' | 'next-key';
@@ -61,6 +60,7 @@ export function setMany<K, V>(
   mode: SetMode,
 ): void {
   const flags = setFlags(mode, 'setMany', map.name);
+  if (flags === BPF_F_LOCK) checkLock(map.raw, 'setMany', "mode 'lock'", "use mode 'any'");
   const items = list(entries, 'setMany', map.name, '[key, value] pairs');
   const fd = map.raw.fd('setMany');
   if (items.length === 0) return;

@@ -10,7 +10,7 @@ import { native } from '../ffi/libbpf.js';
 import { NativeBuffer } from '../ffi/native-buffer.js';
 import { deleteMany, entries, setMany, type IterateOptions } from './batch.js';
 import { MapHandle } from './handle.js';
-import { BPF_F_LOCK, setFlags, type SetMode } from './modes.js';
+import { BPF_F_LOCK, checkLock, setFlags, type SetMode } from './modes.js';
 import type { RawMap } from './raw-map.js';
 
 const ENOENT = 2;
@@ -82,10 +82,12 @@ export abstract class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V
    * Stores `value` under `key`, replacing the whole value: user space cannot
    * change a field in place. Key and value are checked before the syscall.
    * Throws BpfError KEY_EXISTS (mode 'noexist'), KEY_NOT_FOUND ('exist'),
-   * MAP_FULL, OUT_OF_RANGE (an array index past the end).
+   * MAP_FULL, OUT_OF_RANGE (an array index past the end), INVALID (mode
+   * 'lock' on a value without a spinLock).
    */
   set(key: K, value: V, mode: SetMode = 'any'): void {
     const flags = setFlags(mode, 'set', this.name);
+    if (flags === BPF_F_LOCK) checkLock(this.raw, 'set', "mode 'lock'", "use mode 'any'");
     const fd = this.#withKey(key, 'set');
     this.valueCodec.encode(this.#value.view, 0, value);
     const ret = this.#lib.update(fd, this.#key.address, this.#value.address, flags);
@@ -116,13 +118,15 @@ export abstract class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V
    * the value in place between the two syscalls loses its increment when this
    * writes the whole value back. With `lock`, both copies are taken under the
    * value's bpf_spin_lock (BPF_F_LOCK), which programs must also take. `fn`
-   * returning undefined deletes the key.
+   * returning undefined deletes the key. Throws BpfError INVALID for `lock`
+   * on a value without a spinLock.
    */
   update(
     key: K,
     fn: (current: V | undefined) => V | undefined,
     options: UpdateOptions = {},
   ): V | undefined {
+    if (options.lock) checkLock(this.raw, 'update', '{ lock: true }', 'update without it');
     const flags = options.lock ? BPF_F_LOCK : 0;
     const fd = this.#withKey(key, 'update');
     const ret = this.#lib.lookupFlags(fd, this.#key.address, this.#value.address, flags);
