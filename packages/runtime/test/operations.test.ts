@@ -12,8 +12,10 @@ import {
   lruHash,
   lruPercpuHash,
   mapFlags,
+  pad,
   percpuArray,
   percpuHash,
+  spinLock,
   struct,
   u16,
   u32,
@@ -23,15 +25,7 @@ import {
 } from '@bpfmaps/schema';
 import { describeWith } from '@bpfmaps/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  BpfError,
-  HashMap,
-  mapFromSchema,
-  mapType,
-  possibleCpus,
-  referenceCodec,
-  type KeyedMap,
-} from '../src/index.js';
+import { BpfError, mapFromSchema, possibleCpus, type KeyedMap } from '../src/index.js';
 import { Handles, thrown } from './helpers.js';
 
 const Key = struct('Key', { id: u32, port: u16 });
@@ -486,22 +480,34 @@ describeWith(['bpf'], 'what the table cannot show', () => {
     expect(map.getMany([byId(1), byId(2)])).toEqual([val(1), undefined]);
   });
 
-  it('a batch refused before it starts says nothing was written', () => {
-    // A hand-written spec does not say whether the value has a spinLock: the kernel decides.
-    const { spinLock: _, ...spec } = KINDS.hash!.decl.spec;
+  it("'lock' on a map without BTF (created from user space) says the kernel cannot find the spinLock", () => {
+    const Locked = struct('Locked', { lock: spinLock, pad: pad(4), n: u64 });
     const map = handles.add(
-      mapType(HashMap, spec, referenceCodec(Key), referenceCodec(Val)).create(),
-    ) as unknown as Ctx['map'];
-    const e = thrown(() =>
-      map.setMany(
-        [
-          [byId(2), val(2)],
-          [byId(3), val(3)],
-        ],
-        'lock',
-      ),
+      mapFromSchema(hash('t_nobtf', { key: u32, value: Locked, maxEntries: 4 })),
     );
-    expect([e.code, e.errno]).toEqual(['INVALID', 22]);
+    map.set(1, { n: 1n });
+    const e = thrown(() => map.set(1, { n: 2n }, 'lock'));
+    expect([e.code, e.errno]).toEqual(['INVALID', undefined]);
+    expect(e.message).toBe(
+      "set t_nobtf: the map carries no BTF for its value, so the kernel cannot find the spinLock for mode 'lock' (BPF_F_LOCK) to take (maps created from user space have none; a BPF object needs clang -g); use mode 'lock' on a map a BPF object defines, or use mode 'any'",
+    );
+    const u = thrown(() => map.update(1, (v) => v, { lock: true }));
+    expect([u.code, u.errno]).toEqual(['INVALID', undefined]);
+    expect(u.message).toContain('update t_nobtf: the map carries no BTF for its value');
+    expect(map.get(1)).toEqual({ n: 1n });
+  });
+
+  it('a batch refused before it starts says nothing was written', () => {
+    // The kernel checks write access before the batch: a map user space may only read.
+    const decl = hash('t_ro', { key: Key, value: Val, maxEntries: MAX, flags: mapFlags.rdonly });
+    const map = handles.add(mapFromSchema(decl)) as unknown as Ctx['map'];
+    const e = thrown(() =>
+      map.setMany([
+        [byId(2), val(2)],
+        [byId(3), val(3)],
+      ]),
+    );
+    expect([e.code, e.errno]).toEqual(['PERMISSION', 1]);
     expect(e.message).toContain('0 of 2 entries were written');
     expect(map.count()).toBe(0);
   });

@@ -25,11 +25,12 @@ export function setFlags(mode: SetMode, op: string, target: string): number {
 }
 
 /**
- * Refuses BPF_F_LOCK before any syscall when the spec says the value holds no
- * bpf_spin_lock, where the kernel would answer with a bare EINVAL. `how` is
- * how the caller asked for it (mode 'lock', { lock: true }), `instead` what
- * to do without it. A spec that does not say (a hand-written one) leaves it
- * to the kernel.
+ * Refuses BPF_F_LOCK before any syscall where the kernel would answer with a
+ * bare EINVAL: the spec says the value holds no bpf_spin_lock, or the map
+ * has no BTF for its value, so the kernel cannot know where the lock is.
+ * `how` is how the caller asked for it (mode 'lock', { lock: true }),
+ * `instead` what to do without it. A spec that does not say (a hand-written
+ * one) leaves the first question to the kernel.
  */
 export function checkLock(raw: RawMap, op: string, how: string, instead: string): void {
   if (raw.spec.spinLock === false) {
@@ -38,6 +39,14 @@ export function checkLock(raw: RawMap, op: string, how: string, instead: string)
       op,
       target: raw.name,
       detail: `the value has no spinLock for ${how} (BPF_F_LOCK) to take; add a spinLock field to the value struct (struct('Value', { lock: spinLock, ... })), regenerate, and take the lock in the BPF program too, or ${instead}`,
+    });
+  }
+  if (raw.info.btfValueTypeId === 0) {
+    throw new BpfError({
+      code: 'INVALID',
+      op,
+      target: raw.name,
+      detail: `the map carries no BTF for its value, so the kernel cannot find the spinLock for ${how} (BPF_F_LOCK) to take (maps created from user space have none; a BPF object needs clang -g); use ${how} on a map a BPF object defines, or ${instead}`,
     });
   }
 }
