@@ -8,7 +8,7 @@ import type { Codec } from '../codec.js';
 import { BpfError, closedError, errnoError, type OpClass } from '../errors.js';
 import { native } from '../ffi/libbpf.js';
 import { NativeBuffer } from '../ffi/native-buffer.js';
-import { deleteMany, entries, setMany, type IterateOptions } from './batch.js';
+import { deleteMany, entries, setMany, type IterateOptions, type KeyCheck } from './batch.js';
 import { MapHandle } from './handle.js';
 import { BPF_F_LOCK, checkLock, setFlags, type SetMode } from './modes.js';
 import type { RawMap } from './raw-map.js';
@@ -52,8 +52,20 @@ export abstract class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V
     const fd = this.#fd;
     if (fd < 0) throw closedError(op, `map ${this.name}`);
     this.keyCodec.encode(this.#key.view, 0, key);
+    this.checkKey(this.#key.view, 0, key, op);
     return fd;
   }
+
+  /**
+   * Checks a key its codec has encoded at `offset`, for what the codec cannot
+   * see and the kernel would refuse with a bare errno (an LPM trie's prefix
+   * length); throws BpfError INVALID. Every operation that encodes a key
+   * calls it before its first syscall. Most kinds have nothing to check.
+   */
+  protected checkKey(_view: DataView, _offset: number, _key: K, _op: string): void {}
+
+  /** checkKey, for the bulk operations. */
+  readonly #checkKey: KeyCheck<K> = (view, offset, key, op) => this.checkKey(view, offset, key, op);
 
   /** Throws the BpfError for a failed element operation. */
   protected fail(ret: number, op: string, key?: unknown, detail?: string): never {
@@ -170,12 +182,12 @@ export abstract class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V
    * mid-way (map full) leaves the entries before it written, and says how many.
    */
   setMany(entries: Iterable<readonly [K, V]>, mode: SetMode = 'any'): void {
-    setMany(this, entries, mode);
+    setMany(this, entries, mode, this.#checkKey);
   }
 
   /** Deletes many keys; returns how many were there (for the kinds that can delete). */
   protected deleteKeys(keys: Iterable<K>): number {
-    return deleteMany(this, keys);
+    return deleteMany(this, keys, this.#checkKey);
   }
 
   /**
