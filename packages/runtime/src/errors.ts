@@ -160,7 +160,7 @@ const TABLE: Record<OpClass, Record<string, Meaning>> = {
     ENOENT: { code: 'NOT_FOUND', hint: 'no map has this id (list them with bpftool map list)' },
     EPERM: {
       code: 'PERMISSION',
-      hint: 'opening a map by id needs CAP_SYS_ADMIN, not only CAP_BPF',
+      hint: 'the kernel opens maps by id (BPF_MAP_GET_FD_BY_ID) only for CAP_SYS_ADMIN, and CAP_BPF is not enough; run as root, or reach the map another way (its BPF object, a pin, the handle you stored)',
     },
   },
   pin: {

@@ -98,10 +98,25 @@ export class RawMap implements Disposable {
     return new RawMap(new OwnedFd(fd, `map ${spec.name}`), spec, `pin ${path}`);
   }
 
-  /** Opens the map with kernel id `id` (see `bpftool map list`). */
-  static openById(id: number, spec: MapSpec): RawMap {
+  /**
+   * Opens the map with kernel id `id` (see `bpftool map list`); needs
+   * CAP_SYS_ADMIN. `during` names the operation that needed it (a map of
+   * maps' get, on its key) for errors.
+   */
+  static openById(
+    id: number,
+    spec: MapSpec,
+    during?: { op: string; target: string; key: unknown },
+  ): RawMap {
     const fd = native().mapFdById(id);
-    if (fd < 0) throw errnoError(fd, 'open-id', 'open map by id', `${spec.name} (id ${id})`);
+    if (fd < 0) {
+      throw during
+        ? errnoError(fd, 'open-id', during.op, during.target, {
+            key: during.key,
+            detail: `opening the inner map ${spec.name} (id ${id}) by id`,
+          })
+        : errnoError(fd, 'open-id', 'open map by id', `${spec.name} (id ${id})`);
+    }
     return new RawMap(new OwnedFd(fd, `map ${spec.name}`), spec, `id ${id}`);
   }
 
