@@ -42,7 +42,9 @@ export type OpClass =
   | 'index'
   | 'open-pin'
   | 'open-id'
+  | 'pin-dir'
   | 'pin'
+  | 'unpin'
   | 'create'
   | 'load'
   | 'attach'
@@ -77,6 +79,9 @@ const COMMON: Record<string, Meaning> = {
   },
   EBADF: { code: 'CLOSED', hint: 'the file descriptor is not open' },
 };
+
+const UNPIN_MODES =
+  "file modes decide who may unpin, not CAP_BPF: unpinning needs write and search permission on the directory and, in a sticky one (such as a bpf filesystem's root, mode 1777), ownership of the pin";
 
 const LOAD_EPERM: Meaning = {
   code: 'PERMISSION',
@@ -148,13 +153,25 @@ const TABLE: Record<OpClass, Record<string, Meaning>> = {
       hint: 'this kernel does not have a program type the object uses',
     },
   },
+  // Pins are files: their modes, and their directories', decide who may use them, not CAP_BPF.
   'open-pin': {
     ENOENT: { code: 'NOT_FOUND', hint: 'nothing is pinned at this path' },
     EACCES: {
       code: 'PERMISSION',
-      hint: "the pin's file mode does not allow this user to open it (check it with ls -l)",
+      hint: "a pin's file mode decides who may open it, not CAP_BPF: opening needs read and write permission on the pin and search permission on each directory above it (ls -l shows them)",
     },
     EINVAL: { code: 'INVALID', hint: 'the path is not a pinned BPF object' },
+  },
+  'pin-dir': {
+    ENOENT: {
+      code: 'NOT_FOUND',
+      hint: 'create the directory on a bpf filesystem, or mount one (mount -t bpf bpf /sys/fs/bpf)',
+    },
+    ENOTDIR: { code: 'NOT_FOUND', hint: 'a part of the path is not a directory' },
+    EACCES: {
+      code: 'PERMISSION',
+      hint: 'file modes decide who may reach a pin, not CAP_BPF: each directory on the path needs search permission',
+    },
   },
   'open-id': {
     ENOENT: { code: 'NOT_FOUND', hint: 'no map has this id (list them with bpftool map list)' },
@@ -166,6 +183,15 @@ const TABLE: Record<OpClass, Record<string, Meaning>> = {
   pin: {
     EEXIST: { code: 'EXISTS', hint: 'something is already pinned at this path; unpin it first' },
     ENOENT: { code: 'NOT_FOUND', hint: 'the directory does not exist on the bpf filesystem' },
+    EACCES: {
+      code: 'PERMISSION',
+      hint: 'file modes decide who may pin where, not CAP_BPF: pinning needs write and search permission on the directory (ls -ld shows it)',
+    },
+  },
+  unpin: {
+    ENOENT: { code: 'NOT_FOUND', hint: 'nothing is pinned at this path' },
+    EACCES: { code: 'PERMISSION', hint: UNPIN_MODES },
+    EPERM: { code: 'PERMISSION', hint: UNPIN_MODES },
   },
   create: {
     EINVAL: { code: 'INVALID', hint: "the kernel refused the map's type, sizes or flags" },

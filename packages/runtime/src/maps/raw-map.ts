@@ -1,12 +1,13 @@
 import { statfsSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { kindNamed, type MapKind, type MapSpec } from '@bpfmaps/schema';
-import { BpfError, errnoError } from '../errors.js';
+import { BpfError, errnoError, errnoName } from '../errors.js';
 import { OwnedFd } from '../fd.js';
 import { native } from '../ffi/libbpf.js';
 import { NativeBuffer } from '../ffi/native-buffer.js';
 import { checkMap } from './check.js';
 import { mapInfo, type MapInfo } from './info.js';
+import { pinDenial } from './pin-access.js';
 
 /**
  * Where a map comes from: something that lends an fd while it is open
@@ -27,11 +28,10 @@ export function checkBpffs(path: string, op: string): void {
   try {
     type = Number(statfsSync(dirname(path)).type);
   } catch (error) {
-    throw new BpfError({
-      code: 'NOT_FOUND',
-      op,
-      target: path,
-      detail: `${dirname(path)} does not exist (${(error as Error).message})`,
+    const errno = (error as NodeJS.ErrnoException).errno ?? 0;
+    const missing = errnoName(Math.abs(errno)) === 'ENOENT';
+    throw errnoError(errno, 'pin-dir', op, path, {
+      detail: missing ? `${dirname(path)} does not exist` : pinDenial(errno, path, 'reach'),
     });
   }
   if (type !== BPF_FS_MAGIC) {
@@ -94,7 +94,10 @@ export class RawMap implements Disposable {
   static openPinned(path: string, spec: MapSpec): RawMap {
     checkBpffs(path, 'open pinned map');
     const fd = native().objGet(path);
-    if (fd < 0) throw errnoError(fd, 'open-pin', 'open pinned map', `${spec.name} at ${path}`);
+    if (fd < 0)
+      throw errnoError(fd, 'open-pin', 'open pinned map', `${spec.name} at ${path}`, {
+        detail: pinDenial(fd, path, 'open'),
+      });
     return new RawMap(new OwnedFd(fd, `map ${spec.name}`), spec, `pin ${path}`);
   }
 
@@ -158,7 +161,10 @@ export class RawMap implements Disposable {
   pin(path: string): void {
     checkBpffs(path, 'pin map');
     const ret = native().objPin(this.fd('pin map'), path);
-    if (ret < 0) throw errnoError(ret, 'pin', 'pin map', `${this.name} at ${path}`);
+    if (ret < 0)
+      throw errnoError(ret, 'pin', 'pin map', `${this.name} at ${path}`, {
+        detail: pinDenial(ret, path, 'create'),
+      });
   }
 
   /** Removes the pin at `path` (the map lives on while fds or programs hold it). */
@@ -167,11 +173,9 @@ export class RawMap implements Disposable {
     try {
       unlinkSync(path);
     } catch (error) {
-      throw new BpfError({
-        code: 'NOT_FOUND',
-        op: 'unpin map',
-        target: path,
-        detail: (error as Error).message,
+      const errno = (error as NodeJS.ErrnoException).errno ?? 0;
+      throw errnoError(errno, 'unpin', 'unpin map', path, {
+        detail: pinDenial(errno, path, 'remove'),
       });
     }
   }
