@@ -275,18 +275,23 @@ export class BpfError extends Error {
   }
 }
 
-/** The error for `-errno` returned by `op` (of class `opClass`) on `target`. */
+/**
+ * The error for `-errno` returned by `op` (of class `opClass`) on `target`.
+ * `extra.hint` replaces the table's hint where the caller found out more
+ * than the errno says (which capability this process lacks).
+ */
 export function errnoError(
   ret: number,
   opClass: OpClass,
   op: string,
   target: string,
-  extra: { key?: unknown; detail?: string; log?: string } = {},
+  extra: { key?: unknown; detail?: string; hint?: string; log?: string } = {},
 ): BpfError {
   const errno = Math.abs(ret);
   const name = errnoName(errno);
   const meaning = TABLE[opClass][name] ?? COMMON[name] ?? { code: 'SYSTEM' as const };
-  const detail = [extra.detail, meaning.hint].filter(Boolean).join('; ') || undefined;
+  const hint = extra.hint ?? meaning.hint;
+  const detail = [extra.detail, hint].filter(Boolean).join('; ') || undefined;
   return new BpfError({
     code: meaning.code,
     op,

@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs';
+import { loadDenial, memlockMatters, type ProgramKind } from './capabilities.js';
 import { BpfError, closedError, errnoError } from './errors.js';
 import { lastErrno, native, type Pointer } from './ffi/libbpf.js';
 import { withLibbpfLog } from './ffi/log.js';
 import type { MapSource } from './maps/raw-map.js';
 import { Program } from './program.js';
+
+const EPERM = 1;
 
 /**
  * BpfObject is a compiled BPF ELF object opened and loaded by libbpf: its maps
@@ -44,6 +47,8 @@ export class BpfObject implements Disposable {
         });
       const ret = lib.objectLoad(ptr);
       if (ret < 0) {
+        // The programs' types say which capabilities an EPERM is about: read them before closing.
+        const programs = ret === -EPERM ? programKinds(ptr) : [];
         lib.objectClose(ptr);
         const { text, verifier, program } = log();
         if (verifier)
@@ -55,7 +60,10 @@ export class BpfObject implements Disposable {
             detail: 'the verifier refused it',
             log: verifier,
           });
-        throw errnoError(ret, 'load', 'load object', path, { log: text });
+        throw errnoError(ret, 'load', 'load object', path, {
+          hint: ret === -EPERM ? permissionHint(programs, text) : undefined,
+          log: text,
+        });
       }
       return new BpfObject(ptr, path);
     });
@@ -140,4 +148,30 @@ export class BpfObject implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/** Each program of a libbpf object: name, type and the type's name. */
+function programKinds(obj: Pointer): ProgramKind[] {
+  const lib = native();
+  const out: ProgramKind[] = [];
+  for (let p = lib.objectNextProgram(obj, null); p; p = lib.objectNextProgram(obj, p)) {
+    const type = lib.programType(p);
+    out.push({
+      name: lib.programName(p),
+      type,
+      typeName: lib.progTypeName(type) ?? `type ${type}`,
+    });
+  }
+  return out;
+}
+
+/**
+ * What an EPERM from loading means here: the capabilities this process lacks,
+ * with a word on libbpf's RLIMIT_MEMLOCK advice where this kernel does not
+ * charge BPF memory to that limit. Undefined leaves the table's hint.
+ */
+function permissionHint(programs: ProgramKind[], log: string): string | undefined {
+  const denial = loadDenial(programs);
+  if (!denial || memlockMatters() || !/RLIMIT_MEMLOCK|ulimit -l/.test(log)) return denial;
+  return `${denial} (libbpf's RLIMIT_MEMLOCK advice below does not apply: kernels since 5.11 do not charge BPF memory to it)`;
 }

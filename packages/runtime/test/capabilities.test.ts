@@ -7,8 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { hash, u32 } from '@bpfmaps/schema';
-import { describeWith, tempDir } from '@bpfmaps/testing';
+import { compileBpf, describeWith, tempDir } from '@bpfmaps/testing';
 import { afterEach, expect, it } from 'vitest';
+import { loadDenial, memlockMatters } from '../src/capabilities.js';
 import { mapFromSchema } from '../src/index.js';
 import { Handles, runChild } from './helpers.js';
 
@@ -158,4 +159,96 @@ describeWith(['bpf', 'setpriv'], 'pins another user may not use, though it has C
       rmSync(base, { recursive: true });
     }
   });
+});
+
+const XDP = `
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} seen SEC(".maps");
+
+SEC("xdp")
+int pass(struct xdp_md *ctx __attribute__((unused)))
+{
+	__u32 key = 0;
+	__u64 *n = bpf_map_lookup_elem(&seen, &key);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	return XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";
+`;
+
+const TRACEPOINT = `
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+SEC("tracepoint/raw_syscalls/sys_enter")
+int on_enter(void *ctx __attribute__((unused)))
+{
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
+`;
+
+describeWith(
+  ['bpf', 'setpriv', 'clang', 'libbpf-headers'],
+  'loading without the capabilities',
+  () => {
+    const xdp = compileBpf(XDP);
+    const tracepoint = compileBpf(TRACEPOINT);
+    const load = (wrapper: string[], object: string) =>
+      runChild(
+        wrapper,
+        `import { BpfObject } from '@bpfmaps/runtime';
+      report('load', () => BpfObject.load(${JSON.stringify(object)}).close());`,
+      ).load!;
+    /** The message without libbpf's log (which follows on the next lines). */
+    const said = (r: { code?: string; errno?: number; message?: string }) => ({
+      ...r,
+      message: r.message?.split('\n')[0],
+    });
+    const memlock = memlockMatters()
+      ? ''
+      : " (libbpf's RLIMIT_MEMLOCK advice below does not apply: kernels since 5.11 do not charge BPF memory to it)";
+
+    it('names every capability the process lacks, and what in the object needs it', () => {
+      // libbpf fails first on a trivial program of its own: the object's maps are never reached.
+      expect(said(load(NO_CAPS, xdp))).toEqual({
+        code: 'PERMISSION',
+        errno: 1,
+        message: `load object ${xdp}: EPERM (errno 1): this process lacks CAP_BPF and CAP_NET_ADMIN: loading this object needs CAP_BPF to create maps and load programs, and CAP_NET_ADMIN for its xdp program pass; run as root, or grant them (CAP_SYS_ADMIN alone also covers them)${memlock}`,
+      });
+      expect(said(load(ONLY_CAP_BPF, xdp)).message).toBe(
+        `load object ${xdp}: EPERM (errno 1): this process lacks CAP_NET_ADMIN: loading this object needs CAP_NET_ADMIN for its xdp program pass; run as root, or grant it (CAP_SYS_ADMIN alone also covers it)${memlock}`,
+      );
+      expect(said(load(ONLY_CAP_BPF, tracepoint)).message).toBe(
+        `load object ${tracepoint}: EPERM (errno 1): this process lacks CAP_PERFMON: loading this object needs CAP_PERFMON for its tracepoint program on_enter; run as root, or grant it (CAP_SYS_ADMIN alone also covers it)${memlock}`,
+      );
+    });
+
+    it('granting what the message names is enough', () => {
+      const granted = (caps: string) => [...NO_CAPS.slice(0, -1), `--bounding-set=-all,${caps}`];
+      expect(load(granted('+bpf,+net_admin'), xdp)).toEqual({ ok: null });
+      expect(load(granted('+bpf,+perfmon'), tracepoint)).toEqual({ ok: null });
+    });
+  },
+);
+
+it('a load refused with every capability there says something else refused it', () => {
+  const programs = [{ name: 'pass', type: 6, typeName: 'xdp' }];
+  expect(loadDenial(programs, new Set(['CAP_BPF', 'CAP_NET_ADMIN']))).toMatch(
+    /^this process has the capabilities loading this object needs \(CAP_BPF, CAP_NET_ADMIN\), so something else refused it: a security module or kernel lockdown/,
+  );
+  // CAP_SYS_ADMIN stands in for the others.
+  expect(loadDenial(programs, new Set(['CAP_SYS_ADMIN']))).toMatch(/^this process has the/);
+  expect(memlockMatters('5.10.0-21-amd64')).toBe(true);
+  expect(memlockMatters('6.18.44')).toBe(false);
 });
