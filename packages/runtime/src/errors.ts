@@ -46,6 +46,7 @@ export type OpClass =
   | 'pin'
   | 'unpin'
   | 'create'
+  | 'open-object'
   | 'load'
   | 'attach'
   | 'test-run'
@@ -88,6 +89,32 @@ const LOAD_EPERM: Meaning = {
   hint: 'loading programs needs CAP_BPF, plus CAP_PERFMON for tracing or CAP_NET_ADMIN for networking programs; run as root',
 };
 
+// libbpf's own error numbers (LIBBPF_ERRNO__*) come back from opening and loading objects.
+const LIBBPF_ERRNOS_MEANING: Record<string, Meaning> = {
+  LIBBPF_ERRNO__LIBELF: { code: 'INVALID', hint: 'libelf could not read the file' },
+  LIBBPF_ERRNO__FORMAT: {
+    code: 'INVALID',
+    hint: 'the file is not a BPF ELF object (build it with clang -target bpf)',
+  },
+  LIBBPF_ERRNO__KVERSION: {
+    code: 'INVALID',
+    hint: 'the object names a kernel version this kernel refuses',
+  },
+  LIBBPF_ERRNO__ENDIAN: {
+    code: 'INVALID',
+    hint: 'the object was built for the other byte order',
+  },
+  LIBBPF_ERRNO__RELOC: {
+    code: 'INVALID',
+    hint: 'libbpf could not relocate the object (see the log)',
+  },
+  LIBBPF_ERRNO__PROG2BIG: { code: 'INVALID', hint: 'a program is too large for the kernel' },
+  LIBBPF_ERRNO__PROGTYPE: {
+    code: 'NOT_SUPPORTED',
+    hint: 'this kernel does not have a program type the object uses',
+  },
+};
+
 const TABLE: Record<OpClass, Record<string, Meaning>> = {
   element: {
     ENOENT: {
@@ -126,32 +153,19 @@ const TABLE: Record<OpClass, Record<string, Meaning>> = {
       hint: `${CAP_BPF}; or the map's flags (rdonly, wronly) forbid this from user space`,
     },
   },
-  // libbpf's own error numbers (LIBBPF_ERRNO__*) come back from opening and loading objects.
+  // Opening reads the file; parsing it is libbpf's, and so are its error numbers.
+  'open-object': {
+    EACCES: {
+      code: 'PERMISSION',
+      hint: "this user may not read the file (check its mode, and its directories', with ls -l)",
+    },
+    EINVAL: { code: 'INVALID', hint: 'libbpf could not parse the ELF file (see the log)' },
+    ...LIBBPF_ERRNOS_MEANING,
+  },
   load: {
     EPERM: LOAD_EPERM,
     EACCES: { code: 'PERMISSION', hint: 'the kernel refused the program (see the log)' },
-    LIBBPF_ERRNO__LIBELF: { code: 'INVALID', hint: 'libelf could not read the file' },
-    LIBBPF_ERRNO__FORMAT: {
-      code: 'INVALID',
-      hint: 'the file is not a BPF ELF object (build it with clang -target bpf)',
-    },
-    LIBBPF_ERRNO__KVERSION: {
-      code: 'INVALID',
-      hint: 'the object names a kernel version this kernel refuses',
-    },
-    LIBBPF_ERRNO__ENDIAN: {
-      code: 'INVALID',
-      hint: 'the object was built for the other byte order',
-    },
-    LIBBPF_ERRNO__RELOC: {
-      code: 'INVALID',
-      hint: 'libbpf could not relocate the object (see the log)',
-    },
-    LIBBPF_ERRNO__PROG2BIG: { code: 'INVALID', hint: 'a program is too large for the kernel' },
-    LIBBPF_ERRNO__PROGTYPE: {
-      code: 'NOT_SUPPORTED',
-      hint: 'this kernel does not have a program type the object uses',
-    },
+    ...LIBBPF_ERRNOS_MEANING,
   },
   // Pins are files: their modes, and their directories', decide who may use them, not CAP_BPF.
   'open-pin': {

@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { loadDenial, memlockMatters, type ProgramKind } from './capabilities.js';
-import { BpfError, closedError, errnoError } from './errors.js';
+import { BpfError, closedError, errnoError, errnoName } from './errors.js';
 import { lastErrno, native, type Pointer } from './ffi/libbpf.js';
 import { withLibbpfLog } from './ffi/log.js';
 import type { MapSource } from './maps/raw-map.js';
@@ -29,7 +29,13 @@ export class BpfObject implements Disposable {
    * error carries the verifier's log), PERMISSION (missing capabilities).
    */
   static load(path: string): BpfObject {
-    if (!existsSync(path)) {
+    try {
+      statSync(path);
+    } catch (error) {
+      // A directory this user may not search hides the file: that is no reason to build it again.
+      const errno = (error as NodeJS.ErrnoException).errno ?? 0;
+      if (errnoName(Math.abs(errno)) !== 'ENOENT')
+        throw errnoError(errno, 'open-object', 'open object', path);
       throw new BpfError({
         code: 'NOT_FOUND',
         op: 'open object',
@@ -41,10 +47,7 @@ export class BpfObject implements Disposable {
       const lib = native();
       const ptr = lib.objectOpenFile(path, 0);
       if (!ptr)
-        throw errnoError(lastErrno(), 'load', 'open object', path, {
-          detail: 'libbpf could not parse the ELF file',
-          log: log().text,
-        });
+        throw errnoError(lastErrno(), 'open-object', 'open object', path, { log: log().text });
       const ret = lib.objectLoad(ptr);
       if (ret < 0) {
         // The programs' types say which capabilities an EPERM is about: read them before closing.

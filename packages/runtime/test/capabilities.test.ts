@@ -234,6 +234,18 @@ describeWith(
       );
     });
 
+    it('an object this user may not read is blamed on file modes, not on the kernel', () => {
+      // compileBpf's directory is root's, mode 0700.
+      const nobody = NOBODY_WITH_CAP_BPF.filter(
+        (a) => !a.includes('caps') && !a.includes('bounding'),
+      );
+      expect(said(load(nobody, xdp))).toEqual({
+        code: 'PERMISSION',
+        errno: 13,
+        message: `open object ${xdp}: EACCES (errno 13): this user may not read the file (check its mode, and its directories', with ls -l)`,
+      });
+    });
+
     it('granting what the message names is enough', () => {
       const granted = (caps: string) => [...NO_CAPS.slice(0, -1), `--bounding-set=-all,${caps}`];
       expect(load(granted('+bpf,+net_admin'), xdp)).toEqual({ ok: null });
@@ -241,6 +253,47 @@ describeWith(
     });
   },
 );
+
+describeWith(['bpf', 'clang', 'libbpf-headers'], 'out of file descriptors', () => {
+  const xdp = compileBpf(XDP);
+  /** A shell lowers RLIMIT_NOFILE for the child it becomes. */
+  const FEW_FILES = ['sh', '-c', 'ulimit -n 64 && exec "$0" "$@"'];
+
+  it('EMFILE is SYSTEM with the hint, wherever a descriptor is taken; none is skipped silently', () => {
+    const r = runChild(
+      FEW_FILES,
+      `import { BpfObject, mapFromSchema, mapTypeOf } from '@bpfmaps/runtime';
+      import { array, hash, u32, u64 } from '@bpfmaps/schema';
+      const obj = BpfObject.load(${JSON.stringify(xdp)});
+      const seen = mapTypeOf(array('seen', { value: u64, maxEntries: 1 }));
+      const filler = hash('t_filler', { key: u32, value: u32, maxEntries: 1 });
+      const held = [];
+      report('create', () => { for (;;) held.push(mapFromSchema(filler)); });
+      report('created some', () => held.length > 10);
+      report('load', () => BpfObject.load(${JSON.stringify(xdp)}));
+      // One descriptor free: the duplicate of the map's fd takes it, and reading its BTF finds none.
+      held.pop().close();
+      report('open from object', () => seen.open(obj.map('seen')));
+      // Closing handles is the way out.
+      for (let i = 0; i < 4; i++) held.pop().close();
+      report('open after closing some', () => seen.open(obj.map('seen')).close());`,
+    );
+    const hint =
+      'this process has too many open files: close handles you no longer need, or raise the limit (ulimit -n)';
+    const emfile = (message: string) => ({ code: 'SYSTEM', errno: 24, message });
+    expect(r['created some']).toEqual({ ok: true });
+    expect(r.create).toEqual(emfile(`create map t_filler: EMFILE (errno 24): ${hint}`));
+    expect({ ...r.load, message: r.load?.message?.split('\n')[0] }).toEqual(
+      emfile(`open object ${xdp}: EMFILE (errno 24): ${hint}`),
+    );
+    expect(r['open from object']).toEqual(
+      emfile(
+        `open map seen from map seen of object ${xdp}: EMFILE (errno 24): reading the map's BTF to check its layout; ${hint}`,
+      ),
+    );
+    expect(r['open after closing some']).toEqual({ ok: null });
+  });
+});
 
 it('a load refused with every capability there says something else refused it', () => {
   const programs = [{ name: 'pass', type: 6, typeName: 'xdp' }];
