@@ -85,7 +85,7 @@ export class BpfObject implements Disposable {
   /** Names of the maps the object defines. */
   mapNames(): string[] {
     const lib = native();
-    const obj = this.#handle('list maps');
+    const obj = this.#handle('list the maps of');
     const names: string[] = [];
     for (let m = lib.objectNextMap(obj, null); m; m = lib.objectNextMap(obj, m))
       names.push(lib.mapName(m));
@@ -95,7 +95,7 @@ export class BpfObject implements Disposable {
   /** Names of the programs the object defines. */
   programNames(): string[] {
     const lib = native();
-    const obj = this.#handle('list programs');
+    const obj = this.#handle('list the programs of');
     const names: string[] = [];
     for (let p = lib.objectNextProgram(obj, null); p; p = lib.objectNextProgram(obj, p))
       names.push(lib.programName(p));
@@ -108,7 +108,7 @@ export class BpfObject implements Disposable {
     next: (obj: Pointer, at: T | null) => T | null,
     nameOf: (at: T) => string,
   ): T {
-    const obj = this.#handle(`find ${kind}`);
+    const obj = this.#handle(`find a ${kind} in`);
     for (let at = next(obj, null); at; at = next(obj, at)) if (nameOf(at) === name) return at;
     const names = kind === 'map' ? this.mapNames() : this.programNames();
     throw new BpfError({
@@ -124,10 +124,14 @@ export class BpfObject implements Disposable {
     const lib = native();
     const map = this.#find<Pointer>('map', name, lib.objectNextMap, lib.mapName);
     // The fd is read when the map is opened, so a source from a closed object cannot reach another map.
-    const origin = `map ${name} of object ${this.path}`;
+    const origin = `object ${this.path}`;
     return {
       origin,
-      fd: () => (this.#handle('open map', `${origin} (the object is closed)`), lib.mapFd(map)),
+      name,
+      fd: () => (
+        this.#handle('open map', `${name} of ${origin} (the object is closed)`),
+        lib.mapFd(map)
+      ),
     };
   }
 

@@ -288,7 +288,7 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'out of file descriptors', () =
     );
     expect(r['open from object']).toEqual(
       emfile(
-        `open map seen from map seen of object ${xdp}: EMFILE (errno 24): reading the map's BTF to check its layout; ${hint}`,
+        `open map seen from object ${xdp}: EMFILE (errno 24): reading the map's BTF to check its layout; ${hint}`,
       ),
     );
     expect(r['open after closing some']).toEqual({ ok: null });

@@ -2,15 +2,24 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { BpfError } from '../src/index.js';
 
-/** The BpfError `fn` throws (fails the test if it throws anything else, or nothing). */
+/** The BpfError `fn` throws (fails the test if it throws anything else, or nothing, or reads badly). */
 export function thrown(fn: () => unknown): BpfError {
   try {
     fn();
   } catch (e) {
-    if (e instanceof BpfError) return e;
+    if (e instanceof BpfError) return readsNaturally(e);
     throw e;
   }
   throw new Error('expected a BpfError');
+}
+
+/** Fails on a message that doubles a word ("use map map flows"), as op and target can when composed. */
+export function readsNaturally<E extends { message?: string }>(error: E): E {
+  // A command is not prose: `mount -t bpf bpf /sys/fs/bpf` names the type, then the source.
+  const prose = (error.message ?? '').replace(/mount -t (\w+) \1/g, 'mount');
+  const doubled = /\b([a-z]+)\s+\1\b/i.exec(prose);
+  if (doubled) throw new Error(`"${doubled[0]}" in the message: ${error.message}`);
+  return error;
 }
 
 /** Closes every handle a test opened, even when it fails. */
@@ -53,5 +62,7 @@ export function runChild(wrapper: string[], script: string): Record<string, Repo
   );
   if (r.status !== 0 || r.stderr !== '')
     throw new Error(`child exited ${r.status}: ${r.stderr}${r.stdout}`);
-  return JSON.parse(r.stdout) as Record<string, Reported>;
+  const reported = JSON.parse(r.stdout) as Record<string, Reported>;
+  Object.values(reported).forEach(readsNaturally);
+  return reported;
 }

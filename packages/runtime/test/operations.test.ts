@@ -26,7 +26,7 @@ import {
 import { describeWith } from '@bpfmaps/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BpfError, mapFromSchema, possibleCpus, type KeyedMap } from '../src/index.js';
-import { Handles, thrown } from './helpers.js';
+import { Handles, readsNaturally, thrown } from './helpers.js';
 
 const Key = struct('Key', { id: u32, port: u16 });
 const Val = struct('Val', { n: u64, tag: u8 });
@@ -112,7 +112,7 @@ function outcome(ctx: Ctx, method: string, op: () => unknown): Outcome {
   try {
     return op();
   } catch (e) {
-    if (e instanceof BpfError) return code(e.code);
+    if (e instanceof BpfError) return code(readsNaturally(e).code);
     throw e;
   }
 }

@@ -43,7 +43,7 @@ export abstract class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V
     this.valueCodec = value;
     this.#key = new NativeBuffer(key.size);
     this.#value = new NativeBuffer(value.size);
-    this.#fd = map.fd('open map');
+    this.#fd = map.fd('open');
     this.errnoClass = map.kind.fixedKeys ? 'index' : 'element';
   }
 

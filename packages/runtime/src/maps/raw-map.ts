@@ -16,6 +16,8 @@ import { pinDenial } from './pin-access.js';
 export interface MapSource {
   /** Where the map comes from, for messages (`object flow.bpf.o`). */
   readonly origin: string;
+  /** The map's name there, when it has one (messages name it when it is not the spec's). */
+  readonly name?: string;
   /** The fd to duplicate now; throws BpfError CLOSED once the source is closed. */
   fd(): number;
 }
@@ -56,7 +58,7 @@ export class RawMap implements Disposable {
   readonly info: MapInfo;
   readonly #fd: OwnedFd;
 
-  /** Takes ownership of `fd`; closes it if the map does not match `spec`. */
+  /** Takes ownership of `fd`; closes it if the map does not match `spec` (from `origin`, for messages). */
   private constructor(fd: OwnedFd, spec: MapSpec, origin: string) {
     this.#fd = fd;
     this.name = spec.name;
@@ -71,7 +73,7 @@ export class RawMap implements Disposable {
           detail: `the spec names an unknown map kind "${spec.kind}"`,
         });
       this.kind = kind;
-      this.info = mapInfo(fd.use('open map'), spec.name);
+      this.info = mapInfo(fd.use('open'), spec.name);
       checkMap(spec, this.info, origin);
     } catch (error) {
       fd.close();
@@ -81,13 +83,16 @@ export class RawMap implements Disposable {
 
   /** Takes a duplicate of the source's fd after checking that the map matches `spec`. */
   static open(source: MapSource, spec: MapSpec): RawMap {
-    const fd = OwnedFd.duplicate(
-      source.fd(),
-      'info',
-      'open map',
-      `${spec.name} from ${source.origin}`,
-    );
-    return new RawMap(fd, spec, source.origin);
+    const origin =
+      source.name === undefined || source.name === spec.name
+        ? source.origin
+        : `map ${source.name} of ${source.origin}`;
+    const fd = OwnedFd.duplicate(source.fd(), `map ${spec.name}`, {
+      opClass: 'info',
+      op: 'open map',
+      target: `${spec.name} from ${origin}`,
+    });
+    return new RawMap(fd, spec, origin);
   }
 
   /** Opens the map pinned at `path` (on a bpf filesystem). */
@@ -129,7 +134,7 @@ export class RawMap implements Disposable {
     const opts = new NativeBuffer(CREATE_OPTS_SIZE);
     try {
       opts.view.setBigUint64(0, BigInt(CREATE_OPTS_SIZE), true);
-      opts.view.setUint32(24, template ? template.fd('create map') : 0, true); // inner_map_fd
+      opts.view.setUint32(24, template ? template.fd('create') : 0, true); // inner_map_fd
       opts.view.setUint32(28, spec.flags, true);
       opts.view.setBigUint64(32, BigInt(spec.extra ?? 0), true);
       const fd = native().mapCreate(
@@ -160,7 +165,7 @@ export class RawMap implements Disposable {
   /** Pins the map at `path` on a bpf filesystem, so it outlives this process. */
   pin(path: string): void {
     checkBpffs(path, 'pin map');
-    const ret = native().objPin(this.fd('pin map'), path);
+    const ret = native().objPin(this.fd('pin'), path);
     if (ret < 0)
       throw errnoError(ret, 'pin', 'pin map', `${this.name} at ${path}`, {
         detail: pinDenial(ret, path, 'create'),
