@@ -72,33 +72,36 @@ describeWith(['bpf', 'setpriv'], 'opening by id with CAP_BPF but not CAP_SYS_ADM
   });
 });
 
-describeWith(['bpf', 'setpriv'], 'pins another user may not use, though it has CAP_BPF', () => {
-  it("blames the file mode that refuses (the pin's or a directory's), never CAP_BPF", () => {
-    // A bpf filesystem of our own, so the modes are the test's whatever /sys/fs/bpf's are.
-    const base = tempDir('bpfmaps-pins-');
-    chmodSync(base, 0o755);
-    const fs = join(base, 'bpffs');
-    mkdirSync(fs);
-    execFileSync('mount', ['-t', 'bpf', 'bpf', fs]);
-    try {
-      const decl = hash('t_pin', { key: u32, value: u32, maxEntries: 1 });
-      const map = handles.add(mapFromSchema(decl));
-      const dir = join(fs, 'maps');
-      mkdirSync(dir, { mode: 0o755 });
-      mkdirSync(join(dir, 'private', 'deeper'), { recursive: true });
-      chmodSync(join(dir, 'private'), 0o700);
-      for (const [pin, mode] of [
-        ['locked', 0o000],
-        ['readable', 0o644],
-        ['private/inside', 0o666],
-      ] as const) {
-        map.raw.pin(join(dir, pin));
-        chmodSync(join(dir, pin), mode);
-      }
-      map.raw.pin(join(fs, 'sticky')); // root's pin, mode 0600, in the sticky root (1777)
-      const r = runChild(
-        NOBODY_WITH_CAP_BPF,
-        `import { mapFromSchema, mapTypeOf, RawMap } from '@bpfmaps/runtime';
+describeWith(
+  ['bpf', 'bpffs', 'setpriv'],
+  'pins another user may not use, though it has CAP_BPF',
+  () => {
+    it("blames the file mode that refuses (the pin's or a directory's), never CAP_BPF", () => {
+      // A bpf filesystem of our own, so the modes are the test's whatever /sys/fs/bpf's are.
+      const base = tempDir('bpfmaps-pins-');
+      chmodSync(base, 0o755);
+      const fs = join(base, 'bpffs');
+      mkdirSync(fs);
+      execFileSync('mount', ['-t', 'bpf', 'bpf', fs]);
+      try {
+        const decl = hash('t_pin', { key: u32, value: u32, maxEntries: 1 });
+        const map = handles.add(mapFromSchema(decl));
+        const dir = join(fs, 'maps');
+        mkdirSync(dir, { mode: 0o755 });
+        mkdirSync(join(dir, 'private', 'deeper'), { recursive: true });
+        chmodSync(join(dir, 'private'), 0o700);
+        for (const [pin, mode] of [
+          ['locked', 0o000],
+          ['readable', 0o644],
+          ['private/inside', 0o666],
+        ] as const) {
+          map.raw.pin(join(dir, pin));
+          chmodSync(join(dir, pin), mode);
+        }
+        map.raw.pin(join(fs, 'sticky')); // root's pin, mode 0600, in the sticky root (1777)
+        const r = runChild(
+          NOBODY_WITH_CAP_BPF,
+          `import { mapFromSchema, mapTypeOf, RawMap } from '@bpfmaps/runtime';
         import { hash, u32 } from '@bpfmaps/schema';
         const decl = hash('t_pin', { key: u32, value: u32, maxEntries: 1 });
         const dir = ${JSON.stringify(dir)};
@@ -109,57 +112,58 @@ describeWith(['bpf', 'setpriv'], 'pins another user may not use, though it has C
         report('pin', () => mapFromSchema(decl).raw.pin(dir + '/new'));
         report('unpin', () => RawMap.unpin(dir + '/locked'));
         report('unpin sticky', () => RawMap.unpin(${JSON.stringify(join(fs, 'sticky'))}));`,
-      );
-      expect(r.uid).toEqual({ ok: 65534 });
-      expect(r.create).toEqual({ ok: null }); // CAP_BPF is there
-      const eacces = (message: string) => ({ code: 'PERMISSION', errno: 13, message });
-      const opening =
-        "a pin's file mode decides who may open it, not CAP_BPF: opening needs read and write permission on the pin and search permission on each directory above it (ls -l shows them)";
-      expect(r['open locked']).toEqual(
-        eacces(
-          `open pinned map t_pin at ${dir}/locked: EACCES (errno 13): the pin (mode 0000, owner uid 0) does not let uid 65534 read and write it; ${opening}`,
-        ),
-      );
-      // Readable is not enough: opening a pin asks for read and write.
-      expect(r['open readable']).toEqual(
-        eacces(
-          `open pinned map t_pin at ${dir}/readable: EACCES (errno 13): the pin (mode 0644, owner uid 0) does not let uid 65534 read and write it; ${opening}`,
-        ),
-      );
-      const privateDir = `${dir}/private (mode 0700, owner uid 0) does not let uid 65534 search it`;
-      expect(r['open private/inside']).toEqual(
-        eacces(
-          `open pinned map t_pin at ${dir}/private/inside: EACCES (errno 13): ${privateDir}; ${opening}`,
-        ),
-      );
-      expect(r['open private/deeper/pin']).toEqual(
-        eacces(
-          `open pinned map ${dir}/private/deeper/pin: EACCES (errno 13): ${privateDir}; file modes decide who may reach a pin, not CAP_BPF: each directory on the path needs search permission`,
-        ),
-      );
-      expect(r.pin).toEqual(
-        eacces(
-          `pin map t_pin at ${dir}/new: EACCES (errno 13): ${dir} (mode 0755, owner uid 0) does not let uid 65534 add entries to it; file modes decide who may pin where, not CAP_BPF: pinning needs write and search permission on the directory (ls -ld shows it)`,
-        ),
-      );
-      const unpinning =
-        "file modes decide who may unpin, not CAP_BPF: unpinning needs write and search permission on the directory and, in a sticky one (such as a bpf filesystem's root, mode 1777), ownership of the pin";
-      expect(r.unpin).toEqual(
-        eacces(
-          `unpin map ${dir}/locked: EACCES (errno 13): ${dir} (mode 0755, owner uid 0) does not let uid 65534 remove entries from it; ${unpinning}`,
-        ),
-      );
-      expect(r['unpin sticky']).toEqual({
-        code: 'PERMISSION',
-        errno: 1,
-        message: `unpin map ${fs}/sticky: EPERM (errno 1): ${fs} (mode 1777, owner uid 0) is sticky: only the pin's owner (uid 0) may remove it; ${unpinning}`,
-      });
-    } finally {
-      execFileSync('umount', [fs]);
-      rmSync(base, { recursive: true });
-    }
-  });
-});
+        );
+        expect(r.uid).toEqual({ ok: 65534 });
+        expect(r.create).toEqual({ ok: null }); // CAP_BPF is there
+        const eacces = (message: string) => ({ code: 'PERMISSION', errno: 13, message });
+        const opening =
+          "a pin's file mode decides who may open it, not CAP_BPF: opening needs read and write permission on the pin and search permission on each directory above it (ls -l shows them)";
+        expect(r['open locked']).toEqual(
+          eacces(
+            `open pinned map t_pin at ${dir}/locked: EACCES (errno 13): the pin (mode 0000, owner uid 0) does not let uid 65534 read and write it; ${opening}`,
+          ),
+        );
+        // Readable is not enough: opening a pin asks for read and write.
+        expect(r['open readable']).toEqual(
+          eacces(
+            `open pinned map t_pin at ${dir}/readable: EACCES (errno 13): the pin (mode 0644, owner uid 0) does not let uid 65534 read and write it; ${opening}`,
+          ),
+        );
+        const privateDir = `${dir}/private (mode 0700, owner uid 0) does not let uid 65534 search it`;
+        expect(r['open private/inside']).toEqual(
+          eacces(
+            `open pinned map t_pin at ${dir}/private/inside: EACCES (errno 13): ${privateDir}; ${opening}`,
+          ),
+        );
+        expect(r['open private/deeper/pin']).toEqual(
+          eacces(
+            `open pinned map ${dir}/private/deeper/pin: EACCES (errno 13): ${privateDir}; file modes decide who may reach a pin, not CAP_BPF: each directory on the path needs search permission`,
+          ),
+        );
+        expect(r.pin).toEqual(
+          eacces(
+            `pin map t_pin at ${dir}/new: EACCES (errno 13): ${dir} (mode 0755, owner uid 0) does not let uid 65534 add entries to it; file modes decide who may pin where, not CAP_BPF: pinning needs write and search permission on the directory (ls -ld shows it)`,
+          ),
+        );
+        const unpinning =
+          "file modes decide who may unpin, not CAP_BPF: unpinning needs write and search permission on the directory and, in a sticky one (such as a bpf filesystem's root, mode 1777), ownership of the pin";
+        expect(r.unpin).toEqual(
+          eacces(
+            `unpin map ${dir}/locked: EACCES (errno 13): ${dir} (mode 0755, owner uid 0) does not let uid 65534 remove entries from it; ${unpinning}`,
+          ),
+        );
+        expect(r['unpin sticky']).toEqual({
+          code: 'PERMISSION',
+          errno: 1,
+          message: `unpin map ${fs}/sticky: EPERM (errno 1): ${fs} (mode 1777, owner uid 0) is sticky: only the pin's owner (uid 0) may remove it; ${unpinning}`,
+        });
+      } finally {
+        execFileSync('umount', [fs]);
+        rmSync(base, { recursive: true });
+      }
+    });
+  },
+);
 
 const XDP = `
 #include <linux/bpf.h>
