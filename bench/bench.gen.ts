@@ -119,6 +119,7 @@ export const flowsSpec: MapSpec = {
   valueSize: 32,
   maxEntries: 1,
   flags: 0,
+  spinLock: false,
   keyMembers: TupleMembers,
   valueMembers: CountersMembers,
 };
@@ -136,6 +137,7 @@ export const percpuSpec: MapSpec = {
   valueSize: 32,
   maxEntries: 1,
   flags: 0,
+  spinLock: false,
   keyMembers: TupleMembers,
   valueMembers: CountersMembers,
 };
@@ -150,6 +152,7 @@ export const slotsSpec: MapSpec = {
   valueSize: 32,
   maxEntries: 1,
   flags: 1024,
+  spinLock: false,
   valueMembers: CountersMembers,
 };
 export const slotsMap = mapType(ArrayMap, slotsSpec, CountersCodec);
@@ -161,8 +164,8 @@ export type Maps = MapGroup<{
   slots: ArrayMap<Counters>;
 }>;
 
-/** bpfmaps schema 8127dad39a18cfb1: a hash of its layouts, names and maps (also in the header). */
-export const schemaHash = '8127dad39a18cfb1';
+/** bpfmaps schema f8cb6f549c43f95c: a hash of its layouts, names and maps (also in the header). */
+export const schemaHash = 'f8cb6f549c43f95c';
 
 /**
  * Binds every map of a loaded object by name. Throws BpfError INCOMPATIBLE,

@@ -97,6 +97,7 @@ export const blocklistSpec: MapSpec = {
   valueSize: 16,
   maxEntries: 4096,
   flags: 1,
+  spinLock: false,
   keyMembers: CidrMembers,
   valueMembers: RuleMembers,
 };
@@ -107,8 +108,8 @@ export type Maps = MapGroup<{
   blocklist: LpmTrieMap<Cidr, Rule>;
 }>;
 
-/** bpfmaps schema fa5406afbc866d47: a hash of its layouts, names and maps (also in the header). */
-export const schemaHash = 'fa5406afbc866d47';
+/** bpfmaps schema 08249ba7713041e7: a hash of its layouts, names and maps (also in the header). */
+export const schemaHash = '08249ba7713041e7';
 
 /**
  * Binds every map of a loaded object by name. Throws BpfError INCOMPATIBLE,

@@ -211,6 +211,7 @@ export const dropsSpec: MapSpec = {
   valueSize: 16,
   maxEntries: 2,
   flags: 0,
+  spinLock: false,
   valueMembers: DropStatsMembers,
 };
 export const dropsMap = mapType(PerCpuArrayMap, dropsSpec, DropStatsCodec);
@@ -228,6 +229,7 @@ export const flowsSpec: MapSpec = {
   valueSize: 16,
   maxEntries: 1024,
   flags: 0,
+  spinLock: false,
   keyMembers: FlowKeyMembers,
   valueMembers: FlowStatsMembers,
 };
@@ -239,8 +241,8 @@ export type Maps = MapGroup<{
   flows: HashMap<FlowKey, FlowStats>;
 }>;
 
-/** bpfmaps schema 7450ef9af47a4ce3: a hash of its layouts, names and maps (also in the header). */
-export const schemaHash = '7450ef9af47a4ce3';
+/** bpfmaps schema 9120181ea6c2b658: a hash of its layouts, names and maps (also in the header). */
+export const schemaHash = '9120181ea6c2b658';
 
 /**
  * Binds every map of a loaded object by name. Throws BpfError INCOMPATIBLE,

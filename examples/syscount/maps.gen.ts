@@ -102,6 +102,7 @@ export const syscallsSpec: MapSpec = {
   valueSize: 24,
   maxEntries: 16384,
   flags: 0,
+  spinLock: false,
   keyMembers: SyscallKeyMembers,
   valueMembers: SyscallStatsMembers,
 };
@@ -112,8 +113,8 @@ export type Maps = MapGroup<{
   syscalls: HashMap<SyscallKey, SyscallStats>;
 }>;
 
-/** bpfmaps schema 04a1e8bd364292ae: a hash of its layouts, names and maps (also in the header). */
-export const schemaHash = '04a1e8bd364292ae';
+/** bpfmaps schema 5b5bcfa1e5d01cc9: a hash of its layouts, names and maps (also in the header). */
+export const schemaHash = '5b5bcfa1e5d01cc9';
 
 /**
  * Binds every map of a loaded object by name. Throws BpfError INCOMPATIBLE,

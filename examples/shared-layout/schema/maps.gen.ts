@@ -67,6 +67,7 @@ export const by_ethertypeSpec: MapSpec = {
   valueSize: 16,
   maxEntries: 64,
   flags: 0,
+  spinLock: false,
   valueMembers: EtherStatsMembers,
 };
 export const by_ethertypeMap = mapType(
@@ -81,8 +82,8 @@ export type Maps = MapGroup<{
   by_ethertype: HashMap<number, EtherStats>;
 }>;
 
-/** bpfmaps schema aa1ecfd578984c06: a hash of its layouts, names and maps (also in the header). */
-export const schemaHash = 'aa1ecfd578984c06';
+/** bpfmaps schema 422dc3d1ee2f3c4e: a hash of its layouts, names and maps (also in the header). */
+export const schemaHash = '422dc3d1ee2f3c4e';
 
 /**
  * Binds every map of a loaded object by name. Throws BpfError INCOMPATIBLE,

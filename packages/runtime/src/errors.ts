@@ -42,8 +42,11 @@ export type OpClass =
   | 'index'
   | 'open-pin'
   | 'open-id'
+  | 'pin-dir'
   | 'pin'
+  | 'unpin'
   | 'create'
+  | 'open-object'
   | 'load'
   | 'attach'
   | 'test-run'
@@ -78,9 +81,38 @@ const COMMON: Record<string, Meaning> = {
   EBADF: { code: 'CLOSED', hint: 'the file descriptor is not open' },
 };
 
+const UNPIN_MODES =
+  "file modes decide who may unpin, not CAP_BPF: unpinning needs write and search permission on the directory and, in a sticky one (such as a bpf filesystem's root, mode 1777), ownership of the pin";
+
 const LOAD_EPERM: Meaning = {
   code: 'PERMISSION',
   hint: 'loading programs needs CAP_BPF, plus CAP_PERFMON for tracing or CAP_NET_ADMIN for networking programs; run as root',
+};
+
+// libbpf's own error numbers (LIBBPF_ERRNO__*) come back from opening and loading objects.
+const LIBBPF_ERRNOS_MEANING: Record<string, Meaning> = {
+  LIBBPF_ERRNO__LIBELF: { code: 'INVALID', hint: 'libelf could not read the file' },
+  LIBBPF_ERRNO__FORMAT: {
+    code: 'INVALID',
+    hint: 'the file is not a BPF ELF object (build it with clang -target bpf)',
+  },
+  LIBBPF_ERRNO__KVERSION: {
+    code: 'INVALID',
+    hint: 'the object names a kernel version this kernel refuses',
+  },
+  LIBBPF_ERRNO__ENDIAN: {
+    code: 'INVALID',
+    hint: 'the object was built for the other byte order',
+  },
+  LIBBPF_ERRNO__RELOC: {
+    code: 'INVALID',
+    hint: 'libbpf could not relocate the object (see the log)',
+  },
+  LIBBPF_ERRNO__PROG2BIG: { code: 'INVALID', hint: 'a program is too large for the kernel' },
+  LIBBPF_ERRNO__PROGTYPE: {
+    code: 'NOT_SUPPORTED',
+    hint: 'this kernel does not have a program type the object uses',
+  },
 };
 
 const TABLE: Record<OpClass, Record<string, Meaning>> = {
@@ -121,51 +153,59 @@ const TABLE: Record<OpClass, Record<string, Meaning>> = {
       hint: `${CAP_BPF}; or the map's flags (rdonly, wronly) forbid this from user space`,
     },
   },
-  // libbpf's own error numbers (LIBBPF_ERRNO__*) come back from opening and loading objects.
+  // Opening reads the file; parsing it is libbpf's, and so are its error numbers.
+  'open-object': {
+    EACCES: {
+      code: 'PERMISSION',
+      hint: "this user may not read the file (check its mode, and its directories', with ls -l)",
+    },
+    EINVAL: { code: 'INVALID', hint: 'libbpf could not parse the ELF file (see the log)' },
+    ...LIBBPF_ERRNOS_MEANING,
+  },
   load: {
     EPERM: LOAD_EPERM,
     EACCES: { code: 'PERMISSION', hint: 'the kernel refused the program (see the log)' },
-    LIBBPF_ERRNO__LIBELF: { code: 'INVALID', hint: 'libelf could not read the file' },
-    LIBBPF_ERRNO__FORMAT: {
-      code: 'INVALID',
-      hint: 'the file is not a BPF ELF object (build it with clang -target bpf)',
-    },
-    LIBBPF_ERRNO__KVERSION: {
-      code: 'INVALID',
-      hint: 'the object names a kernel version this kernel refuses',
-    },
-    LIBBPF_ERRNO__ENDIAN: {
-      code: 'INVALID',
-      hint: 'the object was built for the other byte order',
-    },
-    LIBBPF_ERRNO__RELOC: {
-      code: 'INVALID',
-      hint: 'libbpf could not relocate the object (see the log)',
-    },
-    LIBBPF_ERRNO__PROG2BIG: { code: 'INVALID', hint: 'a program is too large for the kernel' },
-    LIBBPF_ERRNO__PROGTYPE: {
-      code: 'NOT_SUPPORTED',
-      hint: 'this kernel does not have a program type the object uses',
-    },
+    ...LIBBPF_ERRNOS_MEANING,
   },
+  // Pins are files: their modes, and their directories', decide who may use them, not CAP_BPF.
   'open-pin': {
     ENOENT: { code: 'NOT_FOUND', hint: 'nothing is pinned at this path' },
     EACCES: {
       code: 'PERMISSION',
-      hint: "the pin's file mode does not allow this user to open it (check it with ls -l)",
+      hint: "a pin's file mode decides who may open it, not CAP_BPF: opening needs read and write permission on the pin and search permission on each directory above it (ls -l shows them)",
     },
     EINVAL: { code: 'INVALID', hint: 'the path is not a pinned BPF object' },
+  },
+  'pin-dir': {
+    ENOENT: {
+      code: 'NOT_FOUND',
+      hint: 'create the directory on a bpf filesystem, or mount one (mount -t bpf bpf /sys/fs/bpf)',
+    },
+    ENOTDIR: { code: 'NOT_FOUND', hint: 'a part of the path is not a directory' },
+    EACCES: {
+      code: 'PERMISSION',
+      hint: 'file modes decide who may reach a pin, not CAP_BPF: each directory on the path needs search permission',
+    },
   },
   'open-id': {
     ENOENT: { code: 'NOT_FOUND', hint: 'no map has this id (list them with bpftool map list)' },
     EPERM: {
       code: 'PERMISSION',
-      hint: 'opening a map by id needs CAP_SYS_ADMIN, not only CAP_BPF',
+      hint: 'the kernel opens maps by id (BPF_MAP_GET_FD_BY_ID) only for CAP_SYS_ADMIN, and CAP_BPF is not enough; run as root, or reach the map another way (its BPF object, a pin, the handle you stored)',
     },
   },
   pin: {
     EEXIST: { code: 'EXISTS', hint: 'something is already pinned at this path; unpin it first' },
     ENOENT: { code: 'NOT_FOUND', hint: 'the directory does not exist on the bpf filesystem' },
+    EACCES: {
+      code: 'PERMISSION',
+      hint: 'file modes decide who may pin where, not CAP_BPF: pinning needs write and search permission on the directory (ls -ld shows it)',
+    },
+  },
+  unpin: {
+    ENOENT: { code: 'NOT_FOUND', hint: 'nothing is pinned at this path' },
+    EACCES: { code: 'PERMISSION', hint: UNPIN_MODES },
+    EPERM: { code: 'PERMISSION', hint: UNPIN_MODES },
   },
   create: {
     EINVAL: { code: 'INVALID', hint: "the kernel refused the map's type, sizes or flags" },
@@ -249,18 +289,23 @@ export class BpfError extends Error {
   }
 }
 
-/** The error for `-errno` returned by `op` (of class `opClass`) on `target`. */
+/**
+ * The error for `-errno` returned by `op` (of class `opClass`) on `target`.
+ * `extra.hint` replaces the table's hint where the caller found out more
+ * than the errno says (which capability this process lacks).
+ */
 export function errnoError(
   ret: number,
   opClass: OpClass,
   op: string,
   target: string,
-  extra: { key?: unknown; detail?: string; log?: string } = {},
+  extra: { key?: unknown; detail?: string; hint?: string; log?: string } = {},
 ): BpfError {
   const errno = Math.abs(ret);
   const name = errnoName(errno);
   const meaning = TABLE[opClass][name] ?? COMMON[name] ?? { code: 'SYSTEM' as const };
-  const detail = [extra.detail, meaning.hint].filter(Boolean).join('; ') || undefined;
+  const hint = extra.hint ?? meaning.hint;
+  const detail = [extra.detail, hint].filter(Boolean).join('; ') || undefined;
   return new BpfError({
     code: meaning.code,
     op,

@@ -20,10 +20,17 @@ export class OwnedFd {
     leaked.register(this, fd, this);
   }
 
-  /** A close-on-exec duplicate of `fd`, owned independently of whoever holds `fd`. */
-  static duplicate(fd: number, opClass: OpClass, op: string, label: string): OwnedFd {
+  /**
+   * A close-on-exec duplicate of `fd`, owned independently of whoever holds
+   * `fd` and named `label`; a failure is the error of `op` on `target`.
+   */
+  static duplicate(
+    fd: number,
+    label: string,
+    failure: { opClass: OpClass; op: string; target: string },
+  ): OwnedFd {
     const dup = native().fcntl(fd, F_DUPFD_CLOEXEC, 3);
-    if (dup < 0) throw errnoError(lastErrno(), opClass, op, label);
+    if (dup < 0) throw errnoError(lastErrno(), failure.opClass, failure.op, failure.target);
     return new OwnedFd(dup, label);
   }
 

@@ -1,10 +1,13 @@
-import { existsSync } from 'node:fs';
-import { BpfError, closedError, errnoError } from './errors.js';
+import { statSync } from 'node:fs';
+import { loadDenial, memlockMatters, type ProgramKind } from './capabilities.js';
+import { BpfError, closedError, errnoError, errnoName } from './errors.js';
 import { lastErrno, native, type Pointer } from './ffi/libbpf.js';
 import { withLibbpfLog } from './ffi/log.js';
 import type { MapSource } from './maps/raw-map.js';
 import { readSection } from './elf.js';
 import { Program } from './program.js';
+
+const EPERM = 1;
 
 /**
  * BpfObject is a compiled BPF ELF object opened and loaded by libbpf: its maps
@@ -27,7 +30,13 @@ export class BpfObject implements Disposable {
    * error carries the verifier's log), PERMISSION (missing capabilities).
    */
   static load(path: string): BpfObject {
-    if (!existsSync(path)) {
+    try {
+      statSync(path);
+    } catch (error) {
+      // A directory this user may not search hides the file: that is no reason to build it again.
+      const errno = (error as NodeJS.ErrnoException).errno ?? 0;
+      if (errnoName(Math.abs(errno)) !== 'ENOENT')
+        throw errnoError(errno, 'open-object', 'open object', path);
       throw new BpfError({
         code: 'NOT_FOUND',
         op: 'open object',
@@ -39,12 +48,11 @@ export class BpfObject implements Disposable {
       const lib = native();
       const ptr = lib.objectOpenFile(path, 0);
       if (!ptr)
-        throw errnoError(lastErrno(), 'load', 'open object', path, {
-          detail: 'libbpf could not parse the ELF file',
-          log: log().text,
-        });
+        throw errnoError(lastErrno(), 'open-object', 'open object', path, { log: log().text });
       const ret = lib.objectLoad(ptr);
       if (ret < 0) {
+        // The programs' types say which capabilities an EPERM is about: read them before closing.
+        const programs = ret === -EPERM ? programKinds(ptr) : [];
         lib.objectClose(ptr);
         const { text, verifier, program } = log();
         if (verifier)
@@ -56,7 +64,10 @@ export class BpfObject implements Disposable {
             detail: 'the verifier refused it',
             log: verifier,
           });
-        throw errnoError(ret, 'load', 'load object', path, { log: text });
+        throw errnoError(ret, 'load', 'load object', path, {
+          hint: ret === -EPERM ? permissionHint(programs, text) : undefined,
+          log: text,
+        });
       }
       return new BpfObject(ptr, path);
     });
@@ -86,7 +97,7 @@ export class BpfObject implements Disposable {
   /** Names of the maps the object defines. */
   mapNames(): string[] {
     const lib = native();
-    const obj = this.#handle('list maps');
+    const obj = this.#handle('list the maps of');
     const names: string[] = [];
     for (let m = lib.objectNextMap(obj, null); m; m = lib.objectNextMap(obj, m))
       names.push(lib.mapName(m));
@@ -96,7 +107,7 @@ export class BpfObject implements Disposable {
   /** Names of the programs the object defines. */
   programNames(): string[] {
     const lib = native();
-    const obj = this.#handle('list programs');
+    const obj = this.#handle('list the programs of');
     const names: string[] = [];
     for (let p = lib.objectNextProgram(obj, null); p; p = lib.objectNextProgram(obj, p))
       names.push(lib.programName(p));
@@ -109,7 +120,7 @@ export class BpfObject implements Disposable {
     next: (obj: Pointer, at: T | null) => T | null,
     nameOf: (at: T) => string,
   ): T {
-    const obj = this.#handle(`find ${kind}`);
+    const obj = this.#handle(`find a ${kind} in`);
     for (let at = next(obj, null); at; at = next(obj, at)) if (nameOf(at) === name) return at;
     const names = kind === 'map' ? this.mapNames() : this.programNames();
     throw new BpfError({
@@ -125,10 +136,14 @@ export class BpfObject implements Disposable {
     const lib = native();
     const map = this.#find<Pointer>('map', name, lib.objectNextMap, lib.mapName);
     // The fd is read when the map is opened, so a source from a closed object cannot reach another map.
-    const origin = `map ${name} of object ${this.path}`;
+    const origin = `object ${this.path}`;
     return {
       origin,
-      fd: () => (this.#handle('open map', `${origin} (the object is closed)`), lib.mapFd(map)),
+      name,
+      fd: () => (
+        this.#handle('open map', `${name} of ${origin} (the object is closed)`),
+        lib.mapFd(map)
+      ),
     };
   }
 
@@ -169,4 +184,30 @@ export function checkSchema(obj: BpfObject, hash: string, source: string): void 
     target: `object ${obj.path}`,
     detail: `it was built from a header of another version of ${source} (header ${found.join(', ')}, module ${hash}): run codegen on ${source} and rebuild the object`,
   });
+}
+
+/** Each program of a libbpf object: name, type and the type's name. */
+function programKinds(obj: Pointer): ProgramKind[] {
+  const lib = native();
+  const out: ProgramKind[] = [];
+  for (let p = lib.objectNextProgram(obj, null); p; p = lib.objectNextProgram(obj, p)) {
+    const type = lib.programType(p);
+    out.push({
+      name: lib.programName(p),
+      type,
+      typeName: lib.progTypeName(type) ?? `type ${type}`,
+    });
+  }
+  return out;
+}
+
+/**
+ * What an EPERM from loading means here: the capabilities this process lacks,
+ * with a word on libbpf's RLIMIT_MEMLOCK advice where this kernel does not
+ * charge BPF memory to that limit. Undefined leaves the table's hint.
+ */
+function permissionHint(programs: ProgramKind[], log: string): string | undefined {
+  const denial = loadDenial(programs);
+  if (!denial || memlockMatters() || !/RLIMIT_MEMLOCK|ulimit -l/.test(log)) return denial;
+  return `${denial} (libbpf's RLIMIT_MEMLOCK advice below does not apply: kernels since 5.11 do not charge BPF memory to it)`;
 }

@@ -64,7 +64,7 @@ export class Program {
 
   /** The program's fd (owned by its object); throws BpfError CLOSED once the object is closed. */
   get fd(): number {
-    return this.handle.fd('use program');
+    return this.handle.fd('use');
   }
 
   /**

@@ -106,6 +106,39 @@ describeWith(['bpf'], 'LPM tries', () => {
     ).toEqual(['10.0.0.0/8=8', '10.1.0.0/16=16', '10.2.0.0/24=24']);
     expect(map.count()).toBe(3);
   });
+
+  it('a prefixlen longer than the key data is refused before any syscall, on every path that takes a key', () => {
+    const map = make();
+    map.set({ prefixlen: 8, addr: '10.0.0.0' }, 1);
+    const key = { prefixlen: 33, addr: '10.1.2.3' };
+    const tries: Record<string, () => unknown> = {
+      get: () => map.get(key),
+      has: () => map.has(key),
+      set: () => map.set(key, 2),
+      delete: () => map.delete(key),
+      update: () => map.update(key, () => 3),
+      getMany: () => map.getMany([{ prefixlen: 32, addr: '10.1.2.3' }, key]),
+      setMany: () =>
+        map.setMany([
+          [{ prefixlen: 16, addr: '10.2.0.0' }, 4],
+          [key, 2],
+        ]),
+      deleteMany: () => map.deleteMany([{ prefixlen: 8, addr: '10.0.0.0' }, key]),
+    };
+    for (const [name, run] of Object.entries(tries)) {
+      const e = thrown(run);
+      const op = name === 'getMany' ? 'get' : name;
+      expect([name, e.code, e.errno, e.key]).toEqual([name, 'INVALID', undefined, key]);
+      expect(e.message).toBe(
+        `${op} t_lpm for key {"prefixlen":33,"addr":"10.1.2.3"}: prefixlen 33 is longer than the key's 32 bits of data; this trie takes a prefixlen in 0..32`,
+      );
+    }
+    // Nothing was written or deleted, not even the valid entries before the bad one.
+    expect([...map.keys()]).toEqual([{ prefixlen: 8, addr: '10.0.0.0' }]);
+    // The longest prefix there is stays fine.
+    map.set({ prefixlen: 32, addr: '10.1.2.3' }, 5);
+    expect(map.get({ prefixlen: 32, addr: '10.1.2.3' })).toBe(5);
+  });
 });
 
 describeWith(['bpf'], 'mmap-able arrays', () => {

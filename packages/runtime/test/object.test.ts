@@ -141,12 +141,20 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'errors of objects and programs
     ]) {
       expect(thrown(use).code).toBe('CLOSED');
     }
+    expect(thrown(() => obj.mapNames()).message).toBe(
+      `list the maps of object ${obj.path}: the handle is closed`,
+    );
+    expect(thrown(() => obj.map('sizes')).message).toBe(
+      `find a map in object ${obj.path}: the handle is closed`,
+    );
     // A source taken before close cannot reach whatever map now has its old fd number.
     const e = thrown(() =>
       openMap(HashMap, source, spec, referenceCodec(u32), referenceCodec(u64)),
     );
     expect(e.code).toBe('CLOSED');
-    expect(e.message).toContain('the handle is closed');
+    expect(e.message).toMatch(
+      /^open map sizes of object .* \(the object is closed\): the handle is closed$/,
+    );
   });
 });
 
@@ -165,6 +173,13 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'what an error names', () => {
     );
     expect(e.code).toBe('INCOMPATIBLE');
     expect(e.message).toContain('open map other from map sizes of object');
+    // The same name is said once.
+    const wide = hash('sizes', { key: u32, value: u32, maxEntries: 16 }).spec;
+    expect(
+      thrown(() =>
+        openMap(HashMap, obj.map('sizes'), wide, referenceCodec(u32), referenceCodec(u32)),
+      ).message,
+    ).toMatch(/^open map sizes from object \S+: layout differs/);
     expect(e.message).toContain('value size: schema says 4, kernel map has 8');
   });
 
@@ -173,7 +188,7 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'what an error names', () => {
     const prog = obj.program('record_size');
     obj.close();
     expect(thrown(() => prog.testRun({ data: new Uint8Array(64) })).message).toBe(
-      'use program program record_size (its object is closed): the handle is closed',
+      'use program record_size (its object is closed): the handle is closed',
     );
   });
 });

@@ -12,8 +12,10 @@ import {
   lruHash,
   lruPercpuHash,
   mapFlags,
+  pad,
   percpuArray,
   percpuHash,
+  spinLock,
   struct,
   u16,
   u32,
@@ -24,7 +26,7 @@ import {
 import { describeWith } from '@bpfmaps/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BpfError, mapFromSchema, possibleCpus, type KeyedMap } from '../src/index.js';
-import { Handles, thrown } from './helpers.js';
+import { Handles, readsNaturally, thrown } from './helpers.js';
 
 const Key = struct('Key', { id: u32, port: u16 });
 const Val = struct('Val', { n: u64, tag: u8 });
@@ -110,7 +112,7 @@ function outcome(ctx: Ctx, method: string, op: () => unknown): Outcome {
   try {
     return op();
   } catch (e) {
-    if (e instanceof BpfError) return code(e.code);
+    if (e instanceof BpfError) return code(readsNaturally(e).code);
     throw e;
   }
 }
@@ -458,18 +460,54 @@ describeWith(['bpf'], 'what the table cannot show', () => {
     expect(map.getMany([byId(1), byId(2), byId(3)])).toEqual([val(1), val(2), undefined]);
   });
 
-  it('a batch refused before it starts says nothing was written', () => {
+  it("'lock' on a value without a spinLock is refused before any syscall, naming the map and the fix", () => {
     const map = handles.add(mapFromSchema(KINDS.hash!.decl)) as unknown as Ctx['map'];
-    const e = thrown(() =>
-      map.setMany(
-        [
-          [byId(2), val(2)],
-          [byId(3), val(3)],
-        ],
-        'lock',
-      ),
+    map.set(byId(1), val(1));
+    const fix = (how: string, instead: string) =>
+      `the value has no spinLock for ${how} (BPF_F_LOCK) to take; add a spinLock field to the value struct (struct('Value', { lock: spinLock, ... })), regenerate, and take the lock in the BPF program too, or ${instead}`;
+    const set = thrown(() => map.set(byId(1), val(2), 'lock'));
+    expect([set.code, set.errno]).toEqual(['INVALID', undefined]);
+    expect(set.message).toBe(`set t_hash: ${fix("mode 'lock'", "use mode 'any'")}`);
+    const many = thrown(() => map.setMany([[byId(2), val(2)]], 'lock'));
+    expect([many.code, many.errno]).toEqual(['INVALID', undefined]);
+    expect(many.message).toBe(`setMany t_hash: ${fix("mode 'lock'", "use mode 'any'")}`);
+    let called = false;
+    const update = thrown(() =>
+      map.update(byId(1), () => ((called = true), val(3)), { lock: true }),
     );
-    expect(e.code).toBe('INVALID');
+    expect([update.code, update.errno, called]).toEqual(['INVALID', undefined, false]);
+    expect(update.message).toBe(`update t_hash: ${fix('{ lock: true }', 'update without it')}`);
+    expect(map.getMany([byId(1), byId(2)])).toEqual([val(1), undefined]);
+  });
+
+  it("'lock' on a map without BTF (created from user space) says the kernel cannot find the spinLock", () => {
+    const Locked = struct('Locked', { lock: spinLock, pad: pad(4), n: u64 });
+    const map = handles.add(
+      mapFromSchema(hash('t_nobtf', { key: u32, value: Locked, maxEntries: 4 })),
+    );
+    map.set(1, { n: 1n });
+    const e = thrown(() => map.set(1, { n: 2n }, 'lock'));
+    expect([e.code, e.errno]).toEqual(['INVALID', undefined]);
+    expect(e.message).toBe(
+      "set t_nobtf: the map carries no BTF for its value, so the kernel cannot find the spinLock for mode 'lock' (BPF_F_LOCK) to take (maps created from user space have none; a BPF object needs clang -g); use mode 'lock' on a map a BPF object defines, or use mode 'any'",
+    );
+    const u = thrown(() => map.update(1, (v) => v, { lock: true }));
+    expect([u.code, u.errno]).toEqual(['INVALID', undefined]);
+    expect(u.message).toContain('update t_nobtf: the map carries no BTF for its value');
+    expect(map.get(1)).toEqual({ n: 1n });
+  });
+
+  it('a batch refused before it starts says nothing was written', () => {
+    // The kernel checks write access before the batch: a map user space may only read.
+    const decl = hash('t_ro', { key: Key, value: Val, maxEntries: MAX, flags: mapFlags.rdonly });
+    const map = handles.add(mapFromSchema(decl)) as unknown as Ctx['map'];
+    const e = thrown(() =>
+      map.setMany([
+        [byId(2), val(2)],
+        [byId(3), val(3)],
+      ]),
+    );
+    expect([e.code, e.errno]).toEqual(['PERMISSION', 1]);
     expect(e.message).toContain('0 of 2 entries were written');
     expect(map.count()).toBe(0);
   });

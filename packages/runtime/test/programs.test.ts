@@ -187,6 +187,28 @@ describeWith(['bpf', 'clang', 'libbpf-headers', 'tracefs'], 'tracepoint programs
   });
 });
 
+describeWith(['bpf', 'clang', 'libbpf-headers'], "'lock' on a map a BPF object defines", () => {
+  const object = compileBpf(COUNTER);
+
+  it('is refused before the syscall when the spec says the value has no spinLock, left to the kernel when it does not say', () => {
+    const obj = handles.add(BpfObject.load(object));
+    const map = handles.add(
+      openMap(HashMap, obj.map('by_len'), spec, referenceCodec(u32), referenceCodec(Stats)),
+    );
+    const refused = thrown(() => map.set(60, { packets: 1n, bytes: 1n }, 'lock'));
+    expect([refused.code, refused.errno]).toEqual(['INVALID', undefined]);
+    expect(refused.message).toContain('set by_len: the value has no spinLock');
+    // A hand-written spec that does not say: the kernel answers (the map has BTF, so this is its verdict).
+    const { spinLock: _, ...handWritten } = spec;
+    const plain = handles.add(
+      openMap(HashMap, obj.map('by_len'), handWritten, referenceCodec(u32), referenceCodec(Stats)),
+    );
+    const kernel = thrown(() => plain.set(60, { packets: 1n, bytes: 1n }, 'lock'));
+    expect([kernel.code, kernel.errno]).toEqual(['INVALID', 22]);
+    expect(map.get(60)).toBeUndefined();
+  });
+});
+
 describeWith(['bpf', 'setpriv'], 'without CAP_BPF', () => {
   it('EPERM becomes PERMISSION, naming the capability', () => {
     const script = `import { mapFromSchema } from '@bpfmaps/runtime';

@@ -133,6 +133,10 @@ function bind() {
       'const char *bpf_program__name(const bpf_program *prog)',
     ),
     programFd: f<(prog: Pointer) => number>('int bpf_program__fd(const bpf_program *prog)'),
+    programType: f<(prog: Pointer) => number>('int bpf_program__type(const bpf_program *prog)'),
+    progTypeName: f<(type: number) => string | null>(
+      'const char *libbpf_bpf_prog_type_str(int type)',
+    ),
     attachTracepoint: f<(prog: Pointer, category: string, name: string) => Pointer | null>(
       'bpf_link *bpf_program__attach_tracepoint(const bpf_program *prog, const char *category, const char *name)',
     ),

@@ -7,13 +7,12 @@ import type { Codec } from '../codec.js';
 import { BpfError, errnoError, type OpClass } from '../errors.js';
 import { native } from '../ffi/libbpf.js';
 import { NativeBuffer } from '../ffi/native-buffer.js';
-import { setFlags, type SetMode } from './modes.js';
+import { BPF_F_LOCK, checkLock, setFlags, type SetMode } from './modes.js';
 import type { RawMap } from './raw-map.js';
 
 const ENOENT = 2;
 const ENOSPC = 28;
 const BPF_ANY = 0;
-const BPF_F_LOCK = 4;
 
 /** How entries() walks the map. */
 export type IterationMode = 'batch' | 'next-key';
@@ -33,6 +32,9 @@ export interface BulkTarget<K, V> {
   readonly valueCodec: Codec<V>;
   readonly errnoClass: OpClass;
 }
+
+/** Checks a key encoded at `offset` for `op` (see KeyedMap.checkKey); throws BpfError INVALID. */
+export type KeyCheck<K> = (view: DataView, offset: number, key: K, op: string) => void;
 
 /** sizeof(struct bpf_map_batch_opts): sz, elem_flags, flags. */
 const BATCH_OPTS_SIZE = 24;
@@ -59,8 +61,10 @@ export function setMany<K, V>(
   map: BulkTarget<K, V>,
   entries: Iterable<readonly [K, V]>,
   mode: SetMode,
+  checkKey?: KeyCheck<K>,
 ): void {
   const flags = setFlags(mode, 'setMany', map.name);
+  if (flags === BPF_F_LOCK) checkLock(map.raw, 'setMany', "mode 'lock'", "use mode 'any'");
   const items = list(entries, 'setMany', map.name, '[key, value] pairs');
   const fd = map.raw.fd('setMany');
   if (items.length === 0) return;
@@ -81,6 +85,7 @@ export function setMany<K, V>(
         });
       }
       map.keyCodec.encode(keys.view, i * ks, entry[0] as K);
+      checkKey?.(keys.view, i * ks, entry[0] as K, 'setMany');
       map.valueCodec.encode(values.view, i * vs, entry[1] as V);
     }
     const lib = native();
@@ -115,7 +120,11 @@ export function setMany<K, V>(
 }
 
 /** deleteMany: keys encoded first; BPF_MAP_DELETE_BATCH where the kind has it. Returns how many were there. */
-export function deleteMany<K, V>(map: BulkTarget<K, V>, keys: Iterable<K>): number {
+export function deleteMany<K, V>(
+  map: BulkTarget<K, V>,
+  keys: Iterable<K>,
+  checkKey?: KeyCheck<K>,
+): number {
   const items = list(keys, 'deleteMany', map.name, 'keys');
   const fd = map.raw.fd('deleteMany');
   const ks = map.keyCodec.size;
@@ -123,7 +132,10 @@ export function deleteMany<K, V>(map: BulkTarget<K, V>, keys: Iterable<K>): numb
   const count = items.length * ks;
   const lib = native();
   try {
-    items.forEach((k, i) => map.keyCodec.encode(memory.view, i * ks, k));
+    items.forEach((k, i) => {
+      map.keyCodec.encode(memory.view, i * ks, k);
+      checkKey?.(memory.view, i * ks, k, 'deleteMany');
+    });
     let deleted = 0;
     let i = 0;
     while (i < items.length && map.raw.kind.batch.delete) {

@@ -5,8 +5,8 @@
  */
 import koffi from 'koffi';
 import type { MemberLayout } from '@bpfmaps/schema';
-import { BpfError } from '../errors.js';
-import { decode, native, type Pointer } from '../ffi/libbpf.js';
+import { BpfError, errnoError, errnoName } from '../errors.js';
+import { decode, lastErrno, native, type Pointer } from '../ffi/libbpf.js';
 
 /** struct btf_type (uapi linux/btf.h): name, kind and vlen packed in info, then size or type. */
 koffi.struct('btf_type', { name_off: 'uint32_t', info: 'uint32_t', size_or_type: 'uint32_t' });
@@ -96,15 +96,31 @@ function kind(raw: Raw): number {
   return (raw.info >>> 24) & 0x1f;
 }
 
-/** The key and value members of a map's BTF, or undefined when the map has none (or it cannot be read). */
+/** Running out of these is passing: a check skipped for it would pass unseen. */
+const RESOURCES = new Set(['EMFILE', 'ENFILE', 'ENOMEM']);
+
+/**
+ * The key and value members of a map's BTF, or undefined when the map has
+ * none or this process may not read it (BPF_BTF_GET_FD_BY_ID wants
+ * CAP_SYS_ADMIN). Throws BpfError SYSTEM when reading it ran out of file
+ * descriptors or memory, rather than skip the check; `target` names the map.
+ */
 export function btfMembers(
   btfId: number,
   keyTypeId: number,
   valueTypeId: number,
+  target: string,
 ): { key?: MemberLayout[]; value?: MemberLayout[] } | undefined {
   if (btfId === 0) return undefined;
   const ptr = native().btfLoadById(btfId);
-  if (!ptr) return undefined;
+  if (!ptr) {
+    const errno = lastErrno();
+    if (RESOURCES.has(errnoName(errno)))
+      throw errnoError(errno, 'info', 'open map', target, {
+        detail: "reading the map's BTF to check its layout",
+      });
+    return undefined;
+  }
   try {
     const btf = new Btf(ptr);
     return {

@@ -17,7 +17,8 @@ import type { MapInfo } from './info.js';
 
 /** Throws BpfError INCOMPATIBLE listing every difference between the map and `spec`. */
 export function checkMap(spec: MapSpec, info: MapInfo, origin: string): void {
-  const btf = btfMembers(info.btfId, info.btfKeyTypeId, info.btfValueTypeId);
+  const target = `${spec.name} from ${origin}`;
+  const btf = btfMembers(info.btfId, info.btfKeyTypeId, info.btfValueTypeId, target);
   const differences = [
     ...infoDifferences(spec, info),
     ...memberDifferences('key', spec.keyMembers, btf?.key),
@@ -27,7 +28,7 @@ export function checkMap(spec: MapSpec, info: MapInfo, origin: string): void {
   throw new BpfError({
     code: 'INCOMPATIBLE',
     op: 'open map',
-    target: `${spec.name} from ${origin}`,
+    target,
     detail: `layout differs from the schema (${differences.join('; ')}). If the schema changed, regenerate the header and rebuild the BPF object; if not, this is not the map the schema describes`,
   });
 }

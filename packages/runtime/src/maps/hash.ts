@@ -1,3 +1,4 @@
+import { BpfError } from '../errors.js';
 import { KeyedMap } from './keyed.js';
 
 /** The keyed maps whose keys come and go: delete, deleteMany and a clear that deletes. */
@@ -35,9 +36,26 @@ export class HashMap<K, V> extends DeletableMap<K, V> {
  * `delete` act on that exact prefix; `get` is the kernel's longest-prefix
  * match (pass an address with the full prefix length, 32 for IPv4). The
  * kernel has no batch ops for tries, so entries() walks with next-key.
+ * A prefixlen longer than the data is refused (INVALID) before any syscall:
+ * the kernel would refuse a write with a bare EINVAL and miss on a lookup.
  */
 export class LpmTrieMap<K, V> extends DeletableMap<K, V> {
   get accessor(): string {
     return 'LpmTrieMap';
+  }
+
+  /** The key's first u32 (host order, as the kernel reads it) may not exceed the bits of data after it. */
+  protected override checkKey(view: DataView, offset: number, key: K, op: string): void {
+    const prefixlen = view.getUint32(offset, true);
+    const bits = (this.keyCodec.size - 4) * 8;
+    if (prefixlen <= bits) return;
+    const field = this.raw.spec.keyMembers?.[0]?.name ?? 'prefixlen';
+    throw new BpfError({
+      code: 'INVALID',
+      op,
+      target: this.name,
+      key,
+      detail: `${field} ${prefixlen} is longer than the key's ${bits} bits of data; this trie takes a ${field} in 0..${bits}`,
+    });
   }
 }

@@ -8,9 +8,9 @@ import type { Codec } from '../codec.js';
 import { BpfError, closedError, errnoError, type OpClass } from '../errors.js';
 import { native } from '../ffi/libbpf.js';
 import { NativeBuffer } from '../ffi/native-buffer.js';
-import { deleteMany, entries, setMany, type IterateOptions } from './batch.js';
+import { deleteMany, entries, setMany, type IterateOptions, type KeyCheck } from './batch.js';
 import { MapHandle } from './handle.js';
-import { BPF_F_LOCK, setFlags, type SetMode } from './modes.js';
+import { BPF_F_LOCK, checkLock, setFlags, type SetMode } from './modes.js';
 import type { RawMap } from './raw-map.js';
 
 const ENOENT = 2;
@@ -43,7 +43,7 @@ export abstract class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V
     this.valueCodec = value;
     this.#key = new NativeBuffer(key.size);
     this.#value = new NativeBuffer(value.size);
-    this.#fd = map.fd('open map');
+    this.#fd = map.fd('open');
     this.errnoClass = map.kind.fixedKeys ? 'index' : 'element';
   }
 
@@ -52,8 +52,20 @@ export abstract class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V
     const fd = this.#fd;
     if (fd < 0) throw closedError(op, `map ${this.name}`);
     this.keyCodec.encode(this.#key.view, 0, key);
+    this.checkKey(this.#key.view, 0, key, op);
     return fd;
   }
+
+  /**
+   * Checks a key its codec has encoded at `offset`, for what the codec cannot
+   * see and the kernel would refuse with a bare errno (an LPM trie's prefix
+   * length); throws BpfError INVALID. Every operation that encodes a key
+   * calls it before its first syscall. Most kinds have nothing to check.
+   */
+  protected checkKey(_view: DataView, _offset: number, _key: K, _op: string): void {}
+
+  /** checkKey, for the bulk operations. */
+  readonly #checkKey: KeyCheck<K> = (view, offset, key, op) => this.checkKey(view, offset, key, op);
 
   /** Throws the BpfError for a failed element operation. */
   protected fail(ret: number, op: string, key?: unknown, detail?: string): never {
@@ -82,10 +94,12 @@ export abstract class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V
    * Stores `value` under `key`, replacing the whole value: user space cannot
    * change a field in place. Key and value are checked before the syscall.
    * Throws BpfError KEY_EXISTS (mode 'noexist'), KEY_NOT_FOUND ('exist'),
-   * MAP_FULL, OUT_OF_RANGE (an array index past the end).
+   * MAP_FULL, OUT_OF_RANGE (an array index past the end), INVALID (mode
+   * 'lock' on a value without a spinLock).
    */
   set(key: K, value: V, mode: SetMode = 'any'): void {
     const flags = setFlags(mode, 'set', this.name);
+    if (flags === BPF_F_LOCK) checkLock(this.raw, 'set', "mode 'lock'", "use mode 'any'");
     const fd = this.#withKey(key, 'set');
     this.valueCodec.encode(this.#value.view, 0, value);
     const ret = this.#lib.update(fd, this.#key.address, this.#value.address, flags);
@@ -116,13 +130,15 @@ export abstract class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V
    * the value in place between the two syscalls loses its increment when this
    * writes the whole value back. With `lock`, both copies are taken under the
    * value's bpf_spin_lock (BPF_F_LOCK), which programs must also take. `fn`
-   * returning undefined deletes the key.
+   * returning undefined deletes the key. Throws BpfError INVALID for `lock`
+   * on a value without a spinLock.
    */
   update(
     key: K,
     fn: (current: V | undefined) => V | undefined,
     options: UpdateOptions = {},
   ): V | undefined {
+    if (options.lock) checkLock(this.raw, 'update', '{ lock: true }', 'update without it');
     const flags = options.lock ? BPF_F_LOCK : 0;
     const fd = this.#withKey(key, 'update');
     const ret = this.#lib.lookupFlags(fd, this.#key.address, this.#value.address, flags);
@@ -166,12 +182,12 @@ export abstract class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V
    * mid-way (map full) leaves the entries before it written, and says how many.
    */
   setMany(entries: Iterable<readonly [K, V]>, mode: SetMode = 'any'): void {
-    setMany(this, entries, mode);
+    setMany(this, entries, mode, this.#checkKey);
   }
 
   /** Deletes many keys; returns how many were there (for the kinds that can delete). */
   protected deleteKeys(keys: Iterable<K>): number {
-    return deleteMany(this, keys);
+    return deleteMany(this, keys, this.#checkKey);
   }
 
   /**

@@ -38,7 +38,9 @@ abstract class MapOfMaps<K, M> extends FdSlotMap<K> {
    */
   get(key: K): M | undefined {
     const id = this.id(key);
-    return id === undefined ? undefined : this.#inner.wrap(RawMap.openById(id, this.#inner.spec));
+    if (id === undefined) return undefined;
+    const during = { op: 'get', target: this.name, key };
+    return this.#inner.wrap(RawMap.openById(id, this.#inner.spec, during));
   }
 }
 

@@ -1,4 +1,5 @@
 import { BpfError } from '../errors.js';
+import type { RawMap } from './raw-map.js';
 
 /** How `set` treats an existing key (BPF_ANY, BPF_NOEXIST, BPF_EXIST; BPF_F_LOCK for spin-locked values). */
 export type SetMode = 'any' | 'noexist' | 'exist' | 'lock';
@@ -21,4 +22,31 @@ export function setFlags(mode: SetMode, op: string, target: string): number {
     });
   }
   return flags;
+}
+
+/**
+ * Refuses BPF_F_LOCK before any syscall where the kernel would answer with a
+ * bare EINVAL: the spec says the value holds no bpf_spin_lock, or the map
+ * has no BTF for its value, so the kernel cannot know where the lock is.
+ * `how` is how the caller asked for it (mode 'lock', { lock: true }),
+ * `instead` what to do without it. A spec that does not say (a hand-written
+ * one) leaves the first question to the kernel.
+ */
+export function checkLock(raw: RawMap, op: string, how: string, instead: string): void {
+  if (raw.spec.spinLock === false) {
+    throw new BpfError({
+      code: 'INVALID',
+      op,
+      target: raw.name,
+      detail: `the value has no spinLock for ${how} (BPF_F_LOCK) to take; add a spinLock field to the value struct (struct('Value', { lock: spinLock, ... })), regenerate, and take the lock in the BPF program too, or ${instead}`,
+    });
+  }
+  if (raw.info.btfValueTypeId === 0) {
+    throw new BpfError({
+      code: 'INVALID',
+      op,
+      target: raw.name,
+      detail: `the map carries no BTF for its value, so the kernel cannot find the spinLock for ${how} (BPF_F_LOCK) to take (maps created from user space have none; a BPF object needs clang -g); use ${how} on a map a BPF object defines, or ${instead}`,
+    });
+  }
 }

@@ -1,12 +1,13 @@
 import { statfsSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { kindNamed, type MapKind, type MapSpec } from '@bpfmaps/schema';
-import { BpfError, errnoError } from '../errors.js';
+import { BpfError, errnoError, errnoName } from '../errors.js';
 import { OwnedFd } from '../fd.js';
 import { native } from '../ffi/libbpf.js';
 import { NativeBuffer } from '../ffi/native-buffer.js';
 import { checkMap } from './check.js';
 import { mapInfo, type MapInfo } from './info.js';
+import { pinDenial } from './pin-access.js';
 
 /**
  * Where a map comes from: something that lends an fd while it is open
@@ -15,6 +16,8 @@ import { mapInfo, type MapInfo } from './info.js';
 export interface MapSource {
   /** Where the map comes from, for messages (`object flow.bpf.o`). */
   readonly origin: string;
+  /** The map's name there, when it has one (messages name it when it is not the spec's). */
+  readonly name?: string;
   /** The fd to duplicate now; throws BpfError CLOSED once the source is closed. */
   fd(): number;
 }
@@ -27,11 +30,10 @@ export function checkBpffs(path: string, op: string): void {
   try {
     type = Number(statfsSync(dirname(path)).type);
   } catch (error) {
-    throw new BpfError({
-      code: 'NOT_FOUND',
-      op,
-      target: path,
-      detail: `${dirname(path)} does not exist (${(error as Error).message})`,
+    const errno = (error as NodeJS.ErrnoException).errno ?? 0;
+    const missing = errnoName(Math.abs(errno)) === 'ENOENT';
+    throw errnoError(errno, 'pin-dir', op, path, {
+      detail: missing ? `${dirname(path)} does not exist` : pinDenial(errno, path, 'reach'),
     });
   }
   if (type !== BPF_FS_MAGIC) {
@@ -56,7 +58,7 @@ export class RawMap implements Disposable {
   readonly info: MapInfo;
   readonly #fd: OwnedFd;
 
-  /** Takes ownership of `fd`; closes it if the map does not match `spec`. */
+  /** Takes ownership of `fd`; closes it if the map does not match `spec` (from `origin`, for messages). */
   private constructor(fd: OwnedFd, spec: MapSpec, origin: string) {
     this.#fd = fd;
     this.name = spec.name;
@@ -71,7 +73,7 @@ export class RawMap implements Disposable {
           detail: `the spec names an unknown map kind "${spec.kind}"`,
         });
       this.kind = kind;
-      this.info = mapInfo(fd.use('open map'), spec.name);
+      this.info = mapInfo(fd.use('open'), spec.name);
       checkMap(spec, this.info, origin);
     } catch (error) {
       fd.close();
@@ -81,27 +83,48 @@ export class RawMap implements Disposable {
 
   /** Takes a duplicate of the source's fd after checking that the map matches `spec`. */
   static open(source: MapSource, spec: MapSpec): RawMap {
-    const fd = OwnedFd.duplicate(
-      source.fd(),
-      'info',
-      'open map',
-      `${spec.name} from ${source.origin}`,
-    );
-    return new RawMap(fd, spec, source.origin);
+    const origin =
+      source.name === undefined || source.name === spec.name
+        ? source.origin
+        : `map ${source.name} of ${source.origin}`;
+    const fd = OwnedFd.duplicate(source.fd(), `map ${spec.name}`, {
+      opClass: 'info',
+      op: 'open map',
+      target: `${spec.name} from ${origin}`,
+    });
+    return new RawMap(fd, spec, origin);
   }
 
   /** Opens the map pinned at `path` (on a bpf filesystem). */
   static openPinned(path: string, spec: MapSpec): RawMap {
     checkBpffs(path, 'open pinned map');
     const fd = native().objGet(path);
-    if (fd < 0) throw errnoError(fd, 'open-pin', 'open pinned map', `${spec.name} at ${path}`);
+    if (fd < 0)
+      throw errnoError(fd, 'open-pin', 'open pinned map', `${spec.name} at ${path}`, {
+        detail: pinDenial(fd, path, 'open'),
+      });
     return new RawMap(new OwnedFd(fd, `map ${spec.name}`), spec, `pin ${path}`);
   }
 
-  /** Opens the map with kernel id `id` (see `bpftool map list`). */
-  static openById(id: number, spec: MapSpec): RawMap {
+  /**
+   * Opens the map with kernel id `id` (see `bpftool map list`); needs
+   * CAP_SYS_ADMIN. `during` names the operation that needed it (a map of
+   * maps' get, on its key) for errors.
+   */
+  static openById(
+    id: number,
+    spec: MapSpec,
+    during?: { op: string; target: string; key: unknown },
+  ): RawMap {
     const fd = native().mapFdById(id);
-    if (fd < 0) throw errnoError(fd, 'open-id', 'open map by id', `${spec.name} (id ${id})`);
+    if (fd < 0) {
+      throw during
+        ? errnoError(fd, 'open-id', during.op, during.target, {
+            key: during.key,
+            detail: `opening the inner map ${spec.name} (id ${id}) by id`,
+          })
+        : errnoError(fd, 'open-id', 'open map by id', `${spec.name} (id ${id})`);
+    }
     return new RawMap(new OwnedFd(fd, `map ${spec.name}`), spec, `id ${id}`);
   }
 
@@ -111,7 +134,7 @@ export class RawMap implements Disposable {
     const opts = new NativeBuffer(CREATE_OPTS_SIZE);
     try {
       opts.view.setBigUint64(0, BigInt(CREATE_OPTS_SIZE), true);
-      opts.view.setUint32(24, template ? template.fd('create map') : 0, true); // inner_map_fd
+      opts.view.setUint32(24, template ? template.fd('create') : 0, true); // inner_map_fd
       opts.view.setUint32(28, spec.flags, true);
       opts.view.setBigUint64(32, BigInt(spec.extra ?? 0), true);
       const fd = native().mapCreate(
@@ -142,8 +165,11 @@ export class RawMap implements Disposable {
   /** Pins the map at `path` on a bpf filesystem, so it outlives this process. */
   pin(path: string): void {
     checkBpffs(path, 'pin map');
-    const ret = native().objPin(this.fd('pin map'), path);
-    if (ret < 0) throw errnoError(ret, 'pin', 'pin map', `${this.name} at ${path}`);
+    const ret = native().objPin(this.fd('pin'), path);
+    if (ret < 0)
+      throw errnoError(ret, 'pin', 'pin map', `${this.name} at ${path}`, {
+        detail: pinDenial(ret, path, 'create'),
+      });
   }
 
   /** Removes the pin at `path` (the map lives on while fds or programs hold it). */
@@ -152,11 +178,9 @@ export class RawMap implements Disposable {
     try {
       unlinkSync(path);
     } catch (error) {
-      throw new BpfError({
-        code: 'NOT_FOUND',
-        op: 'unpin map',
-        target: path,
-        detail: (error as Error).message,
+      const errno = (error as NodeJS.ErrnoException).errno ?? 0;
+      throw errnoError(errno, 'unpin', 'unpin map', path, {
+        detail: pinDenial(errno, path, 'remove'),
       });
     }
   }

@@ -109,6 +109,7 @@ export function declareMap<K, V, N extends string, I = unknown>(
     maxEntries,
     flags,
     ...(extra ? { extra } : {}),
+    ...optional('spinLock', value && countSpinLocks(value) > 0),
     ...optional('keyMembers', membersOf(key)),
     ...optional('valueMembers', membersOf(value)),
     ...optional('inner', inner?.spec),

@@ -19,6 +19,12 @@ export interface MapSpec {
   flags: number;
   /** `map_extra` (bloom filter: number of hash functions). */
   extra?: number;
+  /**
+   * Whether the value holds a bpf_spin_lock, which 'lock' operations
+   * (BPF_F_LOCK) need. The schema states it for every map with a value;
+   * a hand-written spec may leave it out, and then the kernel decides.
+   */
+  spinLock?: boolean;
   /** Members of struct keys and values, for the field-by-field check against the map's BTF. */
   keyMembers?: readonly MemberLayout[];
   valueMembers?: readonly MemberLayout[];
