@@ -68,6 +68,17 @@ export class Firewall implements Disposable {
     return new Map([...this.#maps.blocklist.values()].map((rule) => [rule.id, rule.hits]));
   }
 
+  /** Every rule with its CIDR and the packets it dropped, by id. */
+  rules(): (BlockRule & { hits: bigint })[] {
+    return [...this.#maps.blocklist.entries()]
+      .map(([key, rule]) => ({
+        cidr: `${key.addr}/${key.prefixlen}`,
+        id: rule.id,
+        hits: rule.hits,
+      }))
+      .sort((a, b) => a.id - b.id);
+  }
+
   close(): void {
     this.#maps.close();
     this.#obj.close();

@@ -17,5 +17,5 @@ for (const source of [
 ]) {
   console.log(`${source.padEnd(15)} ${firewall.verdict(source) === XDP_DROP ? 'DROP' : 'PASS'}`);
 }
-for (const [id, hits] of [...firewall.hits()].sort(([a], [b]) => a - b))
-  console.log(`rule ${id}: ${hits} hits`);
+for (const { id, cidr, hits } of firewall.rules())
+  console.log(`rule ${id}  ${cidr.padEnd(18)} ${hits} ${hits === 1n ? 'hit' : 'hits'}`);

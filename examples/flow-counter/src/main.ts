@@ -50,5 +50,5 @@ console.log(
 );
 for (const [reason, stats] of Object.entries(drops))
   console.log(
-    `dropped ${reason}: ${stats.packets} packets, ${stats.bytes} bytes (summed over every CPU)`,
+    `dropped ${reason}: ${stats.packets} ${stats.packets === 1n ? 'packet' : 'packets'}, ${stats.bytes} bytes (summed over every CPU)`,
   );

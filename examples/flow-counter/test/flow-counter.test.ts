@@ -93,6 +93,6 @@ describeWith(['bpf'], 'flow-counter against the kernel', () => {
     expect(out).toMatch(/^tcp +\[2001:db8::1\]:50000 +\[2001:db8::2\]:80 +2 +1148$/m);
     expect(out).toContain('4 flows counted by the kernel');
     expect(out).toContain('dropped BLOCKED_PORT: 2 packets, 104 bytes');
-    expect(out).toContain('dropped MALFORMED: 1 packets, 20 bytes');
+    expect(out).toContain('dropped MALFORMED: 1 packet, 20 bytes');
   });
 });

@@ -15,7 +15,8 @@ export type Feature =
   | 'bpftool'
   | 'bpffs'
   | 'tracefs'
-  | 'setpriv';
+  | 'setpriv'
+  | 'unshare';
 
 const cache = new Map<Feature, string | null>();
 
@@ -53,6 +54,10 @@ function probe(feature: Feature): string | null {
       return spawnSync('setpriv', ['--version']).status === 0
         ? null
         : 'setpriv is not installed (apt-get install -y util-linux)';
+    case 'unshare':
+      return spawnSync('unshare', ['--mount', 'true']).status === 0
+        ? null
+        : 'cannot make a private mount namespace (unshare --mount): needs root and util-linux';
   }
 }
 

@@ -9,5 +9,5 @@ const counted = countEtherTypes([
 ]);
 for (const [type, stats] of counted)
   console.log(
-    `EtherType 0x${type.toString(16).padStart(4, '0')}: ${stats.packets} frames, ${stats.bytes} bytes`,
+    `EtherType 0x${type.toString(16).padStart(4, '0')}: ${stats.packets} ${stats.packets === 1n ? 'frame' : 'frames'}, ${stats.bytes} bytes`,
   );

@@ -6,6 +6,7 @@ import { expect, it } from 'vitest';
 import { countEtherTypes, frame } from '../src/count.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const APP = fileURLToPath(new URL('../', import.meta.url));
 
 describeWith(['bpf'], 'shared layout across workspace packages', () => {
   it('the C program and the app agree on the map the schema package declares', () => {
@@ -16,6 +17,16 @@ describeWith(['bpf'], 'shared layout across workspace packages', () => {
         [0x86dd, { packets: 1n, bytes: 80n }],
       ]),
     );
+  });
+
+  it('the built app runs with plain node: JS and types from the schema package, no tsx', () => {
+    const out = execFileSync(process.execPath, ['dist/main.js'], { cwd: APP, encoding: 'utf8' });
+    // In the order the kernel's hash map yields them.
+    expect(out.trimEnd().split('\n').sort()).toEqual([
+      'EtherType 0x0800: 2 frames, 1560 bytes',
+      'EtherType 0x0806: 1 frame, 42 bytes',
+      'EtherType 0x86dd: 1 frame, 80 bytes',
+    ]);
   });
 });
 
@@ -38,6 +49,8 @@ it('turbo builds schema -> C and schema -> app in one graph, and every task is a
   expect(task('@bpfmaps/example-shared-bpf#build')?.dependencies).toContain(
     '@bpfmaps/example-shared-schema#build',
   );
+  // The C build finds the header through the schema package's exports, not its folder.
+  expect(task('@bpfmaps/example-shared-bpf#build')?.command).not.toContain('../schema');
   expect(task('@bpfmaps/example-shared-app#build')?.dependencies).toEqual(
     expect.arrayContaining([
       '@bpfmaps/example-shared-schema#build',

@@ -1,4 +1,4 @@
-import type { ISerialInput, ISerialOutput } from 'typed-binary';
+import type { ByteInput, ByteOutput } from './serial.js';
 import { arr } from '../codec/primitives.js';
 import { SchemaError } from '../errors.js';
 import type { FastCheck } from './arbitrary-types.js';
@@ -86,20 +86,14 @@ export class ArrayType<E> extends CType<E[]> {
     return `Array.from({ length: ${this.length} }, (_, ${i}) => ${item})`;
   }
 
-  writeChecked(
-    output: ISerialOutput,
-    value: E[],
-    path: string,
-    field: string,
-    index?: number,
-  ): void {
+  writeChecked(output: ByteOutput, value: E[], path: string, field: string, index?: number): void {
     arr(value, this.length, path, field, index);
     const name = index === undefined ? field : `${field}[${index}]`;
     for (let k = 0; k < this.length; k++)
       this.element.writeChecked(output, value[k] as E, path, name, k);
   }
 
-  readValue(input: ISerialInput): E[] {
+  readValue(input: ByteInput): E[] {
     return Array.from({ length: this.length }, () => this.element.readValue(input));
   }
 

@@ -1,15 +1,7 @@
-import {
-  BufferReader,
-  BufferWriter,
-  Measurer,
-  Schema,
-  type IMeasurer,
-  type ISerialInput,
-  type ISerialOutput,
-  type Parsed,
-} from 'typed-binary';
+import { BufferReader, BufferWriter } from 'typed-binary';
 import { SchemaError } from '../errors.js';
 import type { Arbitrary, FastCheck } from './arbitrary-types.js';
+import type { ByteInput, ByteOutput } from './serial.js';
 import { cComment, docText } from './text.js';
 
 /**
@@ -150,10 +142,10 @@ export function plus(offset: string, n: number): string {
  * shared code needs (size, alignment, C spelling, TS spelling, how generated
  * code encodes and decodes it, how it behaves as a struct member), so nothing
  * downstream switches on kinds: padding, bitfields and anonymous members
- * override the member hooks below. Its typed-binary `read`/`write` form the
- * reference codec.
+ * override the member hooks below. Its `writeChecked`/`readValue`, over
+ * typed-binary's reader and writer, form the reference codec.
  */
-export abstract class CType<T> extends Schema<T> {
+export abstract class CType<T> {
   readonly '~bpfmaps.type' = true as const;
   /** Size in bytes, as `sizeof` in C. */
   abstract readonly size: number;
@@ -175,14 +167,14 @@ export abstract class CType<T> extends Schema<T> {
 
   /** Reference encoder: checks `value` and writes it at the output's position. */
   abstract writeChecked(
-    output: ISerialOutput,
+    output: ByteOutput,
     value: T,
     path: string,
     field: string,
     index?: number,
   ): void;
   /** Reference decoder: reads a value from the input's position, leaving it just past the value. */
-  abstract readValue(input: ISerialInput): T;
+  abstract readValue(input: ByteInput): T;
 
   /**
    * Random valid values, for property tests (fast-check is passed in: it is
@@ -311,20 +303,6 @@ export abstract class CType<T> extends Schema<T> {
   /** @internal Random values of this member, as an object of the names it contributes. */
   memberArbitrary(m: Member, fc: FastCheck): Arbitrary<Record<string, unknown>> {
     return this.arbitrary(fc).map((v) => ({ [m.name]: v }));
-  }
-
-  // ---- typed-binary ----
-
-  override write(output: ISerialOutput, value: Parsed<T>): void {
-    this.writeChecked(output, value as T, this.label, '');
-  }
-
-  override read(input: ISerialInput): Parsed<T> {
-    return this.readValue(input) as Parsed<T>;
-  }
-
-  override measure(_value: unknown, measurer: IMeasurer = new Measurer()): IMeasurer {
-    return measurer.add(this.size);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { ISerialInput, ISerialOutput } from 'typed-binary';
+import type { ByteInput, ByteOutput } from './serial.js';
 import * as c from '../codec/primitives.js';
 import type { FastCheck } from './arbitrary-types.js';
 import { CType, type DecodeSite, type EncodeSite } from './base.js';
@@ -24,7 +24,7 @@ export class BoolType extends CType<boolean> {
   }
 
   writeChecked(
-    output: ISerialOutput,
+    output: ByteOutput,
     value: boolean,
     path: string,
     field: string,
@@ -33,7 +33,7 @@ export class BoolType extends CType<boolean> {
     output.writeUint8(c.bool(value, path, field, index));
   }
 
-  readValue(input: ISerialInput): boolean {
+  readValue(input: ByteInput): boolean {
     return input.readUint8() !== 0;
   }
 

@@ -1,4 +1,4 @@
-import type { ISerialInput, ISerialOutput } from 'typed-binary';
+import type { ByteInput, ByteOutput } from './serial.js';
 import { fail } from '../codec/primitives.js';
 import { SchemaError } from '../errors.js';
 import type { FastCheck } from './arbitrary-types.js';
@@ -41,7 +41,7 @@ export class BytesType extends CType<Uint8Array> {
   }
 
   writeChecked(
-    output: ISerialOutput,
+    output: ByteOutput,
     value: Uint8Array,
     path: string,
     field: string,
@@ -52,7 +52,7 @@ export class BytesType extends CType<Uint8Array> {
     for (const b of value) output.writeUint8(b);
   }
 
-  readValue(input: ISerialInput): Uint8Array {
+  readValue(input: ByteInput): Uint8Array {
     return Uint8Array.from({ length: this.size }, () => input.readUint8());
   }
 

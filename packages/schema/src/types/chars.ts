@@ -1,4 +1,4 @@
-import type { ISerialInput, ISerialOutput } from 'typed-binary';
+import type { ByteInput, ByteOutput } from './serial.js';
 import { charsExpected, fail } from '../codec/primitives.js';
 import { SchemaError } from '../errors.js';
 import type { FastCheck } from './arbitrary-types.js';
@@ -34,7 +34,7 @@ export class CharsType extends CType<string> {
   }
 
   writeChecked(
-    output: ISerialOutput,
+    output: ByteOutput,
     value: string,
     path: string,
     field: string,
@@ -47,7 +47,7 @@ export class CharsType extends CType<string> {
     for (let i = 0; i < this.size; i++) output.writeUint8(bytes[i] ?? 0);
   }
 
-  readValue(input: ISerialInput): string {
+  readValue(input: ByteInput): string {
     const bytes = Array.from({ length: this.size }, () => input.readUint8());
     const end = bytes.indexOf(0);
     return decoder.decode(new Uint8Array(end === -1 ? bytes : bytes.slice(0, end)));

@@ -5,7 +5,7 @@
  * the member hooks of CType (padding, bitfields and anonymous members
  * override them), so nothing here asks what kind of member it holds.
  */
-import type { ISerialInput, ISerialOutput } from 'typed-binary';
+import type { ByteInput, ByteOutput } from './serial.js';
 import { obj } from '../codec/primitives.js';
 import { SchemaError } from '../errors.js';
 import { layoutMembers, type StructLayout } from '../layout.js';
@@ -223,7 +223,7 @@ export abstract class CompositeType<F extends Fields, T> extends CType<T> implem
     return this.members.flatMap((m) => m.type.decodeMember(m, offset));
   }
 
-  writeChecked(output: ISerialOutput, value: T, path: string, field: string, index?: number): void {
+  writeChecked(output: ByteOutput, value: T, path: string, field: string, index?: number): void {
     obj(value, path, field, index);
     const inner =
       field === '' ? path : `${path}.${field}${index === undefined ? '' : `[${index}]`}`;
@@ -235,7 +235,7 @@ export abstract class CompositeType<F extends Fields, T> extends CType<T> implem
   /** Reference encoder of the members into `site.bytes`, which start zeroed. */
   abstract writeMembers(site: ReferenceSite): void;
 
-  readValue(input: ISerialInput): T {
+  readValue(input: ByteInput): T {
     const bytes = new Uint8Array(this.size);
     for (let i = 0; i < this.size; i++) bytes[i] = input.readUint8();
     const out: Record<string, unknown> = {};

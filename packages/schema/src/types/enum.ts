@@ -1,4 +1,4 @@
-import type { ISerialInput, ISerialOutput } from 'typed-binary';
+import type { ByteInput, ByteOutput } from './serial.js';
 import { enumName, enumValue } from '../codec/primitives.js';
 import { SchemaError } from '../errors.js';
 import { checkIdentifier, snakeCase } from '../names.js';
@@ -86,7 +86,7 @@ export class EnumType<N extends string = string> extends CType<N | number> imple
   }
 
   writeChecked(
-    output: ISerialOutput,
+    output: ByteOutput,
     value: N | number,
     path: string,
     field: string,
@@ -101,7 +101,7 @@ export class EnumType<N extends string = string> extends CType<N | number> imple
     );
   }
 
-  readValue(input: ISerialInput): N | number {
+  readValue(input: ByteInput): N | number {
     return enumName(this.storage.readValue(input), this.names);
   }
 

@@ -1,4 +1,4 @@
-import type { ISerialInput, ISerialOutput } from 'typed-binary';
+import type { ByteInput, ByteOutput } from './serial.js';
 import * as c from '../codec/primitives.js';
 import type { FastCheck } from './arbitrary-types.js';
 import { CType, type DecodeSite, type EncodeSite } from './base.js';
@@ -35,7 +35,7 @@ export class FloatType extends CType<number> {
   }
 
   writeChecked(
-    output: ISerialOutput,
+    output: ByteOutput,
     value: number,
     path: string,
     field: string,
@@ -48,7 +48,7 @@ export class FloatType extends CType<number> {
     for (let i = 0; i < this.size; i++) output.writeUint8(bytes.getUint8(i));
   }
 
-  readValue(input: ISerialInput): number {
+  readValue(input: ByteInput): number {
     const bytes = new DataView(new ArrayBuffer(8));
     for (let i = 0; i < this.size; i++) bytes.setUint8(i, input.readUint8());
     return this.size === 4 ? bytes.getFloat32(0, true) : bytes.getFloat64(0, true);

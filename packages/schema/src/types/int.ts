@@ -1,4 +1,4 @@
-import type { ISerialInput, ISerialOutput } from 'typed-binary';
+import type { ByteInput, ByteOutput } from './serial.js';
 import * as c from '../codec/primitives.js';
 import { SchemaError } from '../errors.js';
 import type { FastCheck } from './arbitrary-types.js';
@@ -75,7 +75,7 @@ export class IntType extends CType<number> {
   }
 
   writeChecked(
-    output: ISerialOutput,
+    output: ByteOutput,
     value: number,
     path: string,
     field: string,
@@ -91,7 +91,7 @@ export class IntType extends CType<number> {
     for (const b of bytes) output.writeUint8(b);
   }
 
-  readValue(input: ISerialInput): number {
+  readValue(input: ByteInput): number {
     const bytes = Array.from({ length: this.size }, () => input.readUint8());
     if (!this.spec.bigEndian) bytes.reverse();
     const v = bytes.reduce((n, b) => n * 256 + b, 0);
@@ -147,7 +147,7 @@ export class BigIntType extends CType<bigint> {
   }
 
   writeChecked(
-    output: ISerialOutput,
+    output: ByteOutput,
     value: bigint,
     path: string,
     field: string,
@@ -160,7 +160,7 @@ export class BigIntType extends CType<bigint> {
     for (const b of bytes) output.writeUint8(b);
   }
 
-  readValue(input: ISerialInput): bigint {
+  readValue(input: ByteInput): bigint {
     const bytes = Array.from({ length: 8 }, () => input.readUint8());
     if (!this.spec.bigEndian) bytes.reverse();
     const v = bytes.reduce((n, b) => (n << 8n) | BigInt(b), 0n);
@@ -220,7 +220,7 @@ export class Int64NumberType extends CType<number> {
   }
 
   writeChecked(
-    output: ISerialOutput,
+    output: ByteOutput,
     value: number,
     path: string,
     field: string,
@@ -230,7 +230,7 @@ export class Int64NumberType extends CType<number> {
     this.wide.writeChecked(output, value as unknown as bigint, path, field, index);
   }
 
-  readValue(input: ISerialInput): number {
+  readValue(input: ByteInput): number {
     return c.toNumber(this.wide.readValue(input), this.label);
   }
 

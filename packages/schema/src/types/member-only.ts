@@ -1,4 +1,4 @@
-import type { ISerialInput, ISerialOutput } from 'typed-binary';
+import type { ByteInput, ByteOutput } from './serial.js';
 import { SchemaError } from '../errors.js';
 import { CType } from './base.js';
 
@@ -22,10 +22,10 @@ export abstract class MemberOnlyType<T> extends CType<T> {
   tsDecode(): string {
     return this.misuse();
   }
-  writeChecked(_output: ISerialOutput): void {
+  writeChecked(_output: ByteOutput): void {
     this.misuse();
   }
-  readValue(_input: ISerialInput): T {
+  readValue(_input: ByteInput): T {
     return this.misuse();
   }
 

@@ -1,4 +1,4 @@
-import type { ISerialInput, ISerialOutput } from 'typed-binary';
+import type { ByteInput, ByteOutput } from './serial.js';
 import { fail } from '../codec/primitives.js';
 import { formatIPv4, formatIPv6, formatMac, parseIPv4, parseIPv6, parseMac } from '../codec/net.js';
 import type { FastCheck } from './arbitrary-types.js';
@@ -26,20 +26,14 @@ export class IPv4Type extends CType<string> {
     return `c.formatIPv4(${site.view}.getUint32(${site.offset}, false))`;
   }
 
-  writeChecked(
-    output: ISerialOutput,
-    value: string,
-    path: string,
-    field: string,
-    i?: number,
-  ): void {
+  writeChecked(output: ByteOutput, value: string, path: string, field: string, i?: number): void {
     const n =
       (typeof value === 'string' ? parseIPv4(value) : undefined) ??
       fail(path, field, i, 'an IPv4 address such as "10.0.0.1"', value);
     for (const shift of [24, 16, 8, 0]) output.writeUint8((n >>> shift) & 0xff);
   }
 
-  readValue(input: ISerialInput): string {
+  readValue(input: ByteInput): string {
     let n = 0;
     for (let k = 0; k < 4; k++) n = n * 256 + input.readUint8();
     return formatIPv4(n);
@@ -80,20 +74,14 @@ export class AddressBytesType extends CType<string> {
     return `c.read${this.codec}(${site.view}, ${site.offset})`;
   }
 
-  writeChecked(
-    output: ISerialOutput,
-    value: string,
-    path: string,
-    field: string,
-    i?: number,
-  ): void {
+  writeChecked(output: ByteOutput, value: string, path: string, field: string, i?: number): void {
     const b =
       (typeof value === 'string' ? this.parse(value) : undefined) ??
       fail(path, field, i, this.example, value);
     for (const byte of b) output.writeUint8(byte);
   }
 
-  readValue(input: ISerialInput): string {
+  readValue(input: ByteInput): string {
     return this.format(Uint8Array.from({ length: this.size }, () => input.readUint8()));
   }
 

@@ -1,4 +1,4 @@
-import type { ISerialInput, ISerialOutput } from 'typed-binary';
+import type { ByteInput, ByteOutput } from './serial.js';
 import { SchemaError } from '../errors.js';
 import type { FastCheck } from './arbitrary-types.js';
 import {
@@ -81,11 +81,11 @@ export class PadType extends CType<undefined> {
     return 'undefined';
   }
 
-  writeChecked(output: ISerialOutput): void {
+  writeChecked(output: ByteOutput): void {
     for (let i = 0; i < this.size; i++) output.writeUint8(0);
   }
 
-  readValue(input: ISerialInput): undefined {
+  readValue(input: ByteInput): undefined {
     input.skipBytes(this.size);
     return undefined;
   }
