@@ -5,7 +5,8 @@
  * - a member sits at the next multiple of its alignment (1 in a packed struct);
  * - a bitfield sits at the next free bit unless it would straddle a storage
  *   unit of its declared type, then at the next unit (packed: never moves);
- *   a zero-width bitfield moves to the next unit of its type;
+ *   a zero-width bitfield moves to the next unit of its type (and is placed
+ *   there, holding no bits, so the C rendering keeps it);
  * - the alignment is the largest member alignment (named bitfields count,
  *   zero-width ones do not), 1 when packed, raised by aligned(N);
  * - the size is rounded up to the alignment; a union's members all sit at 0.
@@ -113,7 +114,9 @@ function layoutStruct(members: readonly MemberInput[], options: LayoutOptions): 
     }
     const unit = m.size * 8;
     if (m.bits === 0) {
+      // Placed, though it holds nothing: the header must spell it, or clang packs the next bitfield sooner.
       bit = alignUp(bit, m.align * 8);
+      placements.push({ name: m.name, offset: bit / 8, size: m.size, bitOffset: bit, bits: 0 });
       continue;
     }
     if (!packed && Math.floor(bit / unit) !== Math.floor((bit + m.bits - 1) / unit))

@@ -82,7 +82,9 @@ export class BitfieldType extends MemberOnlyType<number> {
     return this.width === 0 ? [] : [name];
   }
 
+  // A zero-width bitfield is C's separator: no value, no bits, no BTF member; only its C line.
   override flatten(m: Member, base: number, optional: boolean): FlatMember[] {
+    if (this.width === 0) return [];
     return [
       {
         name: m.name,
@@ -103,6 +105,7 @@ export class BitfieldType extends MemberOnlyType<number> {
   }
 
   override cMember(m: Member): string[] {
+    if (this.width === 0) return [`${this.base.cDeclare('').trimEnd()} : 0; /* next bitfield at bit ${m.bitOffset} */`];
     const last = m.bitOffset! + m.bits! - 1;
     return [
       ...cComment(this.meta.doc),
@@ -111,16 +114,19 @@ export class BitfieldType extends MemberOnlyType<number> {
   }
 
   override encodeMember(m: Member, site: BodySite): string[] {
+    if (this.width === 0) return [];
     const value = `c.bitsValue(${site.value}.${m.name}, ${m.bits}, ${this.signed}, ${site.path}, '${m.name}')`;
     return [`c.setBits(v, ${site.offset}, ${m.bitOffset}, ${m.bits}, ${value});`];
   }
 
   override decodeMember(m: Member, offset: string): string[] {
+    if (this.width === 0) return [];
     return [`${m.name}: c.getBits(v, ${offset}, ${m.bitOffset}, ${m.bits}, ${this.signed}),`];
   }
 
   /** Reference write: sets the bits one at a time. */
   override writeMember(m: Member, site: ReferenceSite): void {
+    if (this.width === 0) return;
     const width = m.bits!;
     let v = bitsValue(site.value[m.name], width, this.signed, site.path, m.name);
     if (v < 0) v += 2 ** width;
@@ -132,6 +138,7 @@ export class BitfieldType extends MemberOnlyType<number> {
 
   /** Reference read: bit by bit, independent of the generated code's byte-wise getBits. */
   override readMember(m: Member, site: ReferenceSite): void {
+    if (this.width === 0) return;
     const width = m.bits!;
     let v = 0;
     for (let k = width - 1; k >= 0; k--) {
