@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { btfOf, compileBpf, compileHost, describeWith, tempDir } from '@bpfmaps/testing';
@@ -53,3 +54,29 @@ char LICENSE_${name}[] SEC("license") = "GPL";
     });
   },
 );
+
+describeWith(['clang', 'libbpf-headers', 'bpftool'], 'two schema packages in one program', () => {
+  it('two maps.h of two schemas are both included: their guards differ', async () => {
+    const { generate } = await import('../src/index.js');
+    const { hash, struct, u32, u64 } = await import('@bpfmaps/schema');
+    const dirs = ['net', 'proc'].map((name) => ({ name, dir: tempDir(`bpfmaps-${name}-`) }));
+    for (const { name, dir } of dirs) {
+      const Key = struct(`${name[0]!.toUpperCase()}${name.slice(1)}Key`, { id: u32 });
+      const files = await generate(
+        {
+          [`${name}_counts`]: hash(`${name}_counts`, { key: Key, value: u64, maxEntries: 4 }),
+          Key,
+        },
+        { source: 'maps.schema.ts', header: `${dir}/maps.h`, module: `${dir}/maps.gen.ts` },
+      );
+      writeFileSync(files[0]!.path, files[0]!.content);
+    }
+    const source = `#include "${dirs[0]!.dir}/maps.h"\n#include "${dirs[1]!.dir}/maps.h"\nchar LICENSE[] SEC("license") = "GPL";\n`;
+    const object = compileBpf(source);
+    const vars = btfOf(object)
+      .types.filter((t) => t.kind === 'VAR')
+      .map((t) => t.name);
+    expect(vars).toContain('net_counts');
+    expect(vars).toContain('proc_counts');
+  });
+});
