@@ -105,7 +105,8 @@ export class BitfieldType extends MemberOnlyType<number> {
   }
 
   override cMember(m: Member): string[] {
-    if (this.width === 0) return [`${this.base.cDeclare('').trimEnd()} : 0; /* next bitfield at bit ${m.bitOffset} */`];
+    if (this.width === 0)
+      return [`${this.base.cDeclare('').trimEnd()} : 0; /* next bitfield at bit ${m.bitOffset} */`];
     const last = m.bitOffset! + m.bits! - 1;
     return [
       ...cComment(this.meta.doc),
