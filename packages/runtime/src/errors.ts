@@ -227,7 +227,7 @@ const TABLE: Record<OpClass, Record<string, Meaning>> = {
   'test-run': {
     EINVAL: {
       code: 'INVALID',
-      hint: 'the input does not fit the program type (XDP and TC need a frame of at least 14 bytes)',
+      hint: 'the input does not fit the program type (XDP and TC need a frame of at least 14 bytes; raw tracepoints take a ctx of at most 96 bytes and no data or repeat)',
     },
     ENOTSUPP: {
       code: 'NOT_SUPPORTED',

@@ -12,6 +12,8 @@ export interface TestRunInput {
   repeat?: number;
   /** Room for the data the program leaves behind; defaults to the input size. */
   dataOutSize?: number;
+  /** Run on this CPU (raw tracepoint programs only: BPF_F_TEST_RUN_ON_CPU). */
+  cpu?: number;
 }
 
 export interface TestRunResult {
@@ -27,6 +29,9 @@ export interface TestRunResult {
 
 /** sizeof(struct bpf_test_run_opts) in libbpf 1.1; the offsets below follow its fields. */
 const TEST_RUN_OPTS_SIZE = 80;
+const BPF_F_TEST_RUN_ON_CPU = 1;
+/** BPF_PROG_TYPE_RAW_TRACEPOINT and BPF_PROG_TYPE_SYSCALL (which writes its context back in place). */
+const CTX_IN_ONLY = new Set([17, 31]);
 
 /** How a program is reached: its libbpf handle (for attach) and its fd, while its object is open. */
 export interface ProgramHandle {
@@ -82,11 +87,25 @@ export class Program {
   }
 
   /** Runs the program in the kernel on `data` (and `ctx`) with BPF_PROG_TEST_RUN. */
+  /** The program's BPF_PROG_TYPE_*, from the kernel (the first field of bpf_prog_info). */
+  #type(): number {
+    const memory = new NativeBuffer(8);
+    try {
+      memory.view.setUint32(4, 4, true);
+      const ret = native().objGetInfo(this.fd, memory.address, memory.address + 4);
+      if (ret < 0) throw errnoError(ret, 'info', 'read the type of', `program ${this.name}`);
+      return memory.view.getUint32(0, true);
+    } finally {
+      memory.free();
+    }
+  }
+
   testRun(input: TestRunInput = {}): TestRunResult {
     const fd = this.fd;
     const data = input.data ?? new Uint8Array(0);
     const ctx = input.ctx;
-    const outSize = Math.max(input.dataOutSize ?? data.length, 1);
+    // Room for data out only when there is data: raw tracepoints refuse any.
+    const outSize = input.dataOutSize ?? data.length;
     const ctxSize = ctx?.length ?? 0;
     // Options, then data in, data out, context in, context out: one block of C memory.
     const memory = new NativeBuffer(TEST_RUN_OPTS_SIZE + data.length + outSize + 2 * ctxSize);
@@ -103,14 +122,20 @@ export class Program {
       const address = (offset: number) => BigInt(memory.address + offset);
       v.setBigUint64(0, BigInt(TEST_RUN_OPTS_SIZE), true);
       v.setBigUint64(8, data.length ? address(at.dataIn) : 0n, true);
-      v.setBigUint64(16, address(at.dataOut), true);
+      v.setBigUint64(16, outSize ? address(at.dataOut) : 0n, true);
       v.setUint32(24, data.length, true);
       v.setUint32(28, outSize, true);
+      // Raw tracepoint and syscall programs take a context in but none out.
+      const ctxBack = ctx !== undefined && !CTX_IN_ONLY.has(this.#type());
       v.setBigUint64(32, ctx ? address(at.ctxIn) : 0n, true);
-      v.setBigUint64(40, ctx ? address(ctxOut) : 0n, true);
+      v.setBigUint64(40, ctxBack ? address(ctxOut) : 0n, true);
       v.setUint32(48, ctxSize, true);
-      v.setUint32(52, ctxSize, true);
-      v.setInt32(60, input.repeat ?? 1, true);
+      v.setUint32(52, ctxBack ? ctxSize : 0, true);
+      if (input.repeat !== undefined) v.setInt32(60, input.repeat, true);
+      if (input.cpu !== undefined) {
+        v.setUint32(68, BPF_F_TEST_RUN_ON_CPU, true);
+        v.setUint32(72, input.cpu, true);
+      }
       const ret = native().progTestRun(fd, memory.address);
       if (ret < 0) throw errnoError(ret, 'test-run', 'test run', `program ${this.name}`);
       const dataOut = v.getUint32(28, true);
@@ -118,7 +143,9 @@ export class Program {
         retval: v.getUint32(56, true),
         duration: v.getUint32(64, true),
         data: memory.bytes.slice(at.dataOut, at.dataOut + Math.min(dataOut, outSize)),
-        ctx: ctx ? memory.bytes.slice(ctxOut, ctxOut + ctxSize) : undefined,
+        ctx: ctx
+          ? memory.bytes.slice(ctxBack ? ctxOut : at.ctxIn, (ctxBack ? ctxOut : at.ctxIn) + ctxSize)
+          : undefined,
       };
     } finally {
       memory.free();
