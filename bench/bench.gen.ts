@@ -69,7 +69,7 @@ export const TupleCodec: Codec<Tuple> = {
 };
 
 /** Where each member of struct tuple lives: checked against the BTF of its maps. */
-const TupleMembers: readonly MemberLayout[] = [
+export const TupleMembers: readonly MemberLayout[] = [
   { name: 'saddr', bitOffset: 0, bits: 0, size: 4 },
   { name: 'daddr', bitOffset: 32, bits: 0, size: 4 },
   { name: 'sport', bitOffset: 64, bits: 0, size: 2 },
@@ -103,7 +103,7 @@ export const CountersCodec: Codec<Counters> = {
 };
 
 /** Where each member of struct counters lives: checked against the BTF of its maps. */
-const CountersMembers: readonly MemberLayout[] = [
+export const CountersMembers: readonly MemberLayout[] = [
   { name: 'a', bitOffset: 0, bits: 0, size: 8 },
   { name: 'b', bitOffset: 64, bits: 0, size: 8 },
   { name: 'c', bitOffset: 128, bits: 0, size: 8 },

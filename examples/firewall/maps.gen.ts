@@ -52,7 +52,7 @@ export const CidrCodec: Codec<Cidr> = {
 };
 
 /** Where each member of struct cidr lives: checked against the BTF of its maps. */
-const CidrMembers: readonly MemberLayout[] = [
+export const CidrMembers: readonly MemberLayout[] = [
   { name: 'prefixlen', bitOffset: 0, bits: 0, size: 4 },
   { name: 'addr', bitOffset: 32, bits: 0, size: 4 },
 ];
@@ -79,7 +79,7 @@ export const RuleCodec: Codec<Rule> = {
 };
 
 /** Where each member of struct rule lives: checked against the BTF of its maps. */
-const RuleMembers: readonly MemberLayout[] = [
+export const RuleMembers: readonly MemberLayout[] = [
   { name: 'id', bitOffset: 0, bits: 0, size: 4 },
   { name: 'hits', bitOffset: 64, bits: 0, size: 8 },
 ];

@@ -97,7 +97,7 @@ export const DropStatsCodec: Codec<DropStats> = {
 };
 
 /** Where each member of struct drop_stats lives: checked against the BTF of its maps. */
-const DropStatsMembers: readonly MemberLayout[] = [
+export const DropStatsMembers: readonly MemberLayout[] = [
   { name: 'packets', bitOffset: 0, bits: 0, size: 8 },
   { name: 'bytes', bitOffset: 64, bits: 0, size: 8 },
 ];
@@ -128,7 +128,7 @@ export const AddrCodec: Codec<Addr> = {
 };
 
 /** Where each member of union addr lives: checked against the BTF of its maps. */
-const AddrMembers: readonly MemberLayout[] = [
+export const AddrMembers: readonly MemberLayout[] = [
   { name: 'v4', bitOffset: 0, bits: 0, size: 4 },
   { name: 'v6', bitOffset: 0, bits: 0, size: 16 },
 ];
@@ -163,7 +163,7 @@ export const FlowKeyCodec: Codec<FlowKey> = {
 };
 
 /** Where each member of struct flow_key lives: checked against the BTF of its maps. */
-const FlowKeyMembers: readonly MemberLayout[] = [
+export const FlowKeyMembers: readonly MemberLayout[] = [
   { name: 'saddr', bitOffset: 0, bits: 0, size: 16 },
   { name: 'daddr', bitOffset: 128, bits: 0, size: 16 },
   { name: 'sport', bitOffset: 256, bits: 0, size: 2 },
@@ -193,7 +193,7 @@ export const FlowStatsCodec: Codec<FlowStats> = {
 };
 
 /** Where each member of struct flow_stats lives: checked against the BTF of its maps. */
-const FlowStatsMembers: readonly MemberLayout[] = [
+export const FlowStatsMembers: readonly MemberLayout[] = [
   { name: 'packets', bitOffset: 0, bits: 0, size: 8 },
   { name: 'bytes', bitOffset: 64, bits: 0, size: 8 },
 ];

@@ -58,7 +58,7 @@ export const SyscallKeyCodec: Codec<SyscallKey> = {
 };
 
 /** Where each member of struct syscall_key lives: checked against the BTF of its maps. */
-const SyscallKeyMembers: readonly MemberLayout[] = [
+export const SyscallKeyMembers: readonly MemberLayout[] = [
   { name: 'pid', bitOffset: 0, bits: 0, size: 4 },
   { name: 'nr', bitOffset: 32, bits: 0, size: 4 },
 ];
@@ -84,7 +84,7 @@ export const SyscallStatsCodec: Codec<SyscallStats> = {
 };
 
 /** Where each member of struct syscall_stats lives: checked against the BTF of its maps. */
-const SyscallStatsMembers: readonly MemberLayout[] = [
+export const SyscallStatsMembers: readonly MemberLayout[] = [
   { name: 'count', bitOffset: 0, bits: 0, size: 8 },
   { name: 'comm', bitOffset: 64, bits: 0, size: 16 },
 ];

@@ -41,7 +41,7 @@ export const EtherStatsCodec: Codec<EtherStats> = {
 };
 
 /** Where each member of struct ether_stats lives: checked against the BTF of its maps. */
-const EtherStatsMembers: readonly MemberLayout[] = [
+export const EtherStatsMembers: readonly MemberLayout[] = [
   { name: 'packets', bitOffset: 0, bits: 0, size: 8 },
   { name: 'bytes', bitOffset: 64, bits: 0, size: 8 },
 ];

@@ -49,3 +49,8 @@ export {
   type OpClass,
 } from './errors.js';
 export type { MapSpec, MemberLayout } from '@bpfmaps/schema';
+export { RingBuffer, type RingBufferOptions } from './events/ring-buffer.js';
+export { PerfEventArray, type PerfEventArrayOptions } from './events/perf-event-array.js';
+export { EventMap, type ReadOptions, type Subscription } from './events/event-map.js';
+export { eventDecoder, type EventDecoder, type UnknownEvent } from './events/decoder.js';
+export type { EventSpec } from '@bpfmaps/schema';

@@ -5,6 +5,7 @@ import { lastErrno, native, type Pointer } from './ffi/libbpf.js';
 import { withLibbpfLog } from './ffi/log.js';
 import type { MapSource } from './maps/raw-map.js';
 import { readSection } from './elf.js';
+import { structMembers } from './maps/btf.js';
 import { Program } from './program.js';
 
 const EPERM = 1;
@@ -140,6 +141,11 @@ export class BpfObject implements Disposable {
     return {
       origin,
       name,
+      sibling: (other) => (this.mapNames().includes(other) ? this.map(other) : undefined),
+      structMembers: (cName) => {
+        const btf = lib.objectBtf(this.#handle('read the BTF of'));
+        return btf ? structMembers(btf, cName) : undefined;
+      },
       fd: () => (
         this.#handle('open map', `${name} of ${origin} (the object is closed)`),
         lib.mapFd(map)

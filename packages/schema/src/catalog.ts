@@ -6,6 +6,7 @@
  */
 import { SchemaError } from './errors.js';
 import { isMapDecl, type MapDecl } from './maps/decl.js';
+import { eventStructs } from './maps/events.js';
 import { isCType, type CType, type Declaration } from './types/base.js';
 import type { CompositeType } from './types/composite.js';
 import type { EnumType } from './types/enum.js';
@@ -31,9 +32,10 @@ export function isEnum(value: unknown): value is EnumType {
   return isCType(value) && typeof (value as unknown as Partial<EnumType>).constants === 'function';
 }
 
-/** The key, value and inner map types of a declaration. */
+/** The key, value, event and inner map types of a declaration. */
 function mapTypes(decl: MapDecl): CType<unknown>[] {
-  const own = [decl.key, decl.value].filter((t): t is CType<unknown> => t !== undefined);
+  const events = decl.event ? eventStructs(decl.event) : [];
+  const own = [decl.key, decl.value, ...events].filter((t): t is CType<unknown> => t !== undefined);
   return decl.inner ? [...own, ...mapTypes(decl.inner)] : own;
 }
 
@@ -72,19 +74,25 @@ export function catalog(module: Record<string, unknown>, source: string): Catalo
   return { maps, composites, enums };
 }
 
+/** Map names are one C namespace, the maps that come with others (drop counters) included. */
 function checkUniqueMaps(maps: Catalog['maps']): void {
   const seen = new Map<string, string>();
-  for (const { exportName, decl } of maps) {
-    const other = seen.get(decl.name);
+  const claim = (name: string, owner: string) => {
+    const other = seen.get(name);
     if (other !== undefined) {
       throw new SchemaError(
         'DUPLICATE_NAME',
-        `map ${decl.name}`,
-        `exports ${other} and ${exportName} both declare a map named "${decl.name}"`,
+        `map ${name}`,
+        `${other} and ${owner} both declare a map named "${name}"`,
         'Give each map its own name',
       );
     }
-    seen.set(decl.name, exportName);
+    seen.set(name, owner);
+  };
+  for (const { exportName, decl } of maps) {
+    claim(decl.name, `export ${exportName}`);
+    for (const [role, companion] of Object.entries(decl.companions))
+      claim(companion.name, `the ${role} of ${exportName}`);
   }
 }
 

@@ -367,7 +367,7 @@ describe('schema-wide validation (catalog)', () => {
     const e = error(() => catalog({ first: m(Key, 'flows'), second: m(Key, 'flows') }, 's.ts'));
     expect(e.code).toBe('DUPLICATE_NAME');
     expect(e.message).toBe(
-      'map flows: exports first and second both declare a map named "flows". Give each map its own name',
+      'map flows: export first and export second both declare a map named "flows". Give each map its own name',
     );
   });
 

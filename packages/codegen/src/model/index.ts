@@ -23,8 +23,11 @@ export interface FileModel {
   enums: EnumModel[];
   structs: StructModel[];
   maps: MapModel[];
-  /** Runtime classes the module imports. */
-  accessors: string[];
+  /** What the module imports from @bpfmaps/runtime, values then types: exactly what it uses. */
+  runtimeValues: string[];
+  runtimeTypes: string[];
+  /** Whether it uses the codec checks of @bpfmaps/schema/codec (any struct or scalar codec). */
+  usesCodecs: boolean;
 }
 
 /** What the generated module imports or defines itself: no declaration may take these names. */
@@ -39,6 +42,9 @@ const FIXED_NAMES = [
   'MapGroup',
   'MapSpec',
   'MemberLayout',
+  'eventDecoder',
+  'EventSpec',
+  'UnknownEvent',
   'Maps',
   'openMaps',
   'createMaps',
@@ -73,8 +79,33 @@ export function buildModel(
     enums: enumModels,
     structs: structModels,
     maps: mapModels,
-    accessors: accessors.filter((a) => used.has(a)).sort(),
+    ...imports(structModels, mapModels, [...used].sort()),
   };
+}
+
+/** The runtime names and codec checks the module uses, so it imports nothing it does not (noUnusedLocals). */
+function imports(structs: StructModel[], maps: MapModel[], accessors: string[]) {
+  const events = maps.filter((m) => m.events);
+  const codecs = structs.length > 0 || maps.some((m) => m.inlineCodecs.length > 0);
+  const values = [
+    'checkSchema',
+    ...(events.length ? ['eventDecoder'] : []),
+    'mapType',
+    'openAll',
+    ...accessors,
+  ];
+  const types = [
+    'BpfObject',
+    ...(codecs ? ['Codec'] : []),
+    ...(events.length ? ['EventSpec'] : []),
+    'MapGroup',
+    'MapSpec',
+    ...(structs.length ? ['MemberLayout'] : []),
+    ...(maps.some((m) => m.types.some((t) => t.definition.includes('UnknownEvent<')))
+      ? ['UnknownEvent']
+      : []),
+  ];
+  return { runtimeValues: values, runtimeTypes: types, usesCodecs: codecs };
 }
 
 /**

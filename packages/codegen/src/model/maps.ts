@@ -3,7 +3,16 @@
  * partials, accessor and its arguments) and what its declaration computed
  * (the spec), printed as data. Nothing here asks which kind a map is.
  */
-import { commentLines, isComposite, type CType, type MapDecl, type Part } from '@bpfmaps/schema';
+import {
+  cComment,
+  commentLines,
+  eventStructs,
+  isComposite,
+  isTaggedEvents,
+  type CType,
+  type MapDecl,
+  type Part,
+} from '@bpfmaps/schema';
 import { jsdoc } from './comments.js';
 import { tsLiteral, type Refs } from './literal.js';
 import type { ModuleNames } from './names.js';
@@ -22,6 +31,28 @@ export interface MapModel {
   /** C comment lines: what the map is (`flows: BPF_MAP_TYPE_HASH of struct flow_key -> ...`), then its doc. */
   doc: string[];
   jsdoc: string[];
+  /** Maps that come with this one (its drop counter), defined before it. */
+  companions: { name: string; doc: string[]; definition: string[] }[];
+  /**
+   * For an events map: its drop counter, and each event variant with the
+   * helper name suffix (`_exec_event` when tagged), the C type, the tag to
+   * set and the tail. Undefined for other maps.
+   */
+  events:
+    | {
+        drops: string;
+        variants: {
+          suffix: string;
+          cType: string;
+          tag: { field: string; constant: string } | undefined;
+          tail: string | undefined;
+          /** C comments of the variant's helpers. */
+          docs: { reserve: string[]; output: string[]; outputTail: string[] };
+        }[];
+      }
+    | undefined;
+  /** Statics that keep the event structs in the object's BTF, where opening checks them. */
+  anchors: { symbol: string; cType: string }[];
   /** The lines inside the braces of the C map definition. */
   definition: string[];
   /** Header partials of the kernel helpers the kind offers. */
@@ -42,8 +73,10 @@ export interface MapModel {
   valueRef: string;
   innerKeyRef: string;
   innerValueRef: string;
-  /** Spec constants, inner template first: name and TS literal. */
-  specs: { name: string; literal: string }[];
+  /** Constants of data (map specs, event specs), inner template first: name, TS type and literal. */
+  specs: { name: string; type: string; literal: string }[];
+  /** Type aliases the map needs (the events of a ring buffer). */
+  types: { name: string; definition: string }[];
   /** Map type constants, inner template first: name, accessor class and its arguments after the spec. */
   mapTypes: { name: string; accessor: string; args: string }[];
   /** The constant users open the map through. */
@@ -55,6 +88,7 @@ export interface MapModel {
 interface Built {
   names: ModuleNames;
   refs: Refs;
+  types: MapModel['types'];
   specs: MapModel['specs'];
   mapTypes: MapModel['mapTypes'];
   inlineCodecs: InlineCodec[];
@@ -70,6 +104,30 @@ const PARTS: Record<Part, PartPrinter> = {
   inner: (decl, prefix, out) => {
     const inner = build(decl.inner!, `${prefix}Inner`, out);
     return { ts: inner.accessorType, arg: inner.mapType };
+  },
+  event: (decl, prefix, out) => {
+    const owner = `map ${decl.name}`;
+    const event = decl.spec.event!;
+    const typeName = out.names.claim(
+      `${prefix[0]!.toUpperCase()}${prefix.slice(1)}Event`,
+      owner,
+      owner,
+    );
+    const specName = out.names.claim(`${prefix}EventSpec`, owner, owner);
+    out.specs.push({ name: specName, type: 'EventSpec', literal: tsLiteral(event, out.refs) });
+    out.refs.name(event, specName);
+    // Tagged events narrow on their tag, which names the variant's enum member.
+    const tag = event.tag;
+    const members = isTaggedEvents(decl.event) ? decl.event.list().map((v) => v.member) : [];
+    const variants = event.variants.map((v, i) =>
+      tag ? `(${v.name} & { ${tag.field}: '${members[i]}' })` : v.name,
+    );
+    const definition = tag
+      ? [...variants, `UnknownEvent<'${tag.field}'>`].join(' | ')
+      : variants[0]!;
+    out.types.push({ name: typeName, definition });
+    const codecs = event.variants.map((v) => `${v.name}Codec`).join(', ');
+    return { ts: typeName, arg: `eventDecoder<${typeName}>(${specName}, [${codecs}])` };
   },
 };
 
@@ -103,7 +161,7 @@ function build(
   const owner = `map ${decl.name}`;
   const spec = out.names.claim(`${prefix}Spec`, owner, owner);
   const mapType = out.names.claim(`${prefix}Map`, owner, owner);
-  out.specs.push({ name: spec, literal: tsLiteral(decl.spec, out.refs) });
+  out.specs.push({ name: spec, type: 'MapSpec', literal: tsLiteral(decl.spec, out.refs) });
   out.refs.name(decl.spec, spec);
   out.mapTypes.push({
     name: mapType,
@@ -112,6 +170,45 @@ function build(
   });
   const typeArgs = parts.length ? `<${parts.map((p) => p.ts).join(', ')}>` : '';
   return { accessorType: `${decl.kind.accessor}${typeArgs}`, mapType };
+}
+
+/** The helper name suffix, C type, tag and tail of each event variant of `decl`. */
+function eventVariantModels(decl: MapDecl): NonNullable<MapModel['events']>['variants'] {
+  const event = decl.event!;
+  const ring = !decl.kind.cpuSized;
+  const where = ring ? 'the ring' : "this CPU's buffer";
+  const docs = (cType: string, tagged: string, tail: string | undefined) => ({
+    reserve: cComment(
+      `Room for one ${cType} in the ring${tagged}, or NULL when it is full (counted as a drop). ` +
+        `Fill it, then ${decl.name}_submit() or ${decl.name}_discard() it.`,
+    ),
+    output: cComment(`Copies *e into ${where}${tagged}: 0, or an error (counted as a drop).`),
+    outputTail: cComment(
+      tail &&
+        `Copies *e into ${where}${tagged}, its ${tail} cut to tail_bytes: ` +
+          `user space reads ${tail} up to what came. 0, or an error (counted as a drop).`,
+    ),
+  });
+  if (!isTaggedEvents(event)) {
+    const cType = event.cTypeName();
+    const tail = event.tail?.field;
+    return [{ suffix: '', cType, tag: undefined, tail, docs: docs(cType, '', tail) }];
+  }
+  const constants = new Map(
+    event.tagType.constants().map((k, i) => [Object.keys(event.tagType.values)[i]!, k.name]),
+  );
+  return event.list().map((v) => {
+    const cType = v.type.cTypeName();
+    const constant = constants.get(v.member)!;
+    const tail = v.type.tail?.field;
+    return {
+      suffix: `_${v.type.cName}`,
+      cType,
+      tag: { field: event.field, constant },
+      tail,
+      docs: docs(cType, `, tagged ${constant}`, tail),
+    };
+  });
 }
 
 /** The add helpers of the counter fields of `decl`'s value, named `<prefix>_add_<field>`. */
@@ -160,7 +257,7 @@ export function mapModel(
   names: ModuleNames,
   refs: Refs,
 ): MapModel {
-  const out: Built = { names, refs, specs: [], mapTypes: [], inlineCodecs: [] };
+  const out: Built = { names, refs, specs: [], types: [], mapTypes: [], inlineCodecs: [] };
   const built = build(decl, exportName, out);
   const ref = (type: CType<unknown> | undefined) => type?.cTypeRef() ?? '';
   const counters = [
@@ -170,10 +267,27 @@ export function mapModel(
   const summary = (spell: (t: CType<unknown>) => string) => {
     const value = decl.inner ? `maps like ${decl.inner.name}` : decl.value && spell(decl.value);
     const parts = [decl.key && spell(decl.key), value].filter(Boolean).join(' -> ');
+    if (decl.event) {
+      const what = `${decl.kind.cType} of ${eventStructs(decl.event).map(spell).join(' | ')} events`;
+      return decl.kind.cpuSized ? `${what}, a buffer per CPU` : `${what}, ${decl.maxEntries} bytes`;
+    }
     return `${decl.kind.cType}${parts ? ` of ${parts}` : ''}, at most ${decl.maxEntries} entries`;
   };
+  const eventVariants = decl.event ? eventVariantModels(decl) : undefined;
   return {
     name: decl.name,
+    companions: Object.entries(decl.companions).map(([role, c]) => ({
+      name: c.name,
+      doc: commentLines(
+        `${c.name}: the ${role} of ${decl.name}, ${c.kind.cType} of ${c.value?.cTypeName()}.`,
+      ),
+      definition: c.kind.definition(c),
+    })),
+    events: eventVariants && { drops: decl.companions.drops!.name, variants: eventVariants },
+    anchors: (eventVariants ?? []).map((v, i) => ({
+      symbol: `bpfmaps_event_${decl.name}_${i}`,
+      cType: v.cType,
+    })),
     doc: [
       ...commentLines(`${decl.name}: ${summary((t) => t.cTypeName())}.`),
       ...commentLines(decl.doc),
@@ -190,6 +304,7 @@ export function mapModel(
     innerKeyRef: ref(decl.inner?.key),
     innerValueRef: ref(decl.inner?.value),
     specs: out.specs,
+    types: out.types,
     mapTypes: out.mapTypes,
     mapType: built.mapType,
     accessorType: built.accessorType,

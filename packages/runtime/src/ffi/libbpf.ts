@@ -35,6 +35,11 @@ koffi.opaque('bpf_program');
 koffi.opaque('bpf_link');
 koffi.opaque('btf');
 koffi.proto('int bpfmaps_print_fn(int level, const char *format, void *args)');
+koffi.opaque('perf_buffer');
+koffi.opaque('ring_buffer');
+koffi.proto('void bpfmaps_perf_sample_fn(void *ctx, int cpu, void *data, uint32_t size)');
+koffi.proto('void bpfmaps_perf_lost_fn(void *ctx, int cpu, uint64_t count)');
+koffi.proto('int bpfmaps_ring_sample_fn(void *ctx, void *data, size_t size)');
 
 function bind() {
   const lib = load('libbpf.so.1', 'Install libbpf 1.x (Debian/Ubuntu: apt-get install libbpf1)');
@@ -141,6 +146,34 @@ function bind() {
       'bpf_link *bpf_program__attach_tracepoint(const bpf_program *prog, const char *category, const char *name)',
     ),
     linkDestroy: f<(link: Pointer) => number>('int bpf_link__destroy(bpf_link *link)'),
+    objectBtf: f<(obj: Pointer) => Pointer | null>('btf *bpf_object__btf(const bpf_object *obj)'),
+    btfFindByNameKind: f<(btf: Pointer, name: string, kind: number) => number>(
+      'int btf__find_by_name_kind(const btf *btf, const char *name, uint32_t kind)',
+    ),
+
+    // Event buffers (tools/lib/bpf/libbpf.h).
+    perfBufferNew: f<
+      (
+        fd: number,
+        pages: number,
+        sample: Pointer,
+        lost: Pointer,
+        ctx: Address,
+        opts: Address,
+      ) => Pointer | null
+    >(
+      'perf_buffer *perf_buffer__new(int map_fd, size_t page_cnt, bpfmaps_perf_sample_fn *sample_cb, bpfmaps_perf_lost_fn *lost_cb, uintptr_t ctx, uintptr_t opts)',
+    ),
+    perfBufferConsume: f<(pb: Pointer) => number>('int perf_buffer__consume(perf_buffer *pb)'),
+    perfBufferEpollFd: f<(pb: Pointer) => number>(
+      'int perf_buffer__epoll_fd(const perf_buffer *pb)',
+    ),
+    perfBufferFree: f<(pb: Pointer) => void>('void perf_buffer__free(perf_buffer *pb)'),
+    ringBufferNew: f<(fd: number, sample: Pointer, ctx: Address, opts: Address) => Pointer | null>(
+      'ring_buffer *ring_buffer__new(int map_fd, bpfmaps_ring_sample_fn *sample_cb, uintptr_t ctx, uintptr_t opts)',
+    ),
+    ringBufferConsume: f<(rb: Pointer) => number>('int ring_buffer__consume(ring_buffer *rb)'),
+    ringBufferFree: f<(rb: Pointer) => void>('void ring_buffer__free(ring_buffer *rb)'),
     setPrint: f<(fn: Pointer | null) => Pointer | null>(
       'void *libbpf_set_print(bpfmaps_print_fn *fn)',
     ),
@@ -161,6 +194,23 @@ function bind() {
       ) => Pointer
     >('void *mmap(uintptr_t addr, size_t length, int prot, int flags, int fd, intptr_t offset)'),
     munmap: c<(addr: Pointer, length: number) => number>('int munmap(void *addr, size_t length)'),
+    epollCreate: c<(flags: number) => number>('int epoll_create1(int flags)'),
+    epollCtl: c<(epfd: number, op: number, fd: number, event: Address) => number>(
+      'int epoll_ctl(int epfd, int op, int fd, uintptr_t event)',
+    ),
+    /** Blocks: call it with .async, off the main thread. */
+    epollWait: c<(epfd: number, events: Address, max: number, timeout: number) => number>(
+      'int epoll_wait(int epfd, uintptr_t events, int maxevents, int timeout)',
+    ),
+    eventfd: c<(initial: number, flags: number) => number>(
+      'int eventfd(unsigned int initval, int flags)',
+    ),
+    read: c<(fd: number, buf: Address, count: number) => number>(
+      'intptr_t read(int fd, uintptr_t buf, size_t count)',
+    ),
+    write: c<(fd: number, buf: Address, count: number) => number>(
+      'intptr_t write(int fd, uintptr_t buf, size_t count)',
+    ),
     sysconf: c<(name: number) => number>('long sysconf(int name)'),
     vsnprintf: c<(buf: Address, size: number, format: string, args: Pointer) => number>(
       'int vsnprintf(uintptr_t buf, size_t size, const char *format, void *args)',
@@ -199,4 +249,22 @@ export function addressOf(ptr: Pointer): bigint {
 /** A byte view of C memory at `ptr` (for mmap'ed regions). */
 export function viewOf(ptr: Pointer, length: number): ArrayBuffer {
   return koffi.view(ptr as never, length) as ArrayBuffer;
+}
+
+/** Releases a callback made by `callback` (after libbpf no longer holds it). */
+export function releaseCallback(pointer: Pointer): void {
+  koffi.unregister(pointer as never);
+}
+
+/** Runs a binding on a thread of libuv's pool (it may block) and resolves with its result on the main thread. */
+export function offThread<A extends unknown[]>(
+  fn: (...args: A) => number,
+  ...args: A
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    (fn as unknown as { async(...a: unknown[]): void }).async(
+      ...args,
+      (error: unknown, result: number) => (error ? reject(error) : resolve(result)),
+    );
+  });
 }

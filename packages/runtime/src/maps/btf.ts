@@ -131,3 +131,11 @@ export function btfMembers(
     native().btfFree(ptr);
   }
 }
+
+const STRUCT_KIND = 4;
+
+/** The members of struct `cName` in BTF that libbpf owns (an object's); undefined when it has no such struct. */
+export function structMembers(btf: Pointer, cName: string): MemberLayout[] | undefined {
+  const id = native().btfFindByNameKind(btf, cName, STRUCT_KIND);
+  return id > 0 ? new Btf(btf).members(id) : undefined;
+}

@@ -15,14 +15,24 @@ import { BpfError } from '../errors.js';
 import { btfMembers } from './btf.js';
 import type { MapInfo } from './info.js';
 
-/** Throws BpfError INCOMPATIBLE listing every difference between the map and `spec`. */
-export function checkMap(spec: MapSpec, info: MapInfo, origin: string): void {
+/**
+ * Throws BpfError INCOMPATIBLE listing every difference between the map and
+ * `spec`. `structMembers` looks structs up in the BTF of the map's object,
+ * where the event types of ring and perf buffers are (they have no value type).
+ */
+export function checkMap(
+  spec: MapSpec,
+  info: MapInfo,
+  origin: string,
+  structMembers?: (cName: string) => readonly MemberLayout[] | undefined,
+): void {
   const target = `${spec.name} from ${origin}`;
   const btf = btfMembers(info.btfId, info.btfKeyTypeId, info.btfValueTypeId, target);
   const differences = [
     ...infoDifferences(spec, info),
     ...memberDifferences('key', spec.keyMembers, btf?.key),
     ...memberDifferences('value', spec.valueMembers, btf?.value),
+    ...eventDifferences(spec, structMembers),
   ];
   if (differences.length === 0) return;
   throw new BpfError({
@@ -30,6 +40,22 @@ export function checkMap(spec: MapSpec, info: MapInfo, origin: string): void {
     op: 'open map',
     target,
     detail: `layout differs from the schema (${differences.join('; ')}). If the schema changed, regenerate the header and rebuild the BPF object; if not, this is not the map the schema describes`,
+  });
+}
+
+/** Each event struct against the object's BTF: missing, or member by member. */
+function eventDifferences(
+  spec: MapSpec,
+  structMembers?: (cName: string) => readonly MemberLayout[] | undefined,
+): string[] {
+  if (!spec.event || !structMembers) return [];
+  return spec.event.variants.flatMap((v) => {
+    const actual = structMembers(v.cName);
+    if (!actual)
+      return [
+        `event struct ${v.cName} is not in the object's BTF: include the generated header and build with clang -g`,
+      ];
+    return memberDifferences(`event ${v.name}`, v.members, actual);
   });
 }
 
@@ -48,8 +74,9 @@ export function infoDifferences(spec: MapSpec, info: MapInfo): string[] {
   compare('type', spec.type, info.type, (t) => kindOfType(t));
   compare('key size', spec.keySize, info.keySize);
   compare('value size', spec.valueSize, info.valueSize);
-  // An inner map declared with BPF_F_INNER_MAP may have any size.
-  if (!(spec.flags & mapFlags.innerMap)) compare('max entries', spec.maxEntries, info.maxEntries);
+  // An inner map declared with BPF_F_INNER_MAP may have any size; 0 on a CPU-sized kind is one per CPU.
+  if (!(spec.flags & mapFlags.innerMap) && spec.maxEntries !== 0)
+    compare('max entries', spec.maxEntries, info.maxEntries);
   compare('flags', spec.flags & ~FD_ONLY_FLAGS, info.flags & ~FD_ONLY_FLAGS, flagNames);
   compare('map_extra', spec.extra ?? 0, Number(info.extra));
   return differences;
@@ -63,7 +90,7 @@ function kindOfType(type: number): string {
 
 /** Compares member layouts (from BTF) with the spec's; names every difference. */
 export function memberDifferences(
-  part: 'key' | 'value',
+  part: string,
   expected: readonly MemberLayout[] | undefined,
   actual: readonly MemberLayout[] | undefined,
 ): string[] {

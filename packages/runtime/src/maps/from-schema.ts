@@ -3,7 +3,10 @@
  * its accessor class and the parts it is built with; reference codecs
  * encode and decode (slower than generated ones, same bytes).
  */
-import type { MapDecl, Part } from '@bpfmaps/schema';
+import { eventStructs, type MapDecl, type Part } from '@bpfmaps/schema';
+import { eventDecoder } from '../events/decoder.js';
+import { PerfEventArray } from '../events/perf-event-array.js';
+import { RingBuffer } from '../events/ring-buffer.js';
 import { referenceCodec } from '../codec.js';
 import { BpfError } from '../errors.js';
 import { ArrayMap } from './array.js';
@@ -28,6 +31,8 @@ const ACCESSORS: Record<string, MapClass<never[], MapHandle>> = {
   ArrayOfMaps,
   HashOfMaps,
   ProgramArrayMap,
+  RingBuffer,
+  PerfEventArray,
 };
 
 /** The accessor each kind's maps open as, by the kind's name. */
@@ -45,6 +50,8 @@ export interface Accessors<K, V, I> {
   arrayOfMaps: ArrayOfMaps<AccessorOf<I>>;
   hashOfMaps: HashOfMaps<K, AccessorOf<I>>;
   progArray: ProgramArrayMap;
+  ringbuf: RingBuffer<V>;
+  perfEventArray: PerfEventArray<V>;
 }
 
 /** The typed accessor of a map declaration: `AccessorOf<typeof flows>` is `HashMap<FlowKey, FlowStats>`. */
@@ -59,6 +66,11 @@ const PARTS: Record<Part, (decl: MapDecl) => unknown> = {
   key: (decl) => referenceCodec(decl.key!),
   value: (decl) => referenceCodec(decl.value!),
   inner: (decl) => mapTypeOf(decl.inner!),
+  event: (decl) =>
+    eventDecoder(
+      decl.spec.event!,
+      eventStructs(decl.event!).map((t) => referenceCodec(t)),
+    ),
 };
 
 /** The map type of a declaration, with reference codecs. */

@@ -5,30 +5,14 @@
 import { EncodeError } from '@bpfmaps/schema';
 import type { Codec } from '../codec.js';
 import { BpfError } from '../errors.js';
-import { native } from '../ffi/libbpf.js';
+import { possibleCpus } from '../cpus.js';
 import { indexCodec, zeroAll } from './array.js';
+
+export { possibleCpus };
 import { DeletableMap } from './hash.js';
 import { KeyedMap } from './keyed.js';
 import type { SetMode } from './modes.js';
 import type { RawMap } from './raw-map.js';
-
-let cpus: number | undefined;
-
-/** The number of possible CPUs: per-CPU maps hold one value for each (libbpf_num_possible_cpus). */
-export function possibleCpus(): number {
-  if (cpus === undefined) {
-    const n = native().numPossibleCpus();
-    if (n <= 0)
-      throw new BpfError({
-        code: 'SYSTEM',
-        op: 'count CPUs',
-        target: '/sys/devices/system/cpu/possible',
-        errno: -n,
-      });
-    cpus = n;
-  }
-  return cpus;
-}
 
 /**
  * The codec of a per-CPU value: the kernel copies one value per possible CPU,

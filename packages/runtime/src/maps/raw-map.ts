@@ -1,6 +1,7 @@
-import { statfsSync, unlinkSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { kindNamed, type MapKind, type MapSpec } from '@bpfmaps/schema';
+import { existsSync, statfsSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { kindNamed, type MapKind, type MapSpec, type MemberLayout } from '@bpfmaps/schema';
+import { possibleCpus } from '../cpus.js';
 import { BpfError, errnoError, errnoName } from '../errors.js';
 import { OwnedFd } from '../fd.js';
 import { native } from '../ffi/libbpf.js';
@@ -20,6 +21,10 @@ export interface MapSource {
   readonly name?: string;
   /** The fd to duplicate now; throws BpfError CLOSED once the source is closed. */
   fd(): number;
+  /** Another map of the same origin (a companion, such as a drop counter), when it has one by that name. */
+  sibling?(name: string): MapSource | undefined;
+  /** The members of struct `cName` in the origin's BTF (an object's), for checking event types. */
+  structMembers?(cName: string): readonly MemberLayout[] | undefined;
 }
 
 const BPF_FS_MAGIC = 0xcafe4a11;
@@ -57,9 +62,10 @@ export class RawMap implements Disposable {
   readonly kind: MapKind;
   readonly info: MapInfo;
   readonly #fd: OwnedFd;
+  readonly #companions = new Map<string, RawMap>();
 
   /** Takes ownership of `fd`; closes it if the map does not match `spec` (from `origin`, for messages). */
-  private constructor(fd: OwnedFd, spec: MapSpec, origin: string) {
+  private constructor(fd: OwnedFd, spec: MapSpec, origin: string, source?: MapSource) {
     this.#fd = fd;
     this.name = spec.name;
     this.spec = spec;
@@ -74,9 +80,28 @@ export class RawMap implements Disposable {
         });
       this.kind = kind;
       this.info = mapInfo(fd.use('open'), spec.name);
-      checkMap(spec, this.info, origin);
+      checkMap(spec, this.info, origin, source?.structMembers?.bind(source));
     } catch (error) {
       fd.close();
+      throw error;
+    }
+  }
+
+  /** The map that comes with this one in `role` (a drop counter); undefined when it was not found with it. */
+  companion(role: string): RawMap | undefined {
+    return this.#companions.get(role);
+  }
+
+  /** Opens (or creates) the companions of `spec`, closing this map and them if one fails. */
+  #withCompanions(open: (spec: MapSpec) => RawMap | undefined): this {
+    try {
+      for (const [role, spec] of Object.entries(this.spec.companions ?? {})) {
+        const map = open(spec);
+        if (map) this.#companions.set(role, map);
+      }
+      return this;
+    } catch (error) {
+      this.close();
       throw error;
     }
   }
@@ -92,7 +117,10 @@ export class RawMap implements Disposable {
       op: 'open map',
       target: `${spec.name} from ${origin}`,
     });
-    return new RawMap(fd, spec, origin);
+    return new RawMap(fd, spec, origin, source).#withCompanions((companion) => {
+      const sibling = source.sibling?.(companion.name);
+      return sibling ? RawMap.open(sibling, companion) : undefined;
+    });
   }
 
   /** Opens the map pinned at `path` (on a bpf filesystem). */
@@ -103,7 +131,13 @@ export class RawMap implements Disposable {
       throw errnoError(fd, 'open-pin', 'open pinned map', `${spec.name} at ${path}`, {
         detail: pinDenial(fd, path, 'open'),
       });
-    return new RawMap(new OwnedFd(fd, `map ${spec.name}`), spec, `pin ${path}`);
+    // Companions pinned by name sit beside the map.
+    return new RawMap(new OwnedFd(fd, `map ${spec.name}`), spec, `pin ${path}`).#withCompanions(
+      (companion) => {
+        const beside = join(dirname(path), companion.name);
+        return existsSync(beside) ? RawMap.openPinned(beside, companion) : undefined;
+      },
+    );
   }
 
   /**
@@ -137,16 +171,20 @@ export class RawMap implements Disposable {
       opts.view.setUint32(24, template ? template.fd('create') : 0, true); // inner_map_fd
       opts.view.setUint32(28, spec.flags, true);
       opts.view.setBigUint64(32, BigInt(spec.extra ?? 0), true);
+      // A CPU-sized kind declared without a size has one entry per possible CPU, as libbpf gives it.
+      const maxEntries = spec.maxEntries || (kindNamed(spec.kind)?.cpuSized ? possibleCpus() : 0);
       const fd = native().mapCreate(
         spec.type,
         spec.name,
         spec.keySize,
         spec.valueSize,
-        spec.maxEntries,
+        maxEntries,
         opts.address,
       );
       if (fd < 0) throw errnoError(fd, 'create', 'create map', spec.name);
-      return new RawMap(new OwnedFd(fd, `map ${spec.name}`), spec, 'user space');
+      return new RawMap(new OwnedFd(fd, `map ${spec.name}`), spec, 'user space').#withCompanions(
+        RawMap.create,
+      );
     } finally {
       opts.free();
       template?.close();
@@ -187,6 +225,7 @@ export class RawMap implements Disposable {
 
   close(): void {
     this.#fd.close();
+    for (const companion of this.#companions.values()) companion.close();
   }
 
   [Symbol.dispose](): void {

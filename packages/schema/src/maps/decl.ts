@@ -4,6 +4,7 @@ import { isCType, type CType } from '../types/base.js';
 import { SpinLockType } from '../types/pad.js';
 import { flagNames, KNOWN_FLAGS, mapFlags } from './flags.js';
 import { MAP_BRAND, type MapDecl, type MapKind, type Pinning } from './types.js';
+import { eventSpec, type EventType } from './events.js';
 import { membersOf, type MapSpec } from './spec.js';
 
 export { MAP_BRAND, type MapDecl, type Pinning } from './types.js';
@@ -26,7 +27,12 @@ export interface Declared<K, V, I> extends CommonOptions {
   key?: CType<K>;
   value?: CType<V>;
   inner?: I & MapDecl;
+  event?: EventType;
   extra?: number;
+  /** Maps that come with this one, by role (a ring buffer's drop counter). */
+  companions?: Record<string, MapDecl>;
+  /** A map made for another (a companion): its name may pass the kernel's 15 characters, which libbpf cuts. */
+  companion?: boolean;
 }
 
 /**
@@ -40,7 +46,7 @@ export function declareMap<K, V, N extends string, I = unknown>(
 ): MapDecl<K, V, N, I> {
   const path = `map ${String(name)}`;
   checkIdentifier(name, path, 'map name');
-  if (name.length > MAX_MAP_NAME) {
+  if (name.length > MAX_MAP_NAME && !options?.companion) {
     throw new SchemaError(
       'INVALID_MAP',
       path,
@@ -53,6 +59,7 @@ export function declareMap<K, V, N extends string, I = unknown>(
   const key = kind.parts.includes('key') ? checkPart(path, 'key', options.key) : undefined;
   const value = kind.parts.includes('value') ? checkPart(path, 'value', options.value) : undefined;
   const inner = kind.parts.includes('inner') ? checkInner(path, options.inner) : undefined;
+  const event = kind.parts.includes('event') ? eventSpec(path, options.event) : undefined;
   if (key && key.size > MAX_KEY_SIZE) {
     throw new SchemaError(
       'INVALID_SIZE',
@@ -76,11 +83,12 @@ export function declareMap<K, V, N extends string, I = unknown>(
       'Put the spinLock in the value',
     );
   const { maxEntries } = options;
-  if (!Number.isInteger(maxEntries) || maxEntries < 1 || maxEntries > 0xffffffff) {
+  const least = kind.cpuSized ? 0 : 1;
+  if (!Number.isInteger(maxEntries) || maxEntries < least || maxEntries > 0xffffffff) {
     throw new SchemaError(
       'INVALID_MAP',
       `${path}.maxEntries`,
-      `maxEntries must be a whole number in 1..4294967295, received ${String(maxEntries)}`,
+      `maxEntries must be a whole number in ${least}..4294967295, received ${String(maxEntries)}`,
     );
   }
   const flags = checkFlags(kind, path, options.flags ?? 0);
@@ -100,6 +108,10 @@ export function declareMap<K, V, N extends string, I = unknown>(
     );
   }
   const extra = options.extra ?? 0;
+  const companions =
+    options.companions && Object.keys(options.companions).length
+      ? Object.freeze({ ...options.companions })
+      : undefined;
   const spec: MapSpec = Object.freeze({
     name,
     kind: kind.name,
@@ -113,6 +125,12 @@ export function declareMap<K, V, N extends string, I = unknown>(
     ...optional('keyMembers', membersOf(key)),
     ...optional('valueMembers', membersOf(value)),
     ...optional('inner', inner?.spec),
+    ...optional('event', event?.spec),
+    ...optional(
+      'companions',
+      companions &&
+        Object.fromEntries(Object.entries(companions).map(([role, c]) => [role, c.spec])),
+    ),
   });
   return Object.freeze({
     [MAP_BRAND]: true as const,
@@ -121,6 +139,8 @@ export function declareMap<K, V, N extends string, I = unknown>(
     key,
     value,
     inner,
+    event: event ? options.event : undefined,
+    companions: companions ?? {},
     maxEntries,
     flags,
     extra,

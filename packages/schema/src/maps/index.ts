@@ -43,3 +43,20 @@ export {
 } from './map-in-map.js';
 export { PROG_ARRAY, progArray } from './prog-array.js';
 export { MAP_KINDS, kindNamed } from './kinds.js';
+export { RINGBUF, ringbuf, dropCounter, type RingbufOptions } from './ringbuf.js';
+export {
+  PERF_EVENT_ARRAY,
+  perfEventArray,
+  type PerfEventArrayOptions,
+} from './perf-event-array.js';
+export {
+  TaggedEvents,
+  tagged,
+  eventStructs,
+  isTaggedEvents,
+  eventSpec,
+  type EventType,
+  type InferEvent,
+  type EventSpec,
+  type EventVariantSpec,
+} from './events.js';

@@ -26,6 +26,7 @@ export function defineKind<N extends string>(
     perCpu: false,
     fixedKeys: false,
     canBeInner: false,
+    cpuSized: false,
     counterAdd: undefined,
     batch: NO_BATCH,
     requiredFlags: 0,
@@ -50,7 +51,8 @@ export function standardDefinition(decl: MapDecl): string[] {
 export function definitionHead(decl: MapDecl): string[] {
   return [
     `__uint(type, ${decl.kind.cType});`,
-    `__uint(max_entries, ${decl.maxEntries});`,
+    // 0 on a CPU-sized kind: libbpf sets one entry per possible CPU.
+    ...(decl.maxEntries ? [`__uint(max_entries, ${decl.maxEntries});`] : []),
     ...(decl.flags ? [`__uint(map_flags, ${cFlags(decl.flags)});`] : []),
     ...(decl.extra ? [`__uint(map_extra, ${decl.extra});`] : []),
     ...(decl.pinning === 'byName' ? ['__uint(pinning, LIBBPF_PIN_BY_NAME);'] : []),

@@ -4,7 +4,9 @@ import { HASH, LRU_HASH, LRU_PERCPU_HASH, PERCPU_HASH } from './hash.js';
 import type { MapKind } from './types.js';
 import { LPM_TRIE } from './lpm-trie.js';
 import { ARRAY_OF_MAPS, HASH_OF_MAPS } from './map-in-map.js';
+import { PERF_EVENT_ARRAY } from './perf-event-array.js';
 import { PROG_ARRAY } from './prog-array.js';
+import { RINGBUF } from './ringbuf.js';
 import { QUEUE, STACK } from './queue.js';
 
 /** Every map kind, by name: how a spec's `kind` leads back to its facts. */
@@ -24,6 +26,8 @@ export const MAP_KINDS: Readonly<Record<string, MapKind>> = Object.freeze(
       ARRAY_OF_MAPS,
       HASH_OF_MAPS,
       PROG_ARRAY,
+      RINGBUF,
+      PERF_EVENT_ARRAY,
     ].map((k) => [k.name, k]),
   ),
 );

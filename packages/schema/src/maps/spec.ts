@@ -3,6 +3,7 @@
  * it into the generated module and the runtime checks kernel maps against it.
  */
 import type { CType, MemberLayout } from '../types/base.js';
+import type { EventSpec } from './events.js';
 
 export type { MemberLayout };
 
@@ -30,7 +31,13 @@ export interface MapSpec {
   valueMembers?: readonly MemberLayout[];
   /** The template every inner map of a map-in-map must match. */
   inner?: MapSpec;
+  /** How to decode the events of a ring buffer or perf event array. */
+  event?: EventSpec;
+  /** Maps that come with this one (a ring buffer's drop counter), by role. */
+  companions?: Readonly<Record<string, MapSpec>>;
 }
+
+export type { EventSpec };
 
 /** The flat member layout of a struct or union type; undefined for scalars. */
 export function membersOf(type: CType<unknown> | undefined): readonly MemberLayout[] | undefined {

@@ -4,13 +4,14 @@
  * (decl.ts) both speak it.
  */
 import type { CType } from '../types/base.js';
+import type { EventType } from './events.js';
 import type { MapSpec } from './spec.js';
 
 /** Brand that tells a map declaration from anything else a schema file exports. */
 export const MAP_BRAND: unique symbol = Symbol.for('bpfmaps.map') as never;
 
 /** The parts a map declaration gives. */
-export type Part = 'key' | 'value' | 'inner';
+export type Part = 'key' | 'value' | 'inner' | 'event';
 
 /** What a map kind is. */
 export interface MapKind<N extends string = string> {
@@ -28,6 +29,8 @@ export interface MapKind<N extends string = string> {
   readonly accessorArgs: readonly Part[];
   /** One value per possible CPU: counters need no atomics, user space reduces the copies. */
   readonly perCpu: boolean;
+  /** max_entries 0 means one per possible CPU, which libbpf (or the runtime, creating it) fills in. */
+  readonly cpuSized: boolean;
   /** The kernel lets a map of this kind be the inner map of a map-in-map. */
   readonly canBeInner: boolean;
   /** Keys are the indexes 0..max_entries-1, which always exist (a value is zeroed, not deleted). */
@@ -73,6 +76,10 @@ export interface MapDecl<K = unknown, V = unknown, N extends string = string, I 
   readonly value: CType<V> | undefined;
   /** The template of the inner maps, for a map-in-map. */
   readonly inner: (I & MapDecl) | undefined;
+  /** The events, for a ring buffer or perf event array: a struct, or tagged structs. */
+  readonly event: EventType | undefined;
+  /** Maps that come with this one (a ring buffer's drop counter), by role. */
+  readonly companions: Readonly<Record<string, MapDecl>>;
   readonly maxEntries: number;
   /** `map_flags` at creation (BPF_F_*, see mapFlags). */
   readonly flags: number;

@@ -40,6 +40,10 @@ export class ArrayType<E> extends CType<E[]> {
     return [this.element];
   }
 
+  override elementSize(): number {
+    return this.element.size;
+  }
+
   override checkMember(path: string, context: MemberContext): void {
     this.element.checkMember(`${path}[]`, context);
   }

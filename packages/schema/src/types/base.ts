@@ -188,6 +188,15 @@ export abstract class CType<T> {
     return [];
   }
 
+  /**
+   * The size of one element, for types made of repeated elements (byte and
+   * char arrays, arrays): such a type may be an event's variable-length
+   * tail, cut to whole elements. Undefined for the others.
+   */
+  elementSize(): number | undefined {
+    return undefined;
+  }
+
   /** Where each member lives, for the check against a map's BTF; undefined for types without members. */
   memberLayout(): readonly MemberLayout[] | undefined {
     return undefined;

@@ -30,6 +30,10 @@ export class BytesType extends CType<Uint8Array> {
     return `__u8 ${declarator}[${this.size}]`;
   }
 
+  override elementSize(): number {
+    return 1;
+  }
+
   tsEncode(site: EncodeSite): string[] {
     return [
       `c.bytes(${site.view}, ${site.offset}, ${this.size}, ${site.value}, ${checkArgs(site)});`,

@@ -23,6 +23,10 @@ export class CharsType extends CType<string> {
     return `char ${declarator}[${this.size}]`;
   }
 
+  override elementSize(): number {
+    return 1;
+  }
+
   tsEncode(site: EncodeSite): string[] {
     return [
       `c.chars(${site.view}, ${site.offset}, ${this.size}, ${site.value}, ${checkArgs(site)});`,

@@ -7,16 +7,33 @@ import {
   type Fields,
   type InferFields,
 } from './composite.js';
+import { SchemaError } from '../errors.js';
+import { BigIntType, IntType } from './int.js';
 import { zeroes } from './zeroes.js';
 
-export type { Fields, InferFields, CompositeOptions as StructOptions };
+export type { Fields, InferFields };
+
+export interface StructOptions extends CompositeOptions {
+  /**
+   * A variable-length tail, for event structs (execsnoop's `args`): the last
+   * field, a byte, char or element array, of which a sample may carry less.
+   * An event shorter than the struct is accepted down to the tail's offset;
+   * the tail is cut to what the sample holds, and to `length` (a field
+   * counting the tail's bytes) when given.
+   */
+  tail?: { field: string; length?: string };
+}
 
 /** A C struct: members in order, laid out by the C ABI, with explicit padding. */
 export class StructType<F extends Fields = Fields> extends CompositeType<F, InferFields<F>> {
   readonly keyword = 'struct' as const;
 
-  constructor(name: string, fields: F, options: CompositeOptions = {}, named = true) {
+  /** The variable-length tail, when the struct declares one (see StructOptions.tail). */
+  readonly tail: { field: string; length?: string } | undefined;
+
+  constructor(name: string, fields: F, options: StructOptions = {}, named = true) {
     super(name, fields, options, false, named);
+    this.tail = options.tail;
   }
 
   #byName(): Map<string, Member> {
@@ -71,8 +88,53 @@ export class StructType<F extends Fields = Fields> extends CompositeType<F, Infe
 export function struct<F extends Fields>(
   name: string,
   fields: F,
-  options: CompositeOptions = {},
+  options: StructOptions = {},
 ): StructType<F> {
   checkComposite('struct', name, fields, options, true);
+  if (options.tail !== undefined) checkTail(name, fields, options.tail);
   return new StructType(name, fields, options);
+}
+
+/** The tail is the last field, of repeated elements; its length field an integer before it. */
+function checkTail(name: string, fields: Fields, tail: { field: string; length?: string }): void {
+  const names = Object.keys(fields);
+  const path = `${name}.tail`;
+  if (typeof tail !== 'object' || tail === null || typeof tail.field !== 'string') {
+    throw new SchemaError(
+      'INVALID_TYPE',
+      path,
+      'tail must be { field, length? } naming fields of the struct',
+    );
+  }
+  if (names.at(-1) !== tail.field) {
+    throw new SchemaError(
+      'INVALID_TYPE',
+      path,
+      `the tail ${JSON.stringify(tail.field)} must be the struct's last field (${names.at(-1)})`,
+      'Move it to the end',
+    );
+  }
+  const type = fields[tail.field]!;
+  if (type.elementSize() === undefined) {
+    throw new SchemaError(
+      'INVALID_TYPE',
+      `${name}.${tail.field}`,
+      `${type.label} cannot be a variable-length tail`,
+      'Use bytes(N), chars(N) or arrayOf(T, N)',
+    );
+  }
+  if (tail.length === undefined) return;
+  const length = fields[tail.length];
+  if (
+    !length ||
+    names.indexOf(tail.length) >= names.length - 1 ||
+    !(length instanceof IntType || length instanceof BigIntType) ||
+    length.spec.bigEndian
+  ) {
+    throw new SchemaError(
+      'INVALID_TYPE',
+      `${path}.length`,
+      `the tail's length must be a host-order integer field before the tail, received ${JSON.stringify(tail.length)}`,
+    );
+  }
 }

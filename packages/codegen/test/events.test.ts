@@ -1,0 +1,375 @@
+/**
+ * Events end to end: kernel programs built against the generated header
+ * emit through its typed helpers (raw tracepoint programs, test-run on a
+ * chosen CPU), and the generated module reads them back decoded.
+ */
+import { readdirSync, readlinkSync } from 'node:fs';
+import { setImmediate as tick } from 'node:timers/promises';
+import {
+  BpfObject,
+  RawMap,
+  RingBuffer,
+  eventDecoder,
+  type BpfError,
+  type EventMap,
+  type Program,
+} from '@bpfmaps/runtime';
+import { compileBpf, describeWith } from '@bpfmaps/testing';
+import { afterEach, beforeAll, expect, it } from 'vitest';
+import { fixtures } from './fixtures.js';
+
+const dir = fixtures.find((f) => f.name === 'events')!.dir;
+type Gen = typeof import('./fixtures/events/maps.gen.js');
+
+const PROGRAMS = `#include "maps.h"
+
+/* Each program emits ctx[0] events; seq counts across runs. */
+__u64 next_seq;
+
+struct loop { void *ctx; };
+#define unused __attribute__((unused))
+
+static long one_tick(__u64 i unused, struct loop *l unused)
+{
+	struct tick *t = ticks_reserve();
+
+	if (!t)
+		return 1;
+	t->seq = next_seq++;
+	t->cpu = bpf_get_smp_processor_id();
+	ticks_submit(t);
+	return 0;
+}
+
+static long one_tiny(__u64 i unused, struct loop *l unused)
+{
+	struct tick t = { .seq = next_seq++, .cpu = bpf_get_smp_processor_id() };
+
+	tiny_output(&t);
+	return 0;
+}
+
+static long one_perf(__u64 i unused, struct loop *l)
+{
+	struct tick t = { .seq = next_seq++, .cpu = bpf_get_smp_processor_id() };
+
+	perf_ticks_output(l->ctx, &t);
+	return 0;
+}
+
+SEC("raw_tp")
+int tick_burst(__u64 *ctx)
+{
+	struct loop l = { ctx };
+
+	bpf_loop(ctx[0], one_tick, &l, 0);
+	return 0;
+}
+
+SEC("raw_tp")
+int tiny_burst(__u64 *ctx)
+{
+	struct loop l = { ctx };
+
+	bpf_loop(ctx[0], one_tiny, &l, 0);
+	return 0;
+}
+
+SEC("raw_tp")
+int perf_burst(__u64 *ctx)
+{
+	struct loop l = { ctx };
+
+	bpf_loop(ctx[0], one_perf, &l, 0);
+	return 0;
+}
+
+/* EXEC event i with i bytes of arguments (cut to 64), then an EXIT. */
+static long one_proc(__u64 i, struct loop *l unused)
+{
+	struct exec_event e = { .pid = i, .argsSize = i };
+	struct exit_event *x;
+
+	__builtin_memcpy(e.comm, "burst", 6);
+	for (int b = 0; b < 64; b++)
+		e.args[b] = b + 1;
+	procs_output_tail_exec_event(&e, i);
+	x = procs_reserve_exit_event();
+	if (!x)
+		return 1;
+	x->pid = i;
+	x->code = -(int)i;
+	procs_submit(x);
+	return 0;
+}
+
+SEC("raw_tp")
+int procs_burst(__u64 *ctx)
+{
+	struct loop l = { ctx };
+
+	bpf_loop(ctx[0], one_proc, &l, 0);
+	return 0;
+}
+
+/* Samples no struct fits: to check the decoding rule at its edges. */
+SEC("raw_tp")
+int procs_odd(void *ctx unused)
+{
+	struct exec_event e = { .kind = EVENT_KIND_EXEC, .pid = 7, .argsSize = 40 };
+	struct exit_event x = { .kind = EVENT_KIND_EXIT, .pid = 8, .code = 1 };
+	__u32 unknown[2] = { 9, 0xabcd };
+
+	__builtin_memcpy(e.comm, "odd", 4);
+	for (int b = 0; b < 64; b++)
+		e.args[b] = b + 1;
+	bpf_ringbuf_output(&procs, &e, 3, 0);	/* shorter than the tag: malformed */
+	bpf_ringbuf_output(&procs, &e, 20, 0);	/* EXEC short of its fixed part: malformed */
+	bpf_ringbuf_output(&procs, &x, 8, 0);	/* EXIT has no tail: malformed */
+	bpf_ringbuf_output(&procs, &e, 28, 0);	/* the fixed part alone: args empty */
+	bpf_ringbuf_output(&procs, &e, 38, 0);	/* 10 bytes of tail: args cut to 10 */
+	bpf_ringbuf_output(&procs, &e, sizeof(e), 0); /* whole: args cut to argsSize */
+	bpf_ringbuf_output(&procs, unknown, sizeof(unknown), 0); /* a tag no variant has */
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
+`;
+
+let gen: Gen;
+let object: string;
+const open: (Disposable | AsyncDisposable)[] = [];
+const keep = <T extends Disposable | AsyncDisposable>(x: T) => (open.push(x), x);
+afterEach(async () => {
+  for (const x of open.splice(0).reverse()) {
+    if (Symbol.asyncDispose in x) await x[Symbol.asyncDispose]();
+    else x[Symbol.dispose]();
+  }
+});
+
+/** Runs `program` on `cpu` to emit `count` events. */
+function emit(program: Program, count: number, cpu = 0): void {
+  const ctx = new Uint8Array(8);
+  new DataView(ctx.buffer).setBigUint64(0, BigInt(count), true);
+  program.testRun({ ctx, cpu });
+}
+
+/** Reads from `events` until `count` have come (or 5 s pass). */
+async function collect<E>(events: EventMap<E>, count: number, signal?: AbortSignal): Promise<E[]> {
+  const got: E[] = [];
+  const timeout = AbortSignal.timeout(5000);
+  for await (const e of events.events({ signal: signal ?? timeout })) {
+    got.push(e);
+    if (got.length === count) break;
+  }
+  return got;
+}
+
+function setup() {
+  const obj = keep(BpfObject.load(object));
+  const maps = keep(gen.openMaps(obj));
+  return { obj, maps, program: (name: string) => obj.program(name) };
+}
+
+/** This process's open fds and what each is (`anon_inode:bpf-map`, ...). */
+function fds(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      out.set(fd, readlinkSync(`/proc/self/fd/${fd}`));
+    } catch {
+      // the fd readdir itself used, closed since
+    }
+  }
+  return out;
+}
+const CPUS = Math.min(2, (await import('node:os')).cpus().length);
+
+describeWith(['bpf', 'clang', 'libbpf-headers'], 'events', () => {
+  beforeAll(async () => {
+    gen = await import(`${dir}/maps.gen.ts`);
+    object = compileBpf(PROGRAMS, { includes: [dir] });
+  });
+
+  it('a ring buffer delivers every event, decoded, in the order programs submitted them', async () => {
+    const { maps, program } = setup();
+    const reading = collect(maps.ticks, 5000);
+    for (let i = 0; i < 5; i++) {
+      emit(program('tick_burst'), 1000, i % CPUS);
+      await tick(); // let the reader run between bursts
+    }
+    const got = await reading;
+    expect(got.map((e) => e.seq)).toEqual(Array.from({ length: 5000 }, (_, i) => BigInt(i)));
+    expect(got.map((e) => e.cpu)).toEqual(
+      Array.from({ length: 5000 }, (_, i) => Math.floor(i / 1000) % CPUS),
+    );
+    expect(maps.ticks.drops()).toBe(0n);
+    expect(maps.ticks.malformed()).toBe(0);
+  });
+
+  it('the libbpf reader delivers the same events as the mapped one', async () => {
+    const { obj, program } = setup();
+    const ring = keep(
+      new RingBuffer(
+        RawMap.open(obj.map('ticks'), gen.ticksSpec),
+        eventDecoder<import('./fixtures/events/maps.gen.js').Tick>(gen.ticksEventSpec, [
+          gen.TickCodec,
+        ]),
+        { reader: 'libbpf' },
+      ),
+    );
+    emit(program('tick_burst'), 3000);
+    expect(ring.drain().map((e) => e.seq)).toEqual(
+      Array.from({ length: 3000 }, (_, i) => BigInt(i)),
+    );
+  });
+
+  it('a perf event array delivers every event, in order per CPU', async () => {
+    const { maps, program } = setup();
+    for (let round = 0; round < 3; round++)
+      for (let cpu = 0; cpu < CPUS; cpu++) emit(program('perf_burst'), 700, cpu);
+    const got = await collect(maps.perf_ticks, 3 * 700 * CPUS);
+    for (let cpu = 0; cpu < CPUS; cpu++) {
+      const seqs = got.filter((e) => e.cpu === cpu).map((e) => Number(e.seq));
+      expect(seqs).toHaveLength(3 * 700);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    }
+    expect(new Set(got.map((e) => e.seq)).size).toBe(got.length);
+    expect(maps.perf_ticks.lost()).toBe(0n);
+    expect(maps.perf_ticks.drops()).toBe(0n);
+  });
+
+  it('tagged events decode each to its own type, the tail cut to what was sent', () => {
+    const { maps, program } = setup();
+    emit(program('procs_burst'), 70);
+    const got = maps.procs.drain();
+    expect(got).toHaveLength(140);
+    for (let i = 0; i < 70; i++) {
+      const exec = got[2 * i]!;
+      const exit = got[2 * i + 1]!;
+      if (exec.kind !== 'EXEC' || exit.kind !== 'EXIT') throw new Error(`event ${i} out of order`);
+      const sent = Math.min(i, 64);
+      expect(exec).toEqual({
+        kind: 'EXEC',
+        pid: i,
+        comm: 'burst',
+        argsSize: i,
+        args: Uint8Array.from({ length: sent }, (_, b) => b + 1),
+      });
+      expect(exit).toEqual({ kind: 'EXIT', pid: i, code: i === 0 ? 0 : -i });
+    }
+  });
+
+  it('short samples decode by the documented rule; what no struct fits is counted', () => {
+    const { maps, program } = setup();
+    program('procs_odd').testRun({ ctx: new Uint8Array(8) });
+    const args = (n: number) => Uint8Array.from({ length: n }, (_, b) => b + 1);
+    const exec = { kind: 'EXEC', pid: 7, comm: 'odd', argsSize: 40 };
+    expect(maps.procs.drain()).toEqual([
+      { ...exec, args: args(0) },
+      { ...exec, args: args(10) },
+      { ...exec, args: args(40) },
+      { kind: 9, bytes: Uint8Array.of(9, 0, 0, 0, 0xcd, 0xab, 0, 0) },
+    ]);
+    expect(maps.procs.malformed()).toBe(3);
+  });
+
+  it('a stalled reader loses events, and the drop counter says how many', () => {
+    const { maps, program } = setup();
+    emit(program('tiny_burst'), 1000);
+    const got = maps.tiny.drain();
+    expect(got.length).toBeGreaterThan(0);
+    expect(got.length).toBeLessThan(1000);
+    expect(got.map((e) => e.seq)).toEqual(Array.from({ length: got.length }, (_, i) => BigInt(i)));
+    expect(maps.tiny.drops()).toBe(BigInt(1000 - got.length));
+    // Room again once read: nothing more is dropped.
+    emit(program('tiny_burst'), 10);
+    expect(maps.tiny.drain()).toHaveLength(10);
+    expect(maps.tiny.drops()).toBe(BigInt(1000 - got.length));
+  });
+
+  it("a full perf ring loses samples; lost() and the programs' drop counter agree", () => {
+    const { maps, program } = setup();
+    emit(program('perf_burst'), 20_000); // 64 pages hold about 8000 of them
+    const got = maps.perf_ticks.drain();
+    expect(got.length).toBeLessThan(20_000);
+    emit(program('perf_burst'), 1); // the kernel reports the loss before the next sample
+    expect(maps.perf_ticks.drain()).toHaveLength(1);
+    expect(maps.perf_ticks.lost()).toBe(BigInt(20_000 - got.length));
+    expect(maps.perf_ticks.drops()).toBe(BigInt(20_000 - got.length));
+  });
+
+  it('closing mid-stream ends a pending read and leaks no fd', async () => {
+    const { maps, program } = setup();
+    const before = fds();
+    const ticks = maps.ticks;
+    const iterator = ticks[Symbol.asyncIterator]();
+    emit(program('tick_burst'), 3);
+    for (let i = 0; i < 3; i++)
+      expect((await iterator.next()).value).toMatchObject({ seq: BigInt(i) });
+    const pending = iterator.next(); // nothing left: waits off the main thread
+    await tick();
+    const reading = [...fds()].filter(([fd]) => !before.has(fd)).map(([, what]) => what);
+    expect(reading.sort()).toEqual(['anon_inode:[eventfd]', 'anon_inode:[eventpoll]']);
+    await ticks[Symbol.asyncDispose]();
+    await expect(pending).resolves.toEqual({ done: true, value: undefined });
+    // Every fd reading opened is closed, and so are the map's and its drop counter's.
+    const after = fds();
+    expect([...after.keys()].filter((fd) => !before.has(fd))).toEqual([]);
+    const closed = [...before].filter(([fd]) => !after.has(fd)).map(([, what]) => what);
+    expect(closed).toEqual(['anon_inode:bpf-map', 'anon_inode:bpf-map']);
+    expect(() => ticks.drain()).toThrow(/closed/);
+  });
+
+  it('subscribe() delivers to a callback until its signal aborts', async () => {
+    const { maps, program } = setup();
+    const abort = new AbortController();
+    const seen: bigint[] = [];
+    const subscription = maps.ticks.subscribe((e) => seen.push(e.seq), { signal: abort.signal });
+    emit(program('tick_burst'), 50);
+    while (seen.length < 50) await tick();
+    abort.abort();
+    await subscription.done;
+    emit(program('tick_burst'), 5);
+    await tick();
+    expect(seen).toEqual(Array.from({ length: 50 }, (_, i) => BigInt(i)));
+    // The map stays open and the next reader takes what came meanwhile.
+    expect(maps.ticks.drain().map((e) => e.seq)).toEqual([50n, 51n, 52n, 53n, 54n]);
+  });
+
+  it('one reader at a time', async () => {
+    const { maps } = setup();
+    const first = maps.ticks.events()[Symbol.asyncIterator]();
+    const pending = first.next();
+    await tick();
+    await expect(maps.ticks.events().next()).rejects.toThrow(/already read by an iterator/);
+    await maps.ticks[Symbol.asyncDispose]();
+    await expect(pending).resolves.toMatchObject({ done: true });
+  });
+
+  it('an event struct that differs from the object is refused, naming the field', () => {
+    const wrong = compileBpf(
+      `#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+struct tick { __u32 seq; __u32 cpu; };
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} ticks SEC(".maps");
+static const struct tick anchor SEC(".bpfmaps.types") __attribute__((used));
+SEC("raw_tp") int nothing(void *ctx __attribute__((unused))) { return 0; }
+char LICENSE[] SEC("license") = "GPL";
+`,
+    );
+    const obj = keep(BpfObject.load(wrong));
+    let error: Partial<BpfError> = {};
+    try {
+      keep(gen.ticksMap.open(obj.map('ticks')));
+    } catch (e) {
+      error = e as BpfError;
+    }
+    expect(error.code).toBe('INCOMPATIBLE');
+    expect(error.message).toMatch(/ticks/);
+    expect(error.message).toMatch(/event Tick.*seq/);
+  });
+});

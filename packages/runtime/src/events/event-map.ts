@@ -1,0 +1,205 @@
+/**
+ * What ring buffers and perf event arrays share: reading decoded events
+ * three ways (an async iterator, a callback, a synchronous drain), one
+ * reader at a time, with the consumer's pace bounding memory: events stay
+ * in the kernel's buffer until read, at most one batch at a time is
+ * decoded ahead.
+ */
+import { u64 } from '@bpfmaps/schema/codec';
+import { BpfError, closedError } from '../errors.js';
+import { MapHandle } from '../maps/handle.js';
+import { PerCpuArrayMap } from '../maps/percpu.js';
+import type { RawMap } from '../maps/raw-map.js';
+import type { EventDecoder } from './decoder.js';
+import { Readiness } from './readiness.js';
+import type { SampleSource } from './sources.js';
+
+export interface ReadOptions {
+  /** Ends the iteration (or subscription); the map stays open. */
+  signal?: AbortSignal;
+  /** Events decoded ahead of the consumer at most (default 1024). */
+  batch?: number;
+}
+
+export interface Subscription {
+  /** Settles when the subscription ends: closed, aborted, or the callback threw (rejects then). */
+  readonly done: Promise<void>;
+  /** Ends it; resolves once it has. */
+  close(): Promise<void>;
+}
+
+const u64Codec = {
+  size: 8,
+  encode: (v: DataView, o: number, x: bigint) => v.setBigUint64(o, u64(x, 'drops', ''), true),
+  decode: (v: DataView, o: number) => v.getBigUint64(o, true),
+};
+
+export abstract class EventMap<E> extends MapHandle implements AsyncIterable<E> {
+  readonly decoder: EventDecoder<E>;
+  #source: SampleSource | undefined;
+  #readiness: Readiness | undefined;
+  /** Decoded events not yet handed to the consumer. */
+  #queue: E[] = [];
+  #head = 0;
+  #reader: string | undefined;
+  #closed = false;
+  #teardown: Promise<void> | undefined;
+  #malformed = 0;
+  #dropCounter: PerCpuArrayMap<bigint> | undefined;
+
+  constructor(map: RawMap, decoder: EventDecoder<E>) {
+    super(map);
+    this.decoder = decoder;
+  }
+
+  /** Opens what samples come from (on first read, or by start()). */
+  protected abstract openSource(): SampleSource;
+
+  /** Opens the reading side now rather than on the first read. */
+  protected start(): void {
+    this.#sourceFor('read');
+  }
+
+  #sourceFor(op: string): { source: SampleSource; readiness: Readiness } {
+    if (this.#closed) throw closedError(op, `map ${this.name}`);
+    this.#source ??= this.openSource();
+    this.#readiness ??= new Readiness(this.name, this.#source.watch);
+    return { source: this.#source, readiness: this.#readiness };
+  }
+
+  /** Decodes up to `limit` waiting samples into the queue; returns how many arrived. */
+  #fill(source: SampleSource, limit: number): number {
+    return source.consume(limit, (view, offset, size) => {
+      const event = this.decoder.decode(view, offset, size);
+      if (event === undefined) this.#malformed++;
+      else this.#queue.push(event);
+    });
+  }
+
+  #take(limit: number): E[] {
+    const out = this.#queue.slice(this.#head, this.#head + limit);
+    this.#head += out.length;
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    }
+    return out;
+  }
+
+  /** The events waiting now, decoded, without blocking (at most `limit`). */
+  drain(limit = Infinity): E[] {
+    const { source } = this.#sourceFor('drain');
+    const waiting = this.#queue.length - this.#head;
+    if (waiting < limit) this.#fill(source, limit - waiting);
+    return this.#take(limit);
+  }
+
+  /**
+   * Yields every event as it comes, decoded: `for await (const e of map)`.
+   * Waits off the main thread, never polls. Ends on close() or when
+   * `signal` aborts; one reader at a time.
+   */
+  async *events(options: ReadOptions = {}): AsyncGenerator<E, void, undefined> {
+    const { signal, batch = 1024 } = options;
+    const { source, readiness } = this.#sourceFor('read');
+    if (this.#reader) {
+      throw new BpfError({
+        code: 'INVALID',
+        op: 'read',
+        target: this.name,
+        detail: `it is already read by ${this.#reader}; one reader at a time`,
+      });
+    }
+    this.#reader = 'an iterator';
+    const wake = () => readiness.wake();
+    signal?.addEventListener('abort', wake);
+    try {
+      while (!this.#closed && !signal?.aborted) {
+        if (this.#head === this.#queue.length && this.#fill(source, batch) === 0) {
+          await readiness.wait();
+          continue;
+        }
+        const next = this.#queue[this.#head++]!;
+        if (this.#head === this.#queue.length) {
+          this.#queue = [];
+          this.#head = 0;
+        }
+        yield next;
+      }
+    } finally {
+      signal?.removeEventListener('abort', wake);
+      this.#reader = undefined;
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<E> {
+    return this.events();
+  }
+
+  /** Calls `onEvent` for every event as it comes, until close() or abort (or `onEvent` throws). */
+  subscribe(onEvent: (event: E) => void, options: ReadOptions = {}): Subscription {
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+    const events = this.events({ ...options, signal });
+    const done = (async () => {
+      for await (const event of events) onEvent(event);
+    })();
+    return {
+      done,
+      close: async () => {
+        stop.abort();
+        await done.catch(() => undefined);
+      },
+    };
+  }
+
+  /** Samples shorter than their event's fixed part (or tag), counted and skipped. */
+  malformed(): number {
+    return this.#malformed;
+  }
+
+  /**
+   * Events the kernel program could not hand over (reserve or output failed:
+   * the buffer was full), summed over CPUs, from the map's drop counter.
+   * Throws NOT_FOUND when the map was opened without it (by id).
+   */
+  drops(): bigint {
+    const counter = this.raw.companion('drops');
+    if (!counter) {
+      throw new BpfError({
+        code: 'NOT_FOUND',
+        op: 'read drops of',
+        target: this.name,
+        detail: `its drop counter ${this.name}_drops was not opened with it (maps opened by id come alone)`,
+      });
+    }
+    this.#dropCounter ??= new PerCpuArrayMap(counter, u64Codec);
+    return this.#dropCounter.getReduced(0) ?? 0n;
+  }
+
+  /**
+   * Closes the map. A reader waiting for events ends at once (its pending
+   * `next()` resolves done), and so does one between events at its next
+   * `next()`; the buffer is unmapped once no wait is pending.
+   */
+  override close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    void this.#release();
+  }
+
+  /** Resolves when everything close() let go of is released. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    await this.#release();
+  }
+
+  #release(): Promise<void> {
+    this.#teardown ??= (async () => {
+      await this.#readiness?.close();
+      this.#source?.close();
+      super.close();
+    })();
+    return this.#teardown;
+  }
+}
