@@ -15,3 +15,8 @@ echo
 npm start --silent -w @bpfmaps/example-firewall
 echo
 npm start --silent -w @bpfmaps/example-syscount -- --duration 3
+echo
+# execsnoop prints the execs and exits of these runs of `true` as they happen.
+(sleep 1 && for i in 1 2 3; do /bin/true "demo run $i"; sleep 0.2; done) &
+npm start --silent -w @bpfmaps/example-execsnoop -- --duration 2.5 --comm true
+wait

@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { BpfObject, type Link } from '@bpfmaps/runtime';
-import { ensureTracefs } from './tracefs.js';
+import { BpfObject, ensureTracefs, type Link } from '@bpfmaps/runtime';
 import { openMaps, type Maps } from '../maps.gen.js';
 
 export const OBJECT_PATH = fileURLToPath(new URL('../build/syscount.bpf.o', import.meta.url));
