@@ -337,14 +337,68 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'events', () => {
     expect(maps.ticks.drain().map((e) => e.seq)).toEqual([50n, 51n, 52n, 53n, 54n]);
   });
 
-  it('one reader at a time', async () => {
+  it('one reader at a time: a second iterator, subscription or drain is refused, naming the first', async () => {
     const { maps } = setup();
-    const first = maps.ticks.events()[Symbol.asyncIterator]();
+    const first = maps.ticks.events();
     const pending = first.next();
     await tick();
-    await expect(maps.ticks.events().next()).rejects.toThrow(/already read by an iterator/);
-    await maps.ticks[Symbol.asyncDispose]();
+    expect(() => maps.ticks.events()).toThrow(/already read by an iterator; one reader at a time/);
+    expect(() => maps.ticks.drain()).toThrow(/already read by an iterator/);
+    expect(() => maps.ticks.subscribe(() => undefined)).toThrow(/already read by an iterator/);
+    await first.return!();
     await expect(pending).resolves.toMatchObject({ done: true });
+    // Once it has ended, the next reader may start.
+    const subscription = maps.ticks.subscribe(() => undefined);
+    expect(() => maps.ticks.drain()).toThrow(/already read by a subscription/);
+    await subscription.close();
+    expect(maps.ticks.drain()).toEqual([]);
+  });
+
+  it('a callback that throws ends the subscription; the events after it stay for the next reader', async () => {
+    const { maps, program } = setup();
+    emit(program('tick_burst'), 10);
+    const seen: bigint[] = [];
+    const subscription = maps.ticks.subscribe((e) => {
+      seen.push(e.seq);
+      if (e.seq === 3n) throw new Error('consumer failed at 3');
+    });
+    await expect(subscription.done).rejects.toThrow('consumer failed at 3');
+    expect(seen).toEqual([0n, 1n, 2n, 3n]);
+    expect(maps.ticks.drain().map((e) => e.seq)).toEqual([4n, 5n, 6n, 7n, 8n, 9n]);
+  });
+
+  it('an event the schema cannot hold is skipped, counted and warned about once; the stream goes on', async () => {
+    const { obj, program } = setup();
+    // A codec that cannot represent seq 5, as u64.asNumber() cannot a value beyond 2^53.
+    const picky = {
+      ...gen.TickCodec,
+      decode: (view: DataView, offset: number) => {
+        const tick = gen.TickCodec.decode(view, offset);
+        if (tick.seq === 5n || tick.seq === 7n)
+          throw new RangeError(`seq ${tick.seq} cannot be read`);
+        return tick;
+      },
+    };
+    const ring = keep(
+      new RingBuffer(
+        RawMap.open(obj.map('ticks'), gen.ticksSpec),
+        eventDecoder<import('./fixtures/events/maps.gen.js').Tick>(gen.ticksEventSpec, [picky]),
+      ),
+    );
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      emit(program('tick_burst'), 10);
+      expect(ring.drain().map((e) => e.seq)).toEqual([0n, 1n, 2n, 3n, 4n, 6n, 8n, 9n]);
+      expect(ring.malformed()).toBe(2);
+      await tick();
+      expect(warnings.map((w) => w.message)).toEqual([
+        'an event of ticks does not decode (seq 5 cannot be read); it and any like it are skipped and counted in malformed()',
+      ]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('an event struct that differs from the object is refused, naming the field', () => {

@@ -70,7 +70,13 @@ export abstract class EventMap<E> extends MapHandle implements AsyncIterable<E> 
   /** Decodes up to `limit` waiting samples into the queue; returns how many arrived. */
   #fill(source: SampleSource, limit: number): number {
     return source.consume(limit, (view, offset, size) => {
-      const event = this.decoder.decode(view, offset, size);
+      let event: E | undefined;
+      try {
+        event = this.decoder.decode(view, offset, size);
+      } catch (error) {
+        // A value the schema cannot hold: skip it rather than stop the stream on it.
+        this.#warnOnce(error);
+      }
       if (event === undefined) this.#malformed++;
       else this.#queue.push(event);
     });
@@ -86,63 +92,146 @@ export abstract class EventMap<E> extends MapHandle implements AsyncIterable<E> 
     return out;
   }
 
-  /** The events waiting now, decoded, without blocking (at most `limit`). */
-  drain(limit = Infinity): E[] {
-    const { source } = this.#sourceFor('drain');
+  #claim(op: string, reader: string): { source: SampleSource; readiness: Readiness } {
+    const opened = this.#sourceFor(op);
+    if (this.#reader) {
+      throw new BpfError({
+        code: 'INVALID',
+        op,
+        target: this.name,
+        detail: `it is already read by ${this.#reader}; one reader at a time`,
+      });
+    }
+    this.#reader = reader;
+    return opened;
+  }
+
+  /** Up to `limit` events, decoded: those waiting in the queue first. */
+  #read(source: SampleSource, limit: number): E[] {
     const waiting = this.#queue.length - this.#head;
     if (waiting < limit) this.#fill(source, limit - waiting);
     return this.#take(limit);
   }
 
-  /**
-   * Yields every event as it comes, decoded: `for await (const e of map)`.
-   * Waits off the main thread, never polls. Ends on close() or when
-   * `signal` aborts; one reader at a time.
-   */
-  async *events(options: ReadOptions = {}): AsyncGenerator<E, void, undefined> {
-    const { signal, batch = 1024 } = options;
-    const { source, readiness } = this.#sourceFor('read');
-    if (this.#reader) {
-      throw new BpfError({
-        code: 'INVALID',
-        op: 'read',
-        target: this.name,
-        detail: `it is already read by ${this.#reader}; one reader at a time`,
-      });
-    }
-    this.#reader = 'an iterator';
-    const wake = () => readiness.wake();
-    signal?.addEventListener('abort', wake);
+  /** Puts decoded events back at the front of the queue. */
+  #unread(events: E[]): void {
+    this.#queue = [...events, ...this.#queue.slice(this.#head)];
+    this.#head = 0;
+  }
+
+  /** The events waiting now, decoded, without blocking (at most `limit`). */
+  drain(limit = Infinity): E[] {
+    const { source } = this.#claim('drain', 'drain()');
     try {
-      while (!this.#closed && !signal?.aborted) {
-        if (this.#head === this.#queue.length && this.#fill(source, batch) === 0) {
-          await readiness.wait();
-          continue;
-        }
-        const next = this.#queue[this.#head++]!;
-        if (this.#head === this.#queue.length) {
-          this.#queue = [];
-          this.#head = 0;
-        }
-        yield next;
-      }
+      return this.#read(source, limit);
     } finally {
-      signal?.removeEventListener('abort', wake);
       this.#reader = undefined;
     }
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<E> {
+  /**
+   * Every event as it comes, decoded: `for await (const e of map.events())`.
+   * Waits off the main thread, never polls. Ends on close() or when
+   * `signal` aborts, or when the loop breaks; one reader at a time.
+   *
+   * A plain iterator rather than an async generator: an event already read
+   * costs one resolved promise, half a generator's resumption.
+   */
+  events(options: ReadOptions = {}): AsyncIterableIterator<E> {
+    const { signal, batch = 1024 } = options;
+    const { source, readiness } = this.#claim('read', 'an iterator');
+    let finished = false;
+    let waiting: Promise<IteratorResult<E>> | undefined;
+    const wake = () => readiness.wake();
+    signal?.addEventListener('abort', wake);
+    const finish = (): IteratorResult<E> => {
+      if (!finished) {
+        finished = true;
+        signal?.removeEventListener('abort', wake);
+        this.#reader = undefined;
+        if (waiting) readiness.wake();
+      }
+      return { value: undefined, done: true };
+    };
+    // The next event, the end, or undefined when none has come yet.
+    const take = (): IteratorResult<E> | undefined => {
+      if (finished || this.#closed || signal?.aborted) return finish();
+      if (this.#head === this.#queue.length && this.#fill(source, batch) === 0) return undefined;
+      const value = this.#queue[this.#head++]!;
+      if (this.#head === this.#queue.length) {
+        this.#queue = [];
+        this.#head = 0;
+      }
+      return { value, done: false };
+    };
+    const wait = async (): Promise<IteratorResult<E>> => {
+      for (;;) {
+        await readiness.wait();
+        const next = take();
+        if (next) return next;
+      }
+    };
+    const iterator: AsyncIterableIterator<E> = {
+      next: () => {
+        // Called again before the last one settled: in turn, after it.
+        if (waiting) return waiting.then(() => iterator.next());
+        try {
+          const next = take();
+          if (next) return Promise.resolve(next);
+        } catch (error) {
+          finish();
+          return Promise.reject(error);
+        }
+        waiting = wait().finally(() => (waiting = undefined));
+        return waiting.catch((error: unknown) => {
+          finish();
+          throw error;
+        });
+      },
+      return: () => Promise.resolve(finish()),
+      throw: (error: unknown) => {
+        finish();
+        return Promise.reject(error);
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<E> {
     return this.events();
   }
 
-  /** Calls `onEvent` for every event as it comes, until close() or abort (or `onEvent` throws). */
+  /**
+   * Calls `onEvent` for every event as it comes, until close() or abort (or
+   * `onEvent` throws): events already read are handed over in a plain loop.
+   */
   subscribe(onEvent: (event: E) => void, options: ReadOptions = {}): Subscription {
+    const { signal, batch = 1024 } = options;
+    const { source, readiness } = this.#claim('subscribe to', 'a subscription');
     const stop = new AbortController();
-    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-    const events = this.events({ ...options, signal });
+    const stopped = () => this.#closed || stop.signal.aborted || signal?.aborted === true;
+    const wake = () => readiness.wake();
+    signal?.addEventListener('abort', wake);
+    stop.signal.addEventListener('abort', wake);
     const done = (async () => {
-      for await (const event of events) onEvent(event);
+      try {
+        while (!stopped()) {
+          const events = this.#read(source, batch);
+          if (events.length === 0) await readiness.wait();
+          for (let i = 0; i < events.length; i++) {
+            try {
+              onEvent(events[i]!);
+            } catch (error) {
+              this.#unread(events.slice(i + 1)); // the next reader gets them
+              throw error;
+            }
+          }
+        }
+      } finally {
+        signal?.removeEventListener('abort', wake);
+        this.#reader = undefined;
+      }
     })();
     return {
       done,
@@ -153,7 +242,21 @@ export abstract class EventMap<E> extends MapHandle implements AsyncIterable<E> 
     };
   }
 
-  /** Samples shorter than their event's fixed part (or tag), counted and skipped. */
+  #warned = false;
+
+  #warnOnce(error: unknown): void {
+    if (this.#warned) return;
+    this.#warned = true;
+    process.emitWarning(
+      `an event of ${this.name} does not decode (${(error as Error).message}); it and any like it are skipped and counted in malformed()`,
+      { code: 'BPFMAPS_MALFORMED_EVENT' },
+    );
+  }
+
+  /**
+   * Samples skipped: shorter than their event's fixed part (or tag), or
+   * holding a value the schema cannot (the first one warns, naming why).
+   */
   malformed(): number {
     return this.#malformed;
   }

@@ -164,11 +164,39 @@ export function charsExpected(size: number): string {
   return `a string of at most ${size - 1} UTF-8 bytes without NUL (char[${size}] keeps one byte for the NUL)`;
 }
 
+/**
+ * Strings read lately, by a hash of their bytes: the same few names (a
+ * command, a path) come back in event after event, and comparing bytes is
+ * several times cheaper than decoding them again.
+ */
+const RECENT_SLOTS = 256;
+const RECENT_LONGEST = 64;
+const recentBytes: (Uint8Array | undefined)[] = new Array(RECENT_SLOTS);
+const recentText: string[] = new Array<string>(RECENT_SLOTS).fill('');
+
 /** Reads a C `char[size]`: the bytes before the first NUL, as UTF-8. */
 export function readChars(view: DataView, offset: number, size: number): string {
-  const bytes = new Uint8Array(view.buffer, view.byteOffset + offset, size);
-  const end = bytes.indexOf(0);
-  return decoder.decode(end === -1 ? bytes : bytes.subarray(0, end));
+  let hash = 0x811c9dc5;
+  let length = 0;
+  for (; length < size; length++) {
+    const byte = view.getUint8(offset + length);
+    if (byte === 0) break;
+    hash = Math.imul(hash ^ byte, 0x01000193);
+  }
+  const at = view.byteOffset + offset;
+  if (length > RECENT_LONGEST) return decoder.decode(new Uint8Array(view.buffer, at, length));
+  const slot = (hash ^ length) & (RECENT_SLOTS - 1);
+  const seen = recentBytes[slot];
+  if (seen?.length === length) {
+    let same = 0;
+    while (same < length && seen[same] === view.getUint8(offset + same)) same++;
+    if (same === length) return recentText[slot]!;
+  }
+  const bytes = new Uint8Array(view.buffer.slice(at, at + length));
+  const text = decoder.decode(bytes);
+  recentBytes[slot] = bytes;
+  recentText[slot] = text;
+  return text;
 }
 
 /** Zeroes `length` bytes: padding is always written as zeros, so keys compare by bytes. */
