@@ -2,17 +2,37 @@
 import * as c from '@bpfmaps/schema/codec';
 import {
   checkSchema,
+  eventDecoder,
   mapType,
   openAll,
   ArrayMap,
   HashMap,
   PerCpuHashMap,
+  RingBuffer,
   type BpfObject,
   type Codec,
+  type EventSpec,
   type MapGroup,
   type MapSpec,
   type MemberLayout,
 } from '@bpfmaps/runtime';
+
+/** struct bench_event: 40 bytes, aligned to 8. */
+export interface BenchEvent {
+  /** `__u64 seq` at offset 0 */
+  seq: number;
+  /**
+   * bpf_ktime_get_ns() when the program reserved it.
+   * `__u64 ts` at offset 8
+   */
+  ts: number;
+  /** `__u32 cpu` at offset 16 */
+  cpu: number;
+  /** `__u32 pid` at offset 20 */
+  pid: number;
+  /** `char comm[16]` at offset 24 */
+  comm: string;
+}
 
 /** struct tuple: 16 bytes, aligned to 4. */
 export interface Tuple {
@@ -39,6 +59,41 @@ export interface Counters {
   /** `__u64 d` at offset 24 */
   d: number;
 }
+
+function encodeBenchEvent(v: DataView, o: number, x: BenchEvent, p: string): void {
+  c.obj(x, p, '');
+  c.setInt64Number(v, o, x.seq, false, p, 'seq');
+  c.setInt64Number(v, o + 8, x.ts, false, p, 'ts');
+  v.setUint32(o + 16, c.u32(x.cpu, p, 'cpu'), true);
+  v.setUint32(o + 20, c.u32(x.pid, p, 'pid'), true);
+  c.chars(v, o + 24, 16, x.comm, p, 'comm');
+}
+
+function decodeBenchEvent(v: DataView, o: number): BenchEvent {
+  return {
+    seq: c.getInt64Number(v, o, false, 'u64.asNumber()'),
+    ts: c.getInt64Number(v, o + 8, false, 'u64.asNumber()'),
+    cpu: v.getUint32(o + 16, true),
+    pid: v.getUint32(o + 20, true),
+    comm: c.readChars(v, o + 24, 16),
+  };
+}
+
+/** Compiled codec of struct bench_event: fixed offsets, no per-field dispatch. */
+export const BenchEventCodec: Codec<BenchEvent> = {
+  size: 40,
+  encode: (v, o, x) => encodeBenchEvent(v, o, x, 'BenchEvent'),
+  decode: decodeBenchEvent,
+};
+
+/** Where each member of struct bench_event lives: checked against the BTF of its maps. */
+export const BenchEventMembers: readonly MemberLayout[] = [
+  { name: 'seq', bitOffset: 0, bits: 0, size: 8 },
+  { name: 'ts', bitOffset: 64, bits: 0, size: 8 },
+  { name: 'cpu', bitOffset: 128, bits: 0, size: 4 },
+  { name: 'pid', bitOffset: 160, bits: 0, size: 4 },
+  { name: 'comm', bitOffset: 192, bits: 0, size: 16 },
+];
 
 function encodeTuple(v: DataView, o: number, x: Tuple, p: string): void {
   c.obj(x, p, '');
@@ -110,6 +165,41 @@ export const CountersMembers: readonly MemberLayout[] = [
   { name: 'd', bitOffset: 192, bits: 0, size: 8 },
 ];
 
+/** Map events: BPF_MAP_TYPE_RINGBUF of BenchEvent events, 16777216 bytes. */
+export type EventsEvent = BenchEvent;
+export const eventsEventSpec: EventSpec = {
+  variants: [
+    { name: 'BenchEvent', cName: 'bench_event', size: 40, fixed: 40, members: BenchEventMembers },
+  ],
+};
+export const eventsSpec: MapSpec = {
+  name: 'events',
+  kind: 'ringbuf',
+  type: 27,
+  keySize: 0,
+  valueSize: 0,
+  maxEntries: 16777216,
+  flags: 0,
+  event: eventsEventSpec,
+  companions: {
+    drops: {
+      name: 'events_drops',
+      kind: 'percpuArray',
+      type: 6,
+      keySize: 4,
+      valueSize: 8,
+      maxEntries: 1,
+      flags: 0,
+      spinLock: false,
+    },
+  },
+};
+export const eventsMap = mapType(
+  RingBuffer,
+  eventsSpec,
+  eventDecoder<EventsEvent>(eventsEventSpec, [BenchEventCodec]),
+);
+
 /** Map flows: BPF_MAP_TYPE_HASH of Tuple -> Counters, at most 1 entries. */
 export const flowsSpec: MapSpec = {
   name: 'flows',
@@ -159,13 +249,14 @@ export const slotsMap = mapType(ArrayMap, slotsSpec, CountersCodec);
 
 /** Typed handles for every map of bench.schema.ts; close() (or `using`) closes them all. */
 export type Maps = MapGroup<{
+  events: RingBuffer<EventsEvent>;
   flows: HashMap<Tuple, Counters>;
   percpu: PerCpuHashMap<Tuple, Counters>;
   slots: ArrayMap<Counters>;
 }>;
 
-/** bpfmaps schema f8cb6f549c43f95c: a hash of its layouts, names and maps (also in the header). */
-export const schemaHash = 'f8cb6f549c43f95c';
+/** bpfmaps schema d78145a33479ba4d: a hash of its layouts, names and maps (also in the header). */
+export const schemaHash = 'd78145a33479ba4d';
 
 /**
  * Binds every map of a loaded object by name. Throws BpfError INCOMPATIBLE,
@@ -175,6 +266,7 @@ export const schemaHash = 'f8cb6f549c43f95c';
 export function openMaps(obj: BpfObject): Maps {
   checkSchema(obj, schemaHash, 'bench.schema.ts');
   return openAll({
+    events: () => eventsMap.open(obj.map('events')),
     flows: () => flowsMap.open(obj.map('flows')),
     percpu: () => percpuMap.open(obj.map('percpu')),
     slots: () => slotsMap.open(obj.map('slots')),
@@ -187,6 +279,7 @@ export function openMaps(obj: BpfObject): Maps {
  */
 export function createMaps(): Maps {
   return openAll({
+    events: () => eventsMap.create(),
     flows: () => flowsMap.create(),
     percpu: () => percpuMap.create(),
     slots: () => slotsMap.create(),

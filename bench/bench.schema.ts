@@ -6,7 +6,10 @@ import {
   mapFlags,
   pad,
   percpuHash,
+  ringbuf,
+  chars,
   struct,
+  u32,
   u64,
   u8,
 } from '@bpfmaps/schema';
@@ -33,3 +36,15 @@ export const Counters = struct('Counters', {
 export const flows = hash('flows', { key: Tuple, value: Counters, maxEntries: 1 });
 export const percpu = percpuHash('percpu', { key: Tuple, value: Counters, maxEntries: 1 });
 export const slots = array('slots', { value: Counters, maxEntries: 1, flags: mapFlags.mmapable });
+
+/** The events workload's event: 40 bytes, a string among them, as real tracers send. */
+export const BenchEvent = struct('BenchEvent', {
+  seq: u64.asNumber(),
+  ts: u64.asNumber().describe('bpf_ktime_get_ns() when the program reserved it.'),
+  cpu: u32,
+  pid: u32,
+  comm: chars(16),
+});
+
+/** Room for 400,000 of them: a consumer that keeps up never sees it full. */
+export const events = ringbuf('events', { event: BenchEvent, size: 16 * 1024 * 1024 });

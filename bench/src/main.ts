@@ -2,14 +2,17 @@
  * npm run bench: every workload on a C baseline (the same libbpf calls, built
  * at bench time), on bpfmaps through the generated accessor, and on node_bpf,
  * alternated round by round in one run; medians, ops/s and ratios to C.
- * Options: --n (entries, default 1,000,000), --rounds (3), --batch (256), --json.
+ * Options: --n (entries, default 1,000,000), --rounds (3), --batch (256),
+ * --events (2,000,000), --event-rate (100,000), --json.
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { ensureBpffs } from '@bpfmaps/runtime';
 import { runCodecs } from './codecs.js';
+import { runEvents, type EventsResult } from './events.js';
 import { runNodeBpf } from './node-bpf.js';
 import { runBpfmaps, runMmap, type Workload } from './workloads.js';
 
@@ -24,6 +27,16 @@ const args = yargs(hideBin(process.argv))
     type: 'number',
     default: 256,
     describe: 'entries per batch syscall in entries()',
+  })
+  .option('events', {
+    type: 'number',
+    default: 2_000_000,
+    describe: 'events the producer sends as fast as it can, for the throughput run',
+  })
+  .option('event-rate', {
+    type: 'number',
+    default: 100_000,
+    describe: 'events a second in the latency run (for one second)',
   })
   .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of a table' })
   .strict()
@@ -102,6 +115,40 @@ for (let r = 0; r < args.rounds; r++) {
   mmap.mmap.push(m.mmap / args.n);
   mmap.batch.push(m.batch / args.n);
 }
+// Events: C and bpfmaps on the same producer, alternated; throughput flat out, latency paced.
+ensureBpffs();
+const consumers = ['c', 'callback', 'iterator'] as const;
+type Consumer = (typeof consumers)[number];
+const runs = { c: [], callback: [], iterator: [] } as Record<Consumer, EventsResult[]>;
+const paced = { c: [], callback: [], iterator: [] } as Record<Consumer, EventsResult[]>;
+for (let r = 0; r < args.rounds; r++) {
+  for (const consumer of consumers) {
+    runs[consumer].push(await runEvents(consumer, args.events, 0));
+    paced[consumer].push(await runEvents(consumer, args.eventRate, args.eventRate));
+  }
+}
+const spread = (xs: number[]) => ({
+  median: median(xs),
+  min: Math.min(...xs),
+  max: Math.max(...xs),
+});
+const eventsOf = (consumer: Consumer) => ({
+  rate: spread(runs[consumer].map((x) => x.rate)),
+  dropped: spread(runs[consumer].map((x) => x.drops / (x.drops + x.consumed))),
+  p50: spread(paced[consumer].map((x) => x.p50)),
+  p99: spread(paced[consumer].map((x) => x.p99)),
+  /** Events a second over C's, round by round (higher is better). */
+  ratio: spread(runs.c.map((c, i) => runs[consumer][i]!.rate / c.rate)),
+});
+const events = {
+  events: args.events,
+  pacedRate: args.eventRate,
+  c: eventsOf('c'),
+  callback: eventsOf('callback'),
+  iterator: eventsOf('iterator'),
+  target: '>= 0.8',
+};
+
 const memory = JSON.parse(
   execFileSync(
     process.execPath,
@@ -146,7 +193,7 @@ const extra = {
 if (args.json) {
   console.log(
     JSON.stringify(
-      { n: args.n, rounds: args.rounds, batch: args.batch, machine, rows, ...extra },
+      { n: args.n, rounds: args.rounds, batch: args.batch, machine, rows, ...extra, events },
       null,
       2,
     ),
@@ -175,6 +222,25 @@ if (args.json) {
   console.log(
     `mmap'ed array reads: ${ops(extra.mmap.mmap)}/s vs batch lookup ${ops(extra.mmap.batch)}/s: ${extra.mmap.speedup.toFixed(1)}x faster (target >= 10x)`,
   );
+  const us = (ns: number) => `${(ns / 1000).toFixed(0)} us`;
+  const range = (x: { median: number; min: number; max: number }, show: (n: number) => string) =>
+    `${show(x.median)} (${show(x.min)}-${show(x.max)})`;
+  const rate = (n: number) => `${(n / 1e6).toFixed(2)}M/s`;
+  const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
+  console.log(
+    `events: ${args.events.toLocaleString('en-US')} from one producer flat out, then ${args.eventRate.toLocaleString('en-US')}/s for latency; medians (min-max)`,
+  );
+  for (const consumer of consumers) {
+    const x = events[consumer];
+    const name = {
+      c: 'C ring_buffer__poll',
+      callback: 'bpfmaps subscribe()',
+      iterator: 'bpfmaps for await',
+    }[consumer];
+    console.log(
+      `  ${name.padEnd(20)} ${range(x.rate, rate)}, ${range(x.dropped, pct)} dropped, ${consumer === 'c' ? '' : `x${range(x.ratio, (n) => n.toFixed(2))} of C (target >= 0.8), `}latency p50 ${range(x.p50, us)}, p99 ${range(x.p99, us)}`,
+    );
+  }
   console.log(
     `streaming entries() over ${extra.memory.entries.toLocaleString('en-US')} entries: peak RSS growth ${extra.memory.growthMiB.toFixed(1)} MiB (target < 64 MiB), peak heap growth ${extra.memory.heapGrowthMiB.toFixed(1)} MiB`,
   );

@@ -54,4 +54,4 @@ export { PerfEventArray, type PerfEventArrayOptions } from './events/perf-event-
 export { EventMap, type ReadOptions, type Subscription } from './events/event-map.js';
 export { eventDecoder, type EventDecoder, type UnknownEvent } from './events/decoder.js';
 export type { EventSpec } from '@bpfmaps/schema';
-export { ensureTracefs } from './mounts.js';
+export { ensureBpffs, ensureTracefs } from './mounts.js';

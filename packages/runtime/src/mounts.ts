@@ -1,10 +1,10 @@
 /**
  * The filesystems BPF tools reach through: tracefs, where tracepoints are
- * found by name. Tools that run as root mount it when it is missing; the
- * error says how to when they cannot.
+ * found by name, and the bpf filesystem, where maps are pinned. Tools that
+ * run as root mount them when missing; the error says how when they cannot.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statfsSync } from 'node:fs';
 import { BpfError } from './errors.js';
 
 const TRACEFS = '/sys/kernel/tracing';
@@ -21,6 +21,25 @@ export function ensureTracefs(): void {
       op: 'mount tracefs at',
       target: TRACEFS,
       detail: `tracepoints are found through it and mounting it failed (${why}); run as root: mount -t tracefs nodev ${TRACEFS}`,
+    });
+  }
+}
+
+const BPFFS = '/sys/fs/bpf';
+const BPF_FS_MAGIC = 0xcafe4a11;
+
+/** Mounts the bpf filesystem at /sys/fs/bpf unless it is there (needs root): pins live in it. */
+export function ensureBpffs(): void {
+  if (Number(statfsSync(BPFFS).type) === BPF_FS_MAGIC) return;
+  try {
+    execFileSync('mount', ['-t', 'bpf', 'bpf', BPFFS], { stdio: 'pipe' });
+  } catch (error) {
+    const why = String((error as { stderr?: Buffer }).stderr ?? error).trim();
+    throw new BpfError({
+      code: 'NOT_FOUND',
+      op: 'mount the bpf filesystem at',
+      target: BPFFS,
+      detail: `pins live in it and mounting it failed (${why}); run as root: mount -t bpf bpf ${BPFFS}`,
     });
   }
 }

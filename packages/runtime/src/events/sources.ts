@@ -34,6 +34,7 @@ export interface SampleSource {
 
 const BUSY = 0x80000000;
 const DISCARD = 0x40000000;
+const LENGTH = ~(BUSY | DISCARD);
 const HEADER = 8;
 const PROT_READ = 1;
 const PROT_WRITE = 2;
@@ -90,24 +91,48 @@ export class MappedRing implements SampleSource {
   }
 
   consume(limit: number, onSample: OnSample): number {
-    let consumer = this.#position(this.#consumer);
+    const data = this.#data;
+    const size = this.#size;
+    const start = this.#position(this.#consumer);
     const producer = this.#position(this.#producer);
+    let consumer = start;
+    let at = start % size;
+    let unpublished = 0;
     let n = 0;
-    while (consumer < producer && n < limit) {
-      const at = consumer % this.#size;
-      const header = this.#data.getUint32(at, true);
-      if (header & BUSY) break; // reserved, not yet submitted: samples stay in order
-      const length = header & ~(BUSY | DISCARD);
-      if (!(header & DISCARD)) {
-        onSample(this.#data, at + HEADER, length);
-        n++;
+    try {
+      while (consumer < producer && n < limit) {
+        const header = data.getUint32(at, true);
+        if (header & BUSY) break; // reserved, not yet submitted: samples stay in order
+        const length = header & LENGTH;
+        if (!(header & DISCARD)) {
+          onSample(data, at + HEADER, length);
+          n++;
+        }
+        const step = (length + HEADER + 7) & ~7;
+        consumer += step;
+        at += step;
+        if (at >= size) at -= size;
+        // Give space back every quarter ring, not every sample: a full ring still frees early.
+        unpublished += step;
+        if (unpublished >= size / 4) {
+          this.#publish(consumer);
+          unpublished = 0;
+        }
       }
-      consumer += (length + HEADER + 7) & ~7;
-      // Give the space back as soon as it is read, as libbpf does.
-      this.#consumer.setUint32(0, consumer % 2 ** 32, true);
-      this.#consumer.setUint32(4, Math.floor(consumer / 2 ** 32), true);
+    } finally {
+      if (unpublished > 0) this.#publish(consumer);
     }
     return n;
+  }
+
+  /**
+   * Writes the consumer position, low half first: between the two stores
+   * the kernel can only see it behind (a ring that looks fuller), never
+   * ahead (which would let it overwrite unread samples).
+   */
+  #publish(consumer: number): void {
+    this.#consumer.setUint32(0, consumer % 2 ** 32, true);
+    this.#consumer.setUint32(4, Math.floor(consumer / 2 ** 32), true);
   }
 
   close(): void {

@@ -171,15 +171,24 @@ export function charsExpected(size: number): string {
  */
 const RECENT_SLOTS = 256;
 const RECENT_LONGEST = 64;
-const recentBytes: (Uint8Array | undefined)[] = new Array(RECENT_SLOTS);
+const recentBytes: (DataView | undefined)[] = new Array(RECENT_SLOTS);
 const recentText: string[] = new Array<string>(RECENT_SLOTS).fill('');
+
+/** A 32-bit word holds a zero byte (the classic test: no byte-by-byte loop). */
+const hasZeroByte = (word: number) => ((word - 0x01010101) & ~word & 0x80808080) !== 0;
 
 /** Reads a C `char[size]`: the bytes before the first NUL, as UTF-8. */
 export function readChars(view: DataView, offset: number, size: number): string {
+  // The length and a hash of the bytes, four at a time while no NUL is among them.
   let hash = 0x811c9dc5;
   let length = 0;
-  for (; length < size; length++) {
-    const byte = view.getUint8(offset + length);
+  for (let word; length + 4 <= size; length += 4) {
+    word = view.getUint32(offset + length, true);
+    if (hasZeroByte(word)) break;
+    hash = Math.imul(hash ^ word, 0x01000193);
+  }
+  for (let byte; length < size; length++) {
+    byte = view.getUint8(offset + length);
     if (byte === 0) break;
     hash = Math.imul(hash ^ byte, 0x01000193);
   }
@@ -187,16 +196,21 @@ export function readChars(view: DataView, offset: number, size: number): string 
   if (length > RECENT_LONGEST) return decoder.decode(new Uint8Array(view.buffer, at, length));
   const slot = (hash ^ length) & (RECENT_SLOTS - 1);
   const seen = recentBytes[slot];
-  if (seen?.length === length) {
-    let same = 0;
-    while (same < length && seen[same] === view.getUint8(offset + same)) same++;
-    if (same === length) return recentText[slot]!;
-  }
+  if (seen?.byteLength === length && sameBytes(seen, view, offset, length))
+    return recentText[slot]!;
   const bytes = new Uint8Array(view.buffer.slice(at, at + length));
   const text = decoder.decode(bytes);
-  recentBytes[slot] = bytes;
+  recentBytes[slot] = new DataView(bytes.buffer);
   recentText[slot] = text;
   return text;
+}
+
+function sameBytes(seen: DataView, view: DataView, offset: number, length: number): boolean {
+  let i = 0;
+  for (; i + 4 <= length; i += 4)
+    if (seen.getUint32(i, true) !== view.getUint32(offset + i, true)) return false;
+  for (; i < length; i++) if (seen.getUint8(i) !== view.getUint8(offset + i)) return false;
+  return true;
 }
 
 /** Zeroes `length` bytes: padding is always written as zeros, so keys compare by bytes. */
