@@ -160,6 +160,8 @@ const TABLE: Record<OpClass, Record<string, Meaning>> = {
       hint: "this user may not read the file (check its mode, and its directories', with ls -l)",
     },
     EINVAL: { code: 'INVALID', hint: 'libbpf could not parse the ELF file (see the log)' },
+    EISDIR: { code: 'INVALID', hint: 'this is a directory, not a BPF object file' },
+    ENOTDIR: { code: 'NOT_FOUND', hint: 'a part of the path is not a directory' },
     ...LIBBPF_ERRNOS_MEANING,
   },
   load: {

@@ -297,6 +297,39 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'out of file descriptors', () =
     );
     expect(r['open after closing some']).toEqual({ ok: null });
   });
+
+  it('running out while loading is SYSTEM wherever it strikes (never the verifier), and leaks nothing', () => {
+    // One descriptor more each time: the first attempts fail reading the file, then making maps,
+    // then loading the program (where libbpf prints a program load log), until the load succeeds.
+    const r = runChild(
+      FEW_FILES,
+      `import { readdirSync } from 'node:fs';
+      import { BpfObject, mapFromSchema } from '@bpfmaps/runtime';
+      import { hash, u32 } from '@bpfmaps/schema';
+      const filler = hash('t_filler', { key: u32, value: u32, maxEntries: 1 });
+      const held = [];
+      try { for (;;) held.push(mapFromSchema(filler)); } catch {}
+      const open = () => readdirSync('/proc/self/fd').length;
+      for (let free = 1; held.length > 0; free++) {
+        held.pop().close();
+        const before = open();
+        let loaded = false;
+        report('load ' + free, () => { BpfObject.load(${JSON.stringify(xdp)}).close(); loaded = true; });
+        report('leaked ' + free, () => open() - before);
+        if (loaded) break;
+      }`,
+    );
+    const attempts = Object.keys(r).filter((k) => k.startsWith('load '));
+    const failures = attempts.map((k) => r[k]!).filter((o) => !('ok' in o));
+    expect(r[attempts.at(-1)!]).toEqual({ ok: null });
+    for (const f of failures) expect([f.code, f.errno]).toEqual(['SYSTEM', 24]);
+    // The program's descriptor is the last one a load takes: the attempt before success failed there.
+    const last = failures.at(-1)!.message!;
+    expect(last).toContain(`load object ${xdp}: EMFILE (errno 24): loading program pass; `);
+    expect(last).toContain('-- BEGIN PROG LOAD LOG --');
+    for (const k of Object.keys(r).filter((k) => k.startsWith('leaked ')))
+      expect(r[k], k).toEqual({ ok: 0 });
+  });
 });
 
 it('a load refused with every capability there says something else refused it', () => {

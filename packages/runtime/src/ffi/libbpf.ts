@@ -116,8 +116,8 @@ function bind() {
     ),
 
     // Objects and programs (tools/lib/bpf/libbpf.h).
-    objectOpenFile: f<(path: string, opts: Address) => Pointer | null>(
-      'bpf_object *bpf_object__open_file(const char *path, uintptr_t opts)',
+    objectOpenMem: f<(buffer: Address, size: number, opts: Address) => Pointer | null>(
+      'bpf_object *bpf_object__open_mem(uintptr_t obj_buf, size_t obj_buf_sz, uintptr_t opts)',
     ),
     objectLoad: f<(obj: Pointer) => number>('int bpf_object__load(bpf_object *obj)'),
     objectClose: f<(obj: Pointer) => void>('void bpf_object__close(bpf_object *obj)'),
