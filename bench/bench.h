@@ -68,9 +68,15 @@ _Static_assert(__builtin_offsetof(struct counters, d) == 24,
 #if defined(__bpf__) && !defined(BPFMAPS_NO_MAPS)
 #include <bpf/bpf_helpers.h>
 
-/* The schema this object was built from, read by the generated module's openMaps(). */
-static const char bpfmaps_schema_f8cb6f549c43f95c[] SEC(".bpfmaps.schema") __attribute__((used)) =
-	"f8cb6f549c43f95c";
+/*
+ * The schema this object was built from, read by the generated module's
+ * openMaps(): the name of this function, which is never called, is kept in
+ * the object's BTF. libbpf loads it without a word (it reports any section
+ * it does not know), `bpftool gen object` links it and `llvm-strip -g` keeps it.
+ */
+static __attribute__((used)) void bpfmaps_schema_f8cb6f549c43f95c(void)
+{
+}
 
 /*
  * flows: BPF_MAP_TYPE_HASH of struct tuple -> struct counters, at most 1
