@@ -96,6 +96,9 @@ function bind() {
     ),
     objPin: f<(fd: number, path: string) => number>('int bpf_obj_pin(int fd, const char *path)'),
     objGet: f<(path: string) => number>('int bpf_obj_get(const char *path)'),
+    objGetOpts: f<(path: string, opts: Address) => number>(
+      'int bpf_obj_get_opts(const char *path, uintptr_t opts)',
+    ),
     mapFdById: f<(id: number) => number>('int bpf_map_get_fd_by_id(uint32_t id)'),
     objGetInfo: f<(fd: number, info: Address, len: Address) => number>(
       'int bpf_obj_get_info_by_fd(int fd, uintptr_t info, uintptr_t info_len)',

@@ -35,6 +35,16 @@ export class MmapArray<V> implements Disposable {
         detail: 'the array was not created with BPF_F_MMAPABLE (flags: mapFlags.mmapable)',
       });
     }
+    if (map.readOnly) {
+      // mmap(2) drops VM_SHARED for a file opened read-only, and the kernel maps BPF arrays only shared.
+      throw new BpfError({
+        code: 'PERMISSION',
+        op: 'mmap',
+        target: map.name,
+        detail:
+          'the map was opened read-only ({ readOnly: true }), and the kernel maps a map only through an fd that may write it; read it with get(), or open the pin without readOnly',
+      });
+    }
     this.length = info.maxEntries;
     this.#codec = codec;
     this.#stride = Math.ceil(info.valueSize / 8) * 8;
