@@ -35,8 +35,12 @@ export abstract class FdSlotMap<K> extends MapHandle {
     if (this.raw.closed) throw closedError(op, `map ${this.name}`);
     this.#memory ??= new NativeBuffer(this.keyCodec.size + 4);
     this.keyCodec.encode(this.#memory.view, 0, key);
+    this.checkKey(key, op);
     return { fd: this.raw.fd(op), memory: this.#memory, value: this.keyCodec.size };
   }
+
+  /** Checks a key its codec has encoded, before any syscall (an array's index range). */
+  protected checkKey(_key: K, _op: string): void {}
 
   /**
    * Stores the object behind `objectFd` under `key`. EINVAL here means the

@@ -1,6 +1,7 @@
 import type { Codec } from '../codec.js';
 import { BpfError, closedError, errnoError } from '../errors.js';
 import { addressOf, lastErrno, native, viewOf, type Pointer } from '../ffi/libbpf.js';
+import { outOfRange } from './index-range.js';
 import type { RawMap } from './raw-map.js';
 
 const PROT_READ = 1;
@@ -62,13 +63,7 @@ export class MmapArray<V> implements Disposable {
     const view = this.#view;
     if (view !== null && index >>> 0 === index && index < this.length) return view;
     if (view === null) throw closedError('mmap', `map ${this.#name}`);
-    throw new BpfError({
-      code: 'OUT_OF_RANGE',
-      op: 'mmap',
-      target: this.#name,
-      key: index,
-      detail: `index ${index} is outside 0..${this.length - 1}`,
-    });
+    throw outOfRange('mmap', this.#name, index, this.length);
   }
 
   get(index: number): V {

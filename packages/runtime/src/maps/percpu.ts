@@ -7,6 +7,7 @@ import type { Codec } from '../codec.js';
 import { BpfError } from '../errors.js';
 import { native } from '../ffi/libbpf.js';
 import { indexCodec, zeroAll } from './array.js';
+import { checkIndex } from './index-range.js';
 import { DeletableMap } from './hash.js';
 import { KeyedMap } from './keyed.js';
 import type { SetMode } from './modes.js';
@@ -155,7 +156,12 @@ export class PerCpuArrayMap<V> extends KeyedMap<number, V[]> {
     this.cpus = count;
   }
 
-  /** The per-CPU values at `index` folded by `reducer` (sum, min, max), or undefined past the end. */
+  /** An index at or past the end is OUT_OF_RANGE for every operation, before any syscall. */
+  protected override checkKey(_view: DataView, _offset: number, index: number, op: string): void {
+    checkIndex(op, this.name, index, this.raw.info.maxEntries);
+  }
+
+  /** The per-CPU values at `index` folded by `reducer` (sum, min, max); OUT_OF_RANGE past the end. */
   getReduced(index: number, reducer: Reducer = sum): V | undefined {
     return reduced(this.get(index), reducer);
   }
