@@ -18,6 +18,7 @@ export {
   min,
   max,
   type Reducer,
+  type AnyReducer,
 } from './maps/percpu.js';
 export { QueueMap, StackMap, BloomFilterMap } from './maps/value-maps.js';
 export { ArrayOfMaps, HashOfMaps } from './maps/map-in-map.js';
