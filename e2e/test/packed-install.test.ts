@@ -267,6 +267,22 @@ describeWith(
       );
     });
 
+    it("the README's TypeScript setup compiles the app, and node runs its `using`", () => {
+      if (object instanceof Error) throw object;
+      const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+      const setup = readme.slice(readme.indexOf('## TypeScript setup'));
+      const config = JSON.parse(/```json\n([^]*?)```/.exec(setup)![1]!) as {
+        compilerOptions: Record<string, unknown>;
+      };
+      config.compilerOptions.outDir = 'dist-readme';
+      writeFileSync(join(project, 'tsconfig.readme.json'), JSON.stringify(config));
+      must(join(project, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.readme.json'], project);
+      expect(readFileSync(join(project, 'dist-readme/app.js'), 'utf8')).not.toMatch(/^using /m);
+      expect(must(process.execPath, ['dist-readme/app.js', object], project)).toBe(
+        '60: 2 packets, 120 bytes; 2 lengths\n',
+      );
+    });
+
     it('a stack trace under --enable-source-maps names only files that exist', () => {
       writeFileSync(
         join(project, 'trace.mjs'),

@@ -52,9 +52,15 @@ _Static_assert(__builtin_offsetof(struct rule, hits) == 8,
 #if defined(__bpf__) && !defined(BPFMAPS_NO_MAPS)
 #include <bpf/bpf_helpers.h>
 
-/* The schema this object was built from, read by the generated module's openMaps(). */
-static const char bpfmaps_schema_08249ba7713041e7[] SEC(".bpfmaps.schema") __attribute__((used)) =
-	"08249ba7713041e7";
+/*
+ * The schema this object was built from, read by the generated module's
+ * openMaps(): the name of this function, which is never called, is kept in
+ * the object's BTF. libbpf loads it without a word (it reports any section
+ * it does not know), `bpftool gen object` links it and `llvm-strip -g` keeps it.
+ */
+static __attribute__((used)) void bpfmaps_schema_08249ba7713041e7(void)
+{
+}
 
 /*
  * blocklist: BPF_MAP_TYPE_LPM_TRIE of struct cidr -> struct rule, at most

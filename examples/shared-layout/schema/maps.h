@@ -34,9 +34,15 @@ _Static_assert(__builtin_offsetof(struct ether_stats, bytes) == 8,
 #if defined(__bpf__) && !defined(BPFMAPS_NO_MAPS)
 #include <bpf/bpf_helpers.h>
 
-/* The schema this object was built from, read by the generated module's openMaps(). */
-static const char bpfmaps_schema_422dc3d1ee2f3c4e[] SEC(".bpfmaps.schema") __attribute__((used)) =
-	"422dc3d1ee2f3c4e";
+/*
+ * The schema this object was built from, read by the generated module's
+ * openMaps(): the name of this function, which is never called, is kept in
+ * the object's BTF. libbpf loads it without a word (it reports any section
+ * it does not know), `bpftool gen object` links it and `llvm-strip -g` keeps it.
+ */
+static __attribute__((used)) void bpfmaps_schema_422dc3d1ee2f3c4e(void)
+{
+}
 
 /*
  * by_ethertype: BPF_MAP_TYPE_HASH of __be16 -> struct ether_stats, at most

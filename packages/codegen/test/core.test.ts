@@ -2,7 +2,7 @@
  * Headers beside vmlinux.h (CO-RE programs), and objects built from a header
  * of another version of the schema than the module that opens them.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -142,5 +142,42 @@ char LICENSE[] SEC("license") = "GPL";
       `it was built from a header of another version of maps.schema.ts (header ${built}, module ${hashOf(join(dir, 'maps.h'))})`,
     );
     expect(error.message).toContain('run codegen on maps.schema.ts and rebuild the object');
+  });
+});
+
+describeWith(['clang', 'libbpf-headers', 'bpftool', 'bpf'], "the header's schema hash", () => {
+  const dirOf = (name: string) => fixtures.find((f) => f.name === name)!.dir;
+  const hashOf = (dir: string) =>
+    /bpfmaps schema ([0-9a-f]{16})/.exec(readFileSync(join(dir, 'maps.h'), 'utf8'))![1]!;
+  /** bpftool's libbpf prints its warnings and information on stderr. */
+  const bpftool = (...args: string[]) => {
+    const r = spawnSync('bpftool', args, { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    return r.stdout;
+  };
+
+  it('survives bpftool gen object and llvm-strip -g, and libbpf has nothing to say about it', () => {
+    const program = (fn: string) =>
+      `#include "maps.h"\nSEC("xdp")\nint ${fn}(struct xdp_md *ctx)\n{\n\t(void)ctx;\n\treturn XDP_PASS;\n}\nchar LICENSE_${fn}[] SEC("license") = "GPL";\n`;
+    const a = compileBpf(program('a'), { includes: [dirOf('scalars')] });
+    const b = compileBpf(program('b'), { includes: [dirOf('percpu')] });
+    const again = compileBpf(program('c'), { includes: [dirOf('scalars')] });
+    const dir = tempDir('bpfmaps-linked-');
+    dirs.push(dir);
+    const linked = join(dir, 'linked.bpf.o');
+    const stripped = join(dir, 'stripped.bpf.o');
+    bpftool('gen', 'object', linked, a, b, again);
+    bpftool('gen', 'skeleton', linked); // opens the object as a load does
+    // clang's own llvm-strip, where the unversioned one is not installed.
+    const strip = execFileSync('clang', ['-print-prog-name=llvm-strip'], {
+      encoding: 'utf8',
+    }).trim();
+    execFileSync(strip, ['-g', linked, '-o', stripped]);
+    using obj = BpfObject.load(stripped);
+    expect(obj.schemaHashes().sort()).toEqual(
+      [hashOf(dirOf('scalars')), hashOf(dirOf('percpu'))].sort(),
+    );
+    expect(obj.programNames().sort()).toEqual(['a', 'b', 'c']);
   });
 });

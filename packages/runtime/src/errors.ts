@@ -50,7 +50,14 @@ export type OpClass =
   | 'load'
   | 'attach'
   | 'test-run'
-  | 'info';
+  | 'info'
+  | 'read-only';
+
+/**
+ * How a handle's errnos read: one class, or several, the first that has a
+ * meaning for the errno deciding (a read-only handle's, then its kind's).
+ */
+export type ErrnoClass = OpClass | readonly OpClass[];
 
 interface Meaning {
   code: BpfErrorCode;
@@ -160,6 +167,8 @@ const TABLE: Record<OpClass, Record<string, Meaning>> = {
       hint: "this user may not read the file (check its mode, and its directories', with ls -l)",
     },
     EINVAL: { code: 'INVALID', hint: 'libbpf could not parse the ELF file (see the log)' },
+    EISDIR: { code: 'INVALID', hint: 'this is a directory, not a BPF object file' },
+    ENOTDIR: { code: 'NOT_FOUND', hint: 'a part of the path is not a directory' },
     ...LIBBPF_ERRNOS_MEANING,
   },
   load: {
@@ -172,7 +181,7 @@ const TABLE: Record<OpClass, Record<string, Meaning>> = {
     ENOENT: { code: 'NOT_FOUND', hint: 'nothing is pinned at this path' },
     EACCES: {
       code: 'PERMISSION',
-      hint: "a pin's file mode decides who may open it, not CAP_BPF: opening needs read and write permission on the pin and search permission on each directory above it (ls -l shows them)",
+      hint: "a pin's file mode decides who may open it, not CAP_BPF: opening needs read and write permission on the pin (read alone with { readOnly: true }) and search permission on each directory above it (ls -l shows them)",
     },
     EINVAL: { code: 'INVALID', hint: 'the path is not a pinned BPF object' },
   },
@@ -235,6 +244,13 @@ const TABLE: Record<OpClass, Record<string, Meaning>> = {
     },
   },
   info: {},
+  // Opened with BPF_F_RDONLY: the kernel refuses writes through the fd with EPERM, whatever the capabilities.
+  'read-only': {
+    EPERM: {
+      code: 'PERMISSION',
+      hint: 'this handle was opened read-only ({ readOnly: true }) and the kernel refuses writes through it; to write, open the pin without readOnly (that needs write permission on the pin)',
+    },
+  },
 };
 
 export interface BpfErrorDetails {
@@ -296,14 +312,16 @@ export class BpfError extends Error {
  */
 export function errnoError(
   ret: number,
-  opClass: OpClass,
+  opClass: ErrnoClass,
   op: string,
   target: string,
   extra: { key?: unknown; detail?: string; hint?: string; log?: string } = {},
 ): BpfError {
   const errno = Math.abs(ret);
   const name = errnoName(errno);
-  const meaning = TABLE[opClass][name] ?? COMMON[name] ?? { code: 'SYSTEM' as const };
+  const classes: readonly OpClass[] = typeof opClass === 'string' ? [opClass] : opClass;
+  const meaning = classes.map((c) => TABLE[c][name]).find((m) => m !== undefined) ??
+    COMMON[name] ?? { code: 'SYSTEM' as const };
   const hint = extra.hint ?? meaning.hint;
   const detail = [extra.detail, hint].filter(Boolean).join('; ') || undefined;
   return new BpfError({

@@ -18,6 +18,7 @@ export {
   min,
   max,
   type Reducer,
+  type AnyReducer,
 } from './maps/percpu.js';
 export { QueueMap, StackMap, BloomFilterMap } from './maps/value-maps.js';
 export { ArrayOfMaps, HashOfMaps } from './maps/map-in-map.js';
@@ -36,7 +37,7 @@ export {
   type CreateOptions,
 } from './maps/map-type.js';
 export { mapFromSchema, mapTypeOf, type AccessorOf, type Accessors } from './maps/from-schema.js';
-export { RawMap, checkBpffs, type MapSource } from './maps/raw-map.js';
+export { RawMap, checkBpffs, type MapSource, type OpenPinnedOptions } from './maps/raw-map.js';
 export { MapHandle } from './maps/handle.js';
 export { mapInfo, type MapInfo } from './maps/info.js';
 export { openAll, type MapGroup } from './maps/group.js';
@@ -46,6 +47,7 @@ export {
   errnoName,
   type BpfErrorCode,
   type BpfErrorDetails,
+  type ErrnoClass,
   type OpClass,
 } from './errors.js';
 export type { MapSpec, MemberLayout } from '@bpfmaps/schema';

@@ -1,14 +1,19 @@
-import { statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { loadDenial, memlockMatters, type ProgramKind } from './capabilities.js';
 import { BpfError, closedError, errnoError, errnoName } from './errors.js';
 import { lastErrno, native, type Pointer } from './ffi/libbpf.js';
 import { withLibbpfLog } from './ffi/log.js';
 import type { MapSource } from './maps/raw-map.js';
-import { readSection } from './elf.js';
+import { readSection, schemaHashesOf } from './elf.js';
+import { NativeBuffer } from './ffi/native-buffer.js';
 import { structMembers } from './maps/btf.js';
 import { Program } from './program.js';
 
 const EPERM = 1;
+const ENOENT = 2;
+/** The errnos with which the kernel refuses a program after verifying it. */
+const VERIFIER_ERRNOS = new Set(['EACCES', 'EINVAL']);
 
 /**
  * BpfObject is a compiled BPF ELF object opened and loaded by libbpf: its maps
@@ -18,45 +23,40 @@ const EPERM = 1;
 export class BpfObject implements Disposable {
   #ptr: Pointer | null;
 
+  readonly #schemaHashes: readonly string[];
+
   private constructor(
     ptr: Pointer,
     readonly path: string,
+    schemaHashes: readonly string[],
   ) {
     this.#ptr = ptr;
+    this.#schemaHashes = schemaHashes;
   }
 
   /**
-   * Opens and loads the object at `path` (bpf_object__open_file, __load).
-   * Throws BpfError NOT_FOUND (no file), VERIFIER (a program was refused: the
-   * error carries the verifier's log), PERMISSION (missing capabilities).
+   * Opens and loads the object at `path`. The file is read once: libbpf
+   * loads those bytes (bpf_object__open_mem, __load) and schemaHashes()
+   * reads the same bytes, so a file deleted or replaced after loading
+   * changes nothing. Throws BpfError NOT_FOUND (no file), PERMISSION (the
+   * file's mode, missing capabilities), INVALID (not a BPF object, no BTF),
+   * VERIFIER (a program was refused: the error carries the verifier's log),
+   * SYSTEM (out of file descriptors or memory).
    */
   static load(path: string): BpfObject {
-    try {
-      statSync(path);
-    } catch (error) {
-      // A directory this user may not search hides the file: that is no reason to build it again.
-      const errno = (error as NodeJS.ErrnoException).errno ?? 0;
-      if (errnoName(Math.abs(errno)) !== 'ENOENT')
-        throw errnoError(errno, 'open-object', 'open object', path);
-      throw new BpfError({
-        code: 'NOT_FOUND',
-        op: 'open object',
-        target: path,
-        detail: 'no such file; build the BPF object first',
-      });
-    }
+    const image = readObject(path);
     return withLibbpfLog((log) => {
       const lib = native();
-      const ptr = lib.objectOpenFile(path, 0);
-      if (!ptr)
-        throw errnoError(lastErrno(), 'open-object', 'open object', path, { log: log().text });
+      const ptr = openImage(image, path);
+      if (!ptr) throw openError(lastErrno(), image, path, log().text);
       const ret = lib.objectLoad(ptr);
       if (ret < 0) {
         // The programs' types say which capabilities an EPERM is about: read them before closing.
         const programs = ret === -EPERM ? programKinds(ptr) : [];
         lib.objectClose(ptr);
         const { text, verifier, program } = log();
-        if (verifier)
+        // Only these are the verifier's verdict; running out of descriptors or memory is not.
+        if (verifier && VERIFIER_ERRNOS.has(errnoName(-ret)))
           throw new BpfError({
             code: 'VERIFIER',
             op: 'load',
@@ -66,11 +66,12 @@ export class BpfObject implements Disposable {
             log: verifier,
           });
         throw errnoError(ret, 'load', 'load object', path, {
+          detail: program ? `loading program ${program}` : undefined,
           hint: ret === -EPERM ? permissionHint(programs, text) : undefined,
           log: text,
         });
       }
-      return new BpfObject(ptr, path);
+      return new BpfObject(ptr, path, schemaHashesOf(image));
     });
   }
 
@@ -85,14 +86,11 @@ export class BpfObject implements Disposable {
   }
 
   /**
-   * The schema hashes of the bpfmaps headers the object was built from (its
-   * `.bpfmaps.schema` section); empty for an object built without one.
+   * The schema hashes of the bpfmaps headers the object was built from, read
+   * from the bytes that were loaded; empty for an object built without one.
    */
   schemaHashes(): string[] {
-    const section = readSection(this.path, '.bpfmaps.schema');
-    if (!section) return [];
-    const text = Buffer.from(section).toString('latin1');
-    return [...new Set(text.split('\0').filter((h) => /^[0-9a-f]{16}$/.test(h)))];
+    return [...this.#schemaHashes];
   }
 
   /** Names of the maps the object defines. */
@@ -190,6 +188,69 @@ export function checkSchema(obj: BpfObject, hash: string, source: string): void 
     target: `object ${obj.path}`,
     detail: `it was built from a header of another version of ${source} (header ${found.join(', ')}, module ${hash}): run codegen on ${source} and rebuild the object`,
   });
+}
+
+/** The bytes of the object file at `path`; throws BpfError naming the file. */
+function readObject(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const { errno, message } = error as NodeJS.ErrnoException;
+    if (errno === undefined)
+      throw new BpfError({ code: 'SYSTEM', op: 'open object', target: path, detail: message });
+    if (errnoName(Math.abs(errno)) === 'ENOENT')
+      throw new BpfError({
+        code: 'NOT_FOUND',
+        op: 'open object',
+        target: path,
+        detail: 'no such file; build the BPF object first',
+      });
+    // A directory this user may not search hides the file: that is no reason to build it again.
+    throw errnoError(errno, 'open-object', 'open object', path);
+  }
+}
+
+/** sizeof(struct bpf_object_open_opts) up to object_name: libbpf takes a shorter struct from older callers. */
+const OPEN_OPTS_SIZE = 16;
+
+/**
+ * libbpf's object parsed from `image` (bpf_object__open_mem), or null with
+ * errno set. It is named as bpf_object__open_file would name it (the file's
+ * base name up to its first dot), so its internal maps (`prog.rodata`) are
+ * too. libbpf is done with the bytes when this returns: it copies what it keeps.
+ */
+function openImage(image: Uint8Array, path: string): Pointer | null {
+  const name = Buffer.from(`${basename(path).split('.')[0]}\0`, 'utf8');
+  const memory = new NativeBuffer(image.length);
+  const opts = new NativeBuffer(OPEN_OPTS_SIZE + name.length);
+  try {
+    memory.bytes.set(image);
+    opts.bytes.set(name, OPEN_OPTS_SIZE);
+    opts.view.setBigUint64(0, BigInt(OPEN_OPTS_SIZE), true); // sz
+    opts.view.setBigUint64(8, BigInt(opts.address + OPEN_OPTS_SIZE), true); // object_name
+    return native().objectOpenMem(memory.address, image.length, opts.address);
+  } finally {
+    memory.free();
+    opts.free();
+  }
+}
+
+/**
+ * Why libbpf could not parse the object. Maps defined the BTF way need the
+ * object's BTF, and libbpf answers ENOENT without it: that file exists, it
+ * was built without -g.
+ */
+function openError(errno: number, image: Uint8Array, path: string, log: string): BpfError {
+  if (Math.abs(errno) === ENOENT && !readSection(image, '.BTF'))
+    return new BpfError({
+      code: 'INVALID',
+      op: 'open object',
+      target: path,
+      errno: Math.abs(errno),
+      detail: 'the object has no BTF: compile with clang -g (libbpf needs BTF to read its maps)',
+      log,
+    });
+  return errnoError(errno, 'open-object', 'open object', path, { log });
 }
 
 /** Each program of a libbpf object: name, type and the type's name. */

@@ -86,6 +86,7 @@ describeWith(
       try {
         const decl = hash('t_pin', { key: u32, value: u32, maxEntries: 1 });
         const map = handles.add(mapFromSchema(decl));
+        map.set(0, 9);
         const dir = join(fs, 'maps');
         mkdirSync(dir, { mode: 0o755 });
         mkdirSync(join(dir, 'private', 'deeper'), { recursive: true });
@@ -109,6 +110,16 @@ describeWith(
         report('create', () => mapFromSchema(decl).close());
         for (const pin of ['locked', 'readable', 'private/inside', 'private/deeper/pin'])
           report('open ' + pin, () => mapTypeOf(decl).openPinned(dir + '/' + pin));
+        for (const pin of ['locked', 'readable']) {
+          report('read ' + pin, () => {
+            const map = mapTypeOf(decl).openPinned(dir + '/' + pin, { readOnly: true });
+            try { return map.get(0); } finally { map.close(); }
+          });
+        }
+        report('write through read-only', () => {
+          const map = mapTypeOf(decl).openPinned(dir + '/readable', { readOnly: true });
+          try { map.set(0, 1); } finally { map.close(); }
+        });
         report('pin', () => mapFromSchema(decl).raw.pin(dir + '/new'));
         report('unpin', () => RawMap.unpin(dir + '/locked'));
         report('unpin sticky', () => RawMap.unpin(${JSON.stringify(join(fs, 'sticky'))}));`,
@@ -117,18 +128,30 @@ describeWith(
         expect(r.create).toEqual({ ok: null }); // CAP_BPF is there
         const eacces = (message: string) => ({ code: 'PERMISSION', errno: 13, message });
         const opening =
-          "a pin's file mode decides who may open it, not CAP_BPF: opening needs read and write permission on the pin and search permission on each directory above it (ls -l shows them)";
+          "a pin's file mode decides who may open it, not CAP_BPF: opening needs read and write permission on the pin (read alone with { readOnly: true }) and search permission on each directory above it (ls -l shows them)";
         expect(r['open locked']).toEqual(
           eacces(
             `open pinned map t_pin at ${dir}/locked: EACCES (errno 13): the pin (mode 0000, owner uid 0) does not let uid 65534 read and write it; ${opening}`,
           ),
         );
-        // Readable is not enough: opening a pin asks for read and write.
+        // Readable is not enough: opening a pin asks for read and write, unless only to read.
         expect(r['open readable']).toEqual(
           eacces(
-            `open pinned map t_pin at ${dir}/readable: EACCES (errno 13): the pin (mode 0644, owner uid 0) does not let uid 65534 read and write it; ${opening}`,
+            `open pinned map t_pin at ${dir}/readable: EACCES (errno 13): the pin (mode 0644, owner uid 0) lets uid 65534 read it but not write it: open it with { readOnly: true } to read it; ${opening}`,
           ),
         );
+        expect(r['read readable']).toEqual({ ok: 9 });
+        expect(r['read locked']).toEqual(
+          eacces(
+            `open pinned map t_pin at ${dir}/locked: EACCES (errno 13): the pin (mode 0000, owner uid 0) does not let uid 65534 read it; ${opening}`,
+          ),
+        );
+        expect(r['write through read-only']).toEqual({
+          code: 'PERMISSION',
+          errno: 1,
+          message:
+            'set t_pin for key 0: EPERM (errno 1): this handle was opened read-only ({ readOnly: true }) and the kernel refuses writes through it; to write, open the pin without readOnly (that needs write permission on the pin)',
+        });
         const privateDir = `${dir}/private (mode 0700, owner uid 0) does not let uid 65534 search it`;
         expect(r['open private/inside']).toEqual(
           eacces(
@@ -137,7 +160,7 @@ describeWith(
         );
         expect(r['open private/deeper/pin']).toEqual(
           eacces(
-            `open pinned map ${dir}/private/deeper/pin: EACCES (errno 13): ${privateDir}; file modes decide who may reach a pin, not CAP_BPF: each directory on the path needs search permission`,
+            `open pinned map t_pin at ${dir}/private/deeper/pin: EACCES (errno 13): ${privateDir}; file modes decide who may reach a pin, not CAP_BPF: each directory on the path needs search permission`,
           ),
         );
         expect(r.pin).toEqual(
@@ -296,6 +319,39 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'out of file descriptors', () =
       ),
     );
     expect(r['open after closing some']).toEqual({ ok: null });
+  });
+
+  it('running out while loading is SYSTEM wherever it strikes (never the verifier), and leaks nothing', () => {
+    // One descriptor more each time: the first attempts fail reading the file, then making maps,
+    // then loading the program (where libbpf prints a program load log), until the load succeeds.
+    const r = runChild(
+      FEW_FILES,
+      `import { readdirSync } from 'node:fs';
+      import { BpfObject, mapFromSchema } from '@bpfmaps/runtime';
+      import { hash, u32 } from '@bpfmaps/schema';
+      const filler = hash('t_filler', { key: u32, value: u32, maxEntries: 1 });
+      const held = [];
+      try { for (;;) held.push(mapFromSchema(filler)); } catch {}
+      const open = () => readdirSync('/proc/self/fd').length;
+      for (let free = 1; held.length > 0; free++) {
+        held.pop().close();
+        const before = open();
+        let loaded = false;
+        report('load ' + free, () => { BpfObject.load(${JSON.stringify(xdp)}).close(); loaded = true; });
+        report('leaked ' + free, () => open() - before);
+        if (loaded) break;
+      }`,
+    );
+    const attempts = Object.keys(r).filter((k) => k.startsWith('load '));
+    const failures = attempts.map((k) => r[k]!).filter((o) => !('ok' in o));
+    expect(r[attempts.at(-1)!]).toEqual({ ok: null });
+    for (const f of failures) expect([f.code, f.errno]).toEqual(['SYSTEM', 24]);
+    // The program's descriptor is the last one a load takes: the attempt before success failed there.
+    const last = failures.at(-1)!.message!;
+    expect(last).toContain(`load object ${xdp}: EMFILE (errno 24): loading program pass; `);
+    expect(last).toContain('-- BEGIN PROG LOAD LOG --');
+    for (const k of Object.keys(r).filter((k) => k.startsWith('leaked ')))
+      expect(r[k], k).toEqual({ ok: 0 });
   });
 });
 

@@ -1,6 +1,10 @@
-import { compileBpf, describeWith } from '@bpfmaps/testing';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileBpf, describeWith, tempDir } from '@bpfmaps/testing';
 import { expect, it } from 'vitest';
 import { BpfError, BpfObject, HashMap, openMap, referenceCodec } from '../src/index.js';
+import { withLibbpfLog } from '../src/ffi/log.js';
 import { hash, u32, u64 } from '@bpfmaps/schema';
 import { thrown } from './helpers.js';
 
@@ -189,6 +193,83 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'what an error names', () => {
     obj.close();
     expect(thrown(() => prog.testRun({ data: new Uint8Array(64) })).message).toBe(
       'use program record_size (its object is closed): the handle is closed',
+    );
+  });
+});
+
+/** PROGRAM, as if built from a bpfmaps header of schema `hash` (the header names a function so). */
+const builtFrom = (hash: string) =>
+  `${PROGRAM}\nstatic __attribute__((used)) void bpfmaps_schema_${hash}(void)\n{\n}\n`;
+
+describeWith(['bpf', 'clang', 'libbpf-headers'], 'what is checked is what was loaded', () => {
+  it('the file is read once: removing or replacing it after load changes nothing the object says', () => {
+    const dir = tempDir('bpfmaps-object-');
+    const path = join(dir, 'app.bpf.o');
+    copyFileSync(compileBpf(builtFrom('00000000000000aa')), path);
+    using obj = BpfObject.load(path);
+    rmSync(path);
+    expect(obj.schemaHashes()).toEqual(['00000000000000aa']);
+    // A rebuild from another schema lands where the loaded object was.
+    copyFileSync(compileBpf(builtFrom('00000000000000bb')), path);
+    expect(obj.schemaHashes()).toEqual(['00000000000000aa']);
+    using fresh = BpfObject.load(path);
+    expect(fresh.schemaHashes()).toEqual(['00000000000000bb']);
+    rmSync(dir, { recursive: true });
+  });
+
+  it("an object built from a bpfmaps header loads without a word from libbpf, and its map names are libbpf's", () => {
+    const header = fileURLToPath(new URL('../../codegen/test/fixtures/scalars/', import.meta.url));
+    const hash = /bpfmaps schema ([0-9a-f]{16})/.exec(
+      readFileSync(join(header, 'maps.h'), 'utf8'),
+    )![1];
+    const path = compileBpf(
+      `#include "maps.h"\nconst volatile __u32 limit = 1;\nSEC("xdp")\nint pass(struct xdp_md *ctx)\n{\n\t(void)ctx;\n\treturn limit ? XDP_PASS : XDP_DROP;\n}\nchar LICENSE[] SEC("license") = "GPL";\n`,
+      { includes: [header] },
+    );
+    // Warnings and information, as libbpf prints by default: debug chatter is not collected.
+    const said = withLibbpfLog((log) => {
+      using obj = BpfObject.load(path);
+      expect(obj.schemaHashes()).toEqual([hash]);
+      // Named as bpf_object__open_file names them: the file's name up to its first dot.
+      expect(obj.mapNames()).toEqual(['blocked', 'counters', 'digests', 'prog.rodata']);
+      return log().text;
+    });
+    expect(said).toBe('');
+  });
+
+  it('an object with events maps, their types kept in its BTF, loads without a word from libbpf too', () => {
+    const header = fileURLToPath(new URL('../../codegen/test/fixtures/events/', import.meta.url));
+    const path = compileBpf(
+      `#include "maps.h"\nSEC("raw_tp")\nint tick(void *ctx)\n{\n\tstruct tick t = { .seq = 1 };\n\n\treturn ticks_output(&t) + perf_ticks_output(ctx, &t);\n}\nchar LICENSE[] SEC("license") = "GPL";\n`,
+      { includes: [header] },
+    );
+    const said = withLibbpfLog((log) => {
+      using obj = BpfObject.load(path);
+      expect(obj.mapNames()).toContain('ticks_drops');
+      // The program uses struct tick alone: the others are in BTF through the header's anchors.
+      const members = obj.map('procs').structMembers?.('exit_event');
+      expect(members?.map((m) => m.name)).toEqual(['kind', 'pid', 'code']);
+      return log().text;
+    });
+    expect(said).toBe('');
+  });
+
+  it('a file that cannot be read is a BpfError naming it', () => {
+    const dir = tempDir('bpfmaps-object-');
+    const e = thrown(() => BpfObject.load(dir));
+    expect([e.code, e.errno]).toEqual(['INVALID', 21]);
+    expect(e.message).toBe(
+      `open object ${dir}: EISDIR (errno 21): this is a directory, not a BPF object file`,
+    );
+    rmSync(dir, { recursive: true });
+  });
+
+  it('an object built without -g is INVALID, saying to compile with -g', () => {
+    const path = compileBpf(PROGRAM, { args: ['-g0'] });
+    const e = thrown(() => BpfObject.load(path));
+    expect(e.code).toBe('INVALID');
+    expect(e.message.split('\n')[0]).toBe(
+      `open object ${path}: ENOENT (errno 2): the object has no BTF: compile with clang -g (libbpf needs BTF to read its maps)`,
     );
   });
 });

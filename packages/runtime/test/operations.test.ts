@@ -6,15 +6,18 @@
  */
 import {
   array,
+  arrayOfMaps,
   hash,
   ipv4,
   lpmTrie,
   lruHash,
   lruPercpuHash,
+  MAP_KINDS,
   mapFlags,
   pad,
   percpuArray,
   percpuHash,
+  progArray,
   spinLock,
   struct,
   u16,
@@ -141,14 +144,55 @@ const ROWS: {
     expect: (c) => ({ ...same(undefined), array: c.z, percpuArray: c.z }),
   },
   {
-    op: 'get an index past the end',
+    op: 'get a key never set, or an index past the end',
     run: (c) => outcome(c, 'get', () => c.map.get(c.k(MAX))),
-    expect: () => same(undefined),
+    expect: () => ({ ...same(undefined), ...arraysGive(code('OUT_OF_RANGE')) }),
   },
   {
     op: 'has',
-    run: (c) => outcome(c, 'has', () => [c.map.has(c.k(1)), c.map.has(c.k(MAX))]),
-    expect: () => same([true, false]),
+    run: (c) => outcome(c, 'has', () => [c.map.has(c.k(1)), c.map.has(c.k(2))]),
+    expect: () => ({ ...same([true, false]), ...arraysGive([true, true]) }),
+  },
+  {
+    op: 'has an index past the end',
+    run: (c) => outcome(c, 'has', () => c.map.has(c.k(MAX))),
+    expect: () => ({ ...same(false), ...arraysGive(code('OUT_OF_RANGE')) }),
+  },
+  {
+    op: 'update a key never set, or an index past the end',
+    run: (c) => outcome(c, 'update', () => c.map.update(c.k(MAX), (v) => v ?? c.v(MAX))),
+    expect: (c) => ({ ...same(c.v(MAX)), ...arraysGive(code('OUT_OF_RANGE')) }),
+  },
+  {
+    op: 'setMany with an index past the end writes nothing',
+    run: (c) => [
+      outcome(c, 'setMany', () =>
+        c.map.setMany([
+          [c.k(2), c.v(2)],
+          [c.k(MAX), c.v(MAX)],
+        ]),
+      ),
+      c.map.get(c.k(2)),
+    ],
+    expect: (c) => ({
+      ...same([undefined, c.v(2)]),
+      ...arraysGive([code('OUT_OF_RANGE'), c.z]),
+    }),
+  },
+  {
+    op: 'getReduced and setAll past the end (per-CPU)',
+    run: (c) => [
+      outcome(c, 'getReduced', () => (c.map.getReduced as (k: unknown) => unknown)(c.k(MAX))),
+      outcome(c, 'setAll', () =>
+        (c.map.setAll as (k: unknown, v: Value) => void)(c.k(MAX + 1), val(3)),
+      ),
+    ],
+    expect: () => ({
+      ...same([ABSENT, ABSENT]),
+      percpuHash: [undefined, undefined],
+      lruPercpuHash: [undefined, undefined],
+      percpuArray: [code('OUT_OF_RANGE'), code('OUT_OF_RANGE')],
+    }),
   },
   {
     op: "set 'any' then get",
@@ -227,7 +271,10 @@ const ROWS: {
   {
     op: 'getMany',
     run: (c) => outcome(c, 'getMany', () => c.map.getMany([c.k(0), c.k(1), c.k(MAX)])),
-    expect: (c) => same([c.v(0), c.v(1), undefined]),
+    expect: (c) => ({
+      ...same([c.v(0), c.v(1), undefined]),
+      ...arraysGive(code('OUT_OF_RANGE')),
+    }),
   },
   {
     op: "setMany 'any'",
@@ -401,6 +448,11 @@ function same(value: Outcome): Record<KindName, Outcome> {
   return Object.fromEntries(Object.keys(KINDS).map((k) => [k, value])) as Record<KindName, Outcome>;
 }
 
+/** What the array kinds give. */
+function arraysGive(value: Outcome): Partial<Record<KindName, Outcome>> {
+  return { array: value, percpuArray: value };
+}
+
 /** For the array kinds: every index 0..MAX-1 is an entry. */
 function arrays(c: Ctx, entry: (i: number) => unknown): Partial<Record<KindName, Outcome>> {
   const all = sortBy(Array.from({ length: MAX }, (_, i) => entry(i)));
@@ -512,12 +564,69 @@ describeWith(['bpf'], 'what the table cannot show', () => {
     expect(map.count()).toBe(0);
   });
 
-  it('an array index out of range names the index range, not a full map', () => {
-    const map = handles.add(mapFromSchema(KINDS.array!.decl)) as unknown as Ctx['map'];
-    const e = thrown(() => map.set(MAX, val(1)));
-    expect(e.code).toBe('OUT_OF_RANGE');
-    expect(e.message).toBe(
-      `set t_array for key ${MAX}: E2BIG (errno 7): array indexes run from 0 to max_entries - 1`,
-    );
+  it('an index past the end is OUT_OF_RANGE on every index-keyed kind, for every operation, naming map, index and size', () => {
+    const inner = hash('t_inner', { key: u32, value: u64, maxEntries: 4 });
+    // Each kind whose keys are fixed indexes, and every operation its accessor takes an index in.
+    const kinds: Record<string, { decl: MapDecl; ops: (m: any) => Record<string, () => unknown> }> =
+      {
+        array: {
+          decl: array('t_array', { value: Val, maxEntries: MAX, flags: mapFlags.mmapable }),
+          ops: (m) => ({
+            get: () => m.get(MAX),
+            has: () => m.has(MAX),
+            set: () => m.set(MAX, val(1)),
+            update: () => m.update(MAX, (v: Value) => v),
+            getMany: () => m.getMany([0, MAX]),
+            setMany: () => m.setMany([[MAX, val(1)]]),
+            mmap: () => m.mmap().get(MAX),
+          }),
+        },
+        percpuArray: {
+          decl: percpuArray('t_pcarray', { value: Val, maxEntries: MAX }),
+          ops: (m) => ({
+            get: () => m.get(MAX),
+            has: () => m.has(MAX),
+            set: () => m.set(MAX, everyCpu(val(1))),
+            update: () => m.update(MAX, (v: Value[]) => v),
+            getReduced: () => m.getReduced(MAX),
+            setAll: () => m.setAll(MAX, val(1)),
+          }),
+        },
+        progArray: {
+          decl: progArray('t_jumps', { maxEntries: MAX }),
+          ops: (m) => ({ get: () => m.get(MAX), delete: () => m.delete(MAX) }),
+        },
+        arrayOfMaps: {
+          decl: arrayOfMaps('t_aom', { inner, maxEntries: MAX }),
+          ops: (m) => ({
+            get: () => m.get(MAX),
+            id: () => m.id(MAX),
+            set: () => m.set(MAX, handles.add(mapFromSchema(inner))),
+            delete: () => m.delete(MAX),
+          }),
+        },
+      };
+    // The operations some calls are made of, as their errors name them.
+    const SAID: Record<string, string> = {
+      getReduced: 'get',
+      getMany: 'get',
+      setAll: 'set',
+      id: 'get',
+    };
+    const indexed = Object.values(MAP_KINDS)
+      .filter((k) => k.fixedKeys)
+      .map((k) => k.name);
+    expect(Object.keys(kinds).sort()).toEqual(indexed.sort());
+    for (const { decl, ops } of Object.values(kinds)) {
+      const map = handles.add(mapFromSchema(decl));
+      for (const [op, run] of Object.entries(ops(map))) {
+        const e = thrown(run);
+        expect([e.code, e.errno, e.key]).toEqual(['OUT_OF_RANGE', undefined, MAX]);
+        const name = decl.spec.name;
+        expect(e.message).toBe(
+          `${SAID[op] ?? op} ${name} for key ${MAX}: index ${MAX} is out of range: ${name} has ${MAX} entries, 0..${MAX - 1}`,
+        );
+      }
+    }
   });
 });

@@ -1,8 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { percpuArray, percpuHash, struct, u32, u64, lruPercpuHash, chars } from '@bpfmaps/schema';
+import {
+  percpuArray,
+  percpuHash,
+  struct,
+  u32,
+  u64,
+  lruPercpuHash,
+  chars,
+  type Infer,
+} from '@bpfmaps/schema';
 import { describeWith } from '@bpfmaps/testing';
 import { afterEach, expect, it } from 'vitest';
-import { max, min, mapFromSchema, possibleCpus, sum } from '../src/index.js';
+import { max, min, mapFromSchema, possibleCpus, sum, type Reducer } from '../src/index.js';
 import { Handles, thrown } from './helpers.js';
 
 const Counters = struct('Counters', { packets: u64, bytes: u64, small: u32, name: chars(4) });
@@ -61,6 +70,35 @@ describeWith(['bpf'], 'per-CPU maps on the real kernel', () => {
       name: 'c0',
     });
     expect(map.getReduced(2)).toBeUndefined();
+  });
+
+  it("a custom reducer is a function of every CPU's copy, typed by the value", () => {
+    type Counters = Infer<typeof Counters>;
+    const map = handles.add(
+      mapFromSchema(percpuHash('t_custom', { key: u32, value: Counters, maxEntries: 8 })),
+    );
+    const values = Array.from({ length: map.cpus }, (_, cpu) => ({
+      packets: BigInt(cpu + 1),
+      bytes: BigInt(cpu === 0 ? 1000 : cpu),
+      small: cpu,
+      name: `c${cpu}`,
+    }));
+    map.set(1, values);
+    // Declared apart, typed by the value: the copy of the CPU that saw the most bytes.
+    const busiest: Reducer<Counters> = (copies) =>
+      copies.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+    expect(map.getReduced(1, busiest)).toEqual(values[0]);
+    // Inline, the value type is inferred from the map.
+    const packets = map.getReduced(1, (copies) => ({
+      ...copies[0]!,
+      packets: copies.reduce((n, c) => n + c.packets, 0n),
+    }));
+    expect(packets?.packets).toBe(BigInt((map.cpus * (map.cpus + 1)) / 2));
+    // A pairwise fold is not a reducer: the runtime calls it once, with every copy.
+    const pairwise = (a: Counters, b: Counters) => (a.bytes > b.bytes ? a : b);
+    // @ts-expect-error Target signature provides too few arguments
+    const refused = () => map.getReduced(1, pairwise);
+    expect(typeof refused).toBe('function');
   });
 
   it('setAll writes one value to every CPU', () => {

@@ -52,7 +52,7 @@ export interface MapModel {
       }
     | undefined;
   /** Statics that keep the event structs in the object's BTF, where opening checks them. */
-  anchors: { symbol: string; cType: string }[];
+  anchors: { symbol: string; params: { cType: string; name: string }[] }[];
   /** The lines inside the braces of the C map definition. */
   definition: string[];
   /** Header partials of the kernel helpers the kind offers. */
@@ -211,6 +211,22 @@ function eventVariantModels(decl: MapDecl): NonNullable<MapModel['events']>['var
   });
 }
 
+/**
+ * Functions never called whose pointer parameters keep the event structs
+ * in the object's BTF: libbpf loads them without a word, `bpftool gen
+ * object` links them, and clang takes at most five parameters for BPF.
+ */
+function anchorFunctions(map: string, cTypes: string[]): MapModel['anchors'] {
+  const anchors: MapModel['anchors'] = [];
+  for (let i = 0; i < cTypes.length; i += 5) {
+    anchors.push({
+      symbol: `bpfmaps_events_${map}_${i / 5}`,
+      params: cTypes.slice(i, i + 5).map((cType, j) => ({ cType, name: `e${i + j}` })),
+    });
+  }
+  return anchors;
+}
+
 /** The add helpers of the counter fields of `decl`'s value, named `<prefix>_add_<field>`. */
 function counterHelpers(decl: MapDecl, prefix: string): MapModel['counters'] {
   const partial = decl.kind.counterAdd;
@@ -284,10 +300,10 @@ export function mapModel(
       definition: c.kind.definition(c),
     })),
     events: eventVariants && { drops: decl.companions.drops!.name, variants: eventVariants },
-    anchors: (eventVariants ?? []).map((v, i) => ({
-      symbol: `bpfmaps_event_${decl.name}_${i}`,
-      cType: v.cType,
-    })),
+    anchors: anchorFunctions(
+      decl.name,
+      (eventVariants ?? []).map((v) => v.cType),
+    ),
     doc: [
       ...commentLines(`${decl.name}: ${summary((t) => t.cTypeName())}.`),
       ...commentLines(decl.doc),

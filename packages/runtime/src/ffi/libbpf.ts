@@ -101,6 +101,9 @@ function bind() {
     ),
     objPin: f<(fd: number, path: string) => number>('int bpf_obj_pin(int fd, const char *path)'),
     objGet: f<(path: string) => number>('int bpf_obj_get(const char *path)'),
+    objGetOpts: f<(path: string, opts: Address) => number>(
+      'int bpf_obj_get_opts(const char *path, uintptr_t opts)',
+    ),
     mapFdById: f<(id: number) => number>('int bpf_map_get_fd_by_id(uint32_t id)'),
     objGetInfo: f<(fd: number, info: Address, len: Address) => number>(
       'int bpf_obj_get_info_by_fd(int fd, uintptr_t info, uintptr_t info_len)',
@@ -121,8 +124,8 @@ function bind() {
     ),
 
     // Objects and programs (tools/lib/bpf/libbpf.h).
-    objectOpenFile: f<(path: string, opts: Address) => Pointer | null>(
-      'bpf_object *bpf_object__open_file(const char *path, uintptr_t opts)',
+    objectOpenMem: f<(buffer: Address, size: number, opts: Address) => Pointer | null>(
+      'bpf_object *bpf_object__open_mem(uintptr_t obj_buf, size_t obj_buf_sz, uintptr_t opts)',
     ),
     objectLoad: f<(obj: Pointer) => number>('int bpf_object__load(bpf_object *obj)'),
     objectClose: f<(obj: Pointer) => void>('void bpf_object__close(bpf_object *obj)'),

@@ -1,5 +1,6 @@
 import { u32 } from '@bpfmaps/schema/codec';
 import type { Codec } from '../codec.js';
+import { checkIndex } from './index-range.js';
 import { KeyedMap } from './keyed.js';
 import { MmapArray } from './mmap.js';
 import type { RawMap } from './raw-map.js';
@@ -22,6 +23,7 @@ export function zeroAll<V>(map: KeyedMap<number, V>): number {
 /**
  * A map of BPF_MAP_TYPE_ARRAY: u32 indexes below max_entries, each of which
  * always exists (zeroed at creation). There is no delete: clear() zeroes.
+ * Any operation on an index past the end throws BpfError OUT_OF_RANGE.
  */
 export class ArrayMap<V> extends KeyedMap<number, V> {
   get accessor(): string {
@@ -30,6 +32,11 @@ export class ArrayMap<V> extends KeyedMap<number, V> {
 
   constructor(map: RawMap, value: Codec<V>) {
     super(map, indexCodec, value);
+  }
+
+  /** An index at or past the end is OUT_OF_RANGE for every operation, before any syscall. */
+  protected override checkKey(_view: DataView, _offset: number, index: number, op: string): void {
+    checkIndex(op, this.name, index, this.raw.info.maxEntries);
   }
 
   /** Zeroes every value; returns max_entries. */

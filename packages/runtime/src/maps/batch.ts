@@ -4,7 +4,7 @@
  * element where it does not.
  */
 import type { Codec } from '../codec.js';
-import { BpfError, errnoError, type OpClass } from '../errors.js';
+import { BpfError, errnoError, type ErrnoClass } from '../errors.js';
 import { native } from '../ffi/libbpf.js';
 import { NativeBuffer } from '../ffi/native-buffer.js';
 import { BPF_F_LOCK, checkLock, setFlags, type SetMode } from './modes.js';
@@ -30,7 +30,7 @@ export interface BulkTarget<K, V> {
   readonly raw: RawMap;
   readonly keyCodec: Codec<K>;
   readonly valueCodec: Codec<V>;
-  readonly errnoClass: OpClass;
+  readonly errnoClass: ErrnoClass;
 }
 
 /** Checks a key encoded at `offset` for `op` (see KeyedMap.checkKey); throws BpfError INVALID. */
@@ -139,9 +139,12 @@ export function deleteMany<K, V>(
     let deleted = 0;
     let i = 0;
     while (i < items.length && map.raw.kind.batch.delete) {
-      memory.view.setUint32(count, items.length - i, true);
+      const asked = items.length - i;
+      memory.view.setUint32(count, asked, true);
       const ret = lib.deleteBatch(fd, memory.address + i * ks, memory.address + count, 0);
-      const done = memory.view.getUint32(count, true);
+      // On an early refusal the kernel leaves the count as it was: nothing was deleted.
+      const reported = memory.view.getUint32(count, true);
+      const done = ret !== 0 && reported === asked ? 0 : reported;
       if (ret === 0) return deleted + done;
       // The batch stops at a missing key: count what went before it, skip it, go on.
       if (ret !== -ENOENT)

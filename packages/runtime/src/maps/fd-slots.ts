@@ -4,7 +4,7 @@
  * operations on the slots are the same whatever the objects are.
  */
 import type { Codec } from '../codec.js';
-import { closedError, errnoError, type OpClass } from '../errors.js';
+import { closedError, errnoError, type ErrnoClass } from '../errors.js';
 import { native } from '../ffi/libbpf.js';
 import { NativeBuffer } from '../ffi/native-buffer.js';
 import { deleteMany, entries, type IterateOptions } from './batch.js';
@@ -23,8 +23,10 @@ const idCodec: Codec<number> = {
 export abstract class FdSlotMap<K> extends MapHandle {
   readonly valueCodec = idCodec;
   abstract readonly keyCodec: Codec<K>;
-  /** How errnos of slot operations read: an index past the end of a fixed-key map is OUT_OF_RANGE. */
-  readonly errnoClass: OpClass = this.raw.kind.fixedKeys ? 'index' : 'element';
+  /** How errnos of slot operations read: a fixed-key map's E2BIG is OUT_OF_RANGE, a read-only handle's EPERM says so. */
+  readonly errnoClass: ErrnoClass = this.raw.errnoClass(
+    this.raw.kind.fixedKeys ? 'index' : 'element',
+  );
   readonly #lib = native();
   #memory: NativeBuffer | undefined;
 
@@ -33,8 +35,12 @@ export abstract class FdSlotMap<K> extends MapHandle {
     if (this.raw.closed) throw closedError(op, `map ${this.name}`);
     this.#memory ??= new NativeBuffer(this.keyCodec.size + 4);
     this.keyCodec.encode(this.#memory.view, 0, key);
+    this.checkKey(key, op);
     return { fd: this.raw.fd(op), memory: this.#memory, value: this.keyCodec.size };
   }
+
+  /** Checks a key its codec has encoded, before any syscall (an array's index range). */
+  protected checkKey(_key: K, _op: string): void {}
 
   /**
    * Stores the object behind `objectFd` under `key`. EINVAL here means the

@@ -5,7 +5,7 @@
  * reducers) lives in the accessor classes that have it.
  */
 import type { Codec } from '../codec.js';
-import { BpfError, closedError, errnoError, type OpClass } from '../errors.js';
+import { BpfError, closedError, errnoError, type ErrnoClass } from '../errors.js';
 import { native } from '../ffi/libbpf.js';
 import { NativeBuffer } from '../ffi/native-buffer.js';
 import { deleteMany, entries, setMany, type IterateOptions, type KeyCheck } from './batch.js';
@@ -29,8 +29,8 @@ export interface UpdateOptions {
 export abstract class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V]> {
   readonly keyCodec: Codec<K>;
   readonly valueCodec: Codec<V>;
-  /** How errnos of element operations read: an index past the end of a fixed-key map is OUT_OF_RANGE. */
-  readonly errnoClass: OpClass;
+  /** How errnos of element operations read: a fixed-key map's E2BIG is OUT_OF_RANGE, a read-only handle's EPERM says so. */
+  readonly errnoClass: ErrnoClass;
   readonly #key: NativeBuffer;
   readonly #value: NativeBuffer;
   readonly #lib = native();
@@ -44,7 +44,7 @@ export abstract class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V
     this.#key = new NativeBuffer(key.size);
     this.#value = new NativeBuffer(value.size);
     this.#fd = map.fd('open');
-    this.errnoClass = map.kind.fixedKeys ? 'index' : 'element';
+    this.errnoClass = map.errnoClass(map.kind.fixedKeys ? 'index' : 'element');
   }
 
   /** The fd (throws CLOSED before any memory is touched), with `key` encoded into the scratch key. */

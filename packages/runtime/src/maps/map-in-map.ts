@@ -6,6 +6,7 @@
 import type { Codec } from '../codec.js';
 import { indexCodec } from './array.js';
 import { FdSlotMap } from './fd-slots.js';
+import { checkIndex } from './index-range.js';
 import type { MapHandle } from './handle.js';
 import type { MapType } from './map-type.js';
 import { setFlags, type SetMode } from './modes.js';
@@ -50,6 +51,11 @@ export class ArrayOfMaps<M> extends MapOfMaps<number, M> {
     return 'ArrayOfMaps';
   }
   readonly keyCodec = indexCodec;
+
+  /** An index at or past the end is OUT_OF_RANGE for every operation, before any syscall. */
+  protected override checkKey(index: number, op: string): void {
+    checkIndex(op, this.name, index, this.raw.info.maxEntries);
+  }
 
   /** Stores `inner` at `index` (its slots always exist: the kernel takes no set mode here). */
   set(index: number, inner: M): void {

@@ -6,7 +6,7 @@
 import { kindNamed, type MapSpec } from '@bpfmaps/schema';
 import { BpfError } from '../errors.js';
 import type { MapHandle } from './handle.js';
-import { RawMap, type MapSource } from './raw-map.js';
+import { RawMap, type MapSource, type OpenPinnedOptions } from './raw-map.js';
 
 /**
  * An accessor class: built over a checked RawMap and its arguments (codecs,
@@ -21,8 +21,12 @@ export interface MapType<M> {
   wrap(raw: RawMap): M;
   /** Opens an existing map (BpfObject.map gives the source) after checking it against the spec. */
   open(source: MapSource): M;
-  /** Opens the map pinned at `path` on a bpf filesystem. */
-  openPinned(path: string): M;
+  /**
+   * Opens the map pinned at `path` on a bpf filesystem; `{ readOnly: true }`
+   * opens it for reading only (BPF_F_RDONLY), which needs only read
+   * permission on the pin: writes through it throw BpfError PERMISSION.
+   */
+  openPinned(path: string, options?: OpenPinnedOptions): M;
   /** Opens the map with kernel id `id` (needs CAP_SYS_ADMIN). */
   openById(id: number): M;
   /**
@@ -60,7 +64,8 @@ export function mapType<C extends unknown[], M>(
     spec,
     wrap,
     open: (source: MapSource) => wrap(RawMap.open(source, spec)),
-    openPinned: (path: string) => wrap(RawMap.openPinned(path, spec)),
+    openPinned: (path: string, options?: OpenPinnedOptions) =>
+      wrap(RawMap.openPinned(path, spec, options)),
     openById: (id: number) => wrap(RawMap.openById(id, spec)),
     create: (options: CreateOptions = {}) =>
       wrap(

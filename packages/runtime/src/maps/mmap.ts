@@ -1,6 +1,7 @@
 import type { Codec } from '../codec.js';
 import { BpfError, closedError, errnoError } from '../errors.js';
 import { addressOf, lastErrno, native, viewOf, type Pointer } from '../ffi/libbpf.js';
+import { outOfRange } from './index-range.js';
 import type { RawMap } from './raw-map.js';
 
 const PROT_READ = 1;
@@ -35,6 +36,16 @@ export class MmapArray<V> implements Disposable {
         detail: 'the array was not created with BPF_F_MMAPABLE (flags: mapFlags.mmapable)',
       });
     }
+    if (map.readOnly) {
+      // mmap(2) drops VM_SHARED for a file opened read-only, and the kernel maps BPF arrays only shared.
+      throw new BpfError({
+        code: 'PERMISSION',
+        op: 'mmap',
+        target: map.name,
+        detail:
+          'the map was opened read-only ({ readOnly: true }), and the kernel maps a map only through an fd that may write it; read it with get(), or open the pin without readOnly',
+      });
+    }
     this.length = info.maxEntries;
     this.#codec = codec;
     this.#stride = Math.ceil(info.valueSize / 8) * 8;
@@ -52,13 +63,7 @@ export class MmapArray<V> implements Disposable {
     const view = this.#view;
     if (view !== null && index >>> 0 === index && index < this.length) return view;
     if (view === null) throw closedError('mmap', `map ${this.#name}`);
-    throw new BpfError({
-      code: 'OUT_OF_RANGE',
-      op: 'mmap',
-      target: this.#name,
-      key: index,
-      detail: `index ${index} is outside 0..${this.length - 1}`,
-    });
+    throw outOfRange('mmap', this.#name, index, this.length);
   }
 
   get(index: number): V {

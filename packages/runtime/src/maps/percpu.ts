@@ -7,6 +7,7 @@ import type { Codec } from '../codec.js';
 import { BpfError } from '../errors.js';
 import { possibleCpus } from '../cpus.js';
 import { indexCodec, zeroAll } from './array.js';
+import { checkIndex } from './index-range.js';
 
 export { possibleCpus };
 import { DeletableMap } from './hash.js';
@@ -43,13 +44,21 @@ export function perCpuCodec<V>(value: Codec<V>, count = possibleCpus()): Codec<V
   };
 }
 
-/** Combines the per-CPU copies of a value into one. */
-export type Reducer = <V>(values: readonly V[]) => V;
+/**
+ * Combines the per-CPU copies of a value into one: getReduced calls it once,
+ * with every possible CPU's copy (CPU 0 first), and returns what it returns.
+ * A custom one is a plain function of that array:
+ * `(copies: readonly FlowStats[]) => FlowStats`.
+ */
+export type Reducer<V> = (values: readonly V[]) => V;
+
+/** A reducer for values of any type, as sum, min and max are. */
+export type AnyReducer = <V>(values: readonly V[]) => V;
 
 function combine(
   pick: (a: number, b: number) => number,
   pickBig: (a: bigint, b: bigint) => bigint,
-): Reducer {
+): AnyReducer {
   /** Folds one field across the CPUs' copies; `at` reads that field from a copy. */
   const fold = (values: readonly unknown[], at: (v: unknown) => unknown): unknown => {
     const first = at(values[0]);
@@ -78,17 +87,17 @@ function combine(
 }
 
 /** Adds every numeric field across CPUs (the usual way to read per-CPU counters). */
-export const sum: Reducer = combine(
+export const sum: AnyReducer = combine(
   (a, b) => a + b,
   (a, b) => a + b,
 );
 /** The smallest value of every numeric field across CPUs. */
-export const min: Reducer = combine(
+export const min: AnyReducer = combine(
   (a, b) => Math.min(a, b),
   (a, b) => (a < b ? a : b),
 );
 /** The largest value of every numeric field across CPUs. */
-export const max: Reducer = combine(
+export const max: AnyReducer = combine(
   (a, b) => Math.max(a, b),
   (a, b) => (a > b ? a : b),
 );
@@ -110,8 +119,8 @@ export class PerCpuHashMap<K, V> extends DeletableMap<K, V[]> {
     this.cpus = count;
   }
 
-  /** The per-CPU values under `key` folded by `reducer` (sum, min, max), or undefined. */
-  getReduced(key: K, reducer: Reducer = sum): V | undefined {
+  /** The per-CPU values under `key` folded by `reducer` (sum, min, max, or your own), or undefined. */
+  getReduced(key: K, reducer: Reducer<V> = sum): V | undefined {
     return reduced(this.get(key), reducer);
   }
 
@@ -139,8 +148,13 @@ export class PerCpuArrayMap<V> extends KeyedMap<number, V[]> {
     this.cpus = count;
   }
 
-  /** The per-CPU values at `index` folded by `reducer` (sum, min, max), or undefined past the end. */
-  getReduced(index: number, reducer: Reducer = sum): V | undefined {
+  /** An index at or past the end is OUT_OF_RANGE for every operation, before any syscall. */
+  protected override checkKey(_view: DataView, _offset: number, index: number, op: string): void {
+    checkIndex(op, this.name, index, this.raw.info.maxEntries);
+  }
+
+  /** The per-CPU values at `index` folded by `reducer` (sum, min, max, or your own); OUT_OF_RANGE past the end. */
+  getReduced(index: number, reducer: Reducer<V> = sum): V | undefined {
     return reduced(this.get(index), reducer);
   }
 
@@ -155,7 +169,7 @@ export class PerCpuArrayMap<V> extends KeyedMap<number, V[]> {
   }
 }
 
-function reduced<V>(values: V[] | undefined, reducer: Reducer): V | undefined {
+function reduced<V>(values: V[] | undefined, reducer: Reducer<V>): V | undefined {
   return values === undefined ? undefined : reducer(values);
 }
 

@@ -8,8 +8,8 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
-/** What was asked of the path: reach its directory, open the pin, add it, or remove it. */
-export type PinAccess = 'reach' | 'open' | 'create' | 'remove';
+/** What was asked of the path: reach its directory, open the pin (or only read it), add it, or remove it. */
+export type PinAccess = 'reach' | 'open' | 'read' | 'create' | 'remove';
 
 const EPERM = 1;
 const EACCES = 13;
@@ -28,7 +28,12 @@ export function pinDenial(errno: number, path: string, access: PinAccess): strin
     if (!allows(above, constants.X_OK)) return `${show(above)} does not let ${who()} search it`;
   }
   if (access === 'open' && !allows(full, constants.R_OK | constants.W_OK)) {
+    if (allows(full, constants.R_OK))
+      return `the pin (${modeOf(full)}) lets ${who()} read it but not write it: open it with { readOnly: true } to read it`;
     return `the pin (${modeOf(full)}) does not let ${who()} read and write it`;
+  }
+  if (access === 'read' && !allows(full, constants.R_OK)) {
+    return `the pin (${modeOf(full)}) does not let ${who()} read it`;
   }
   if (access === 'create' || access === 'remove') {
     const verb = access === 'create' ? 'add entries to it' : 'remove entries from it';

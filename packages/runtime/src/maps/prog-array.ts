@@ -8,12 +8,18 @@
 import type { Program } from '../program.js';
 import { indexCodec } from './array.js';
 import { FdSlotMap } from './fd-slots.js';
+import { checkIndex } from './index-range.js';
 
 export class ProgramArrayMap extends FdSlotMap<number> {
   get accessor(): string {
     return 'ProgramArrayMap';
   }
   readonly keyCodec = indexCodec;
+
+  /** An index at or past the end is OUT_OF_RANGE for every operation, before any syscall. */
+  protected override checkKey(index: number, op: string): void {
+    checkIndex(op, this.name, index, this.raw.info.maxEntries);
+  }
 
   /** Puts `program` in slot `index`: a tail call to `index` now jumps to it. */
   set(index: number, program: Program): void {

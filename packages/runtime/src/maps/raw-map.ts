@@ -1,8 +1,8 @@
-import { existsSync, statfsSync, unlinkSync } from 'node:fs';
+import { existsSync, readlinkSync, statfsSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { kindNamed, type MapKind, type MapSpec, type MemberLayout } from '@bpfmaps/schema';
 import { possibleCpus } from '../cpus.js';
-import { BpfError, errnoError, errnoName } from '../errors.js';
+import { BpfError, errnoError, errnoName, type ErrnoClass, type OpClass } from '../errors.js';
 import { OwnedFd } from '../fd.js';
 import { native } from '../ffi/libbpf.js';
 import { NativeBuffer } from '../ffi/native-buffer.js';
@@ -29,15 +29,27 @@ export interface MapSource {
 
 const BPF_FS_MAGIC = 0xcafe4a11;
 
-/** Throws unless `path` would live on a mounted bpf filesystem, saying how to mount one. */
-export function checkBpffs(path: string, op: string): void {
+/**
+ * Throws unless `path` names a pin (or a place for one) on a mounted bpf
+ * filesystem: a directory is not a pin, and a directory off bpffs gets the
+ * command that mounts one. `target` names the path in errors.
+ */
+export function checkBpffs(path: string, op: string, target = path): void {
+  if (isDirectory(path)) {
+    throw new BpfError({
+      code: 'INVALID',
+      op,
+      target,
+      detail: 'this is a directory, not a pin; a pin path names a file in one',
+    });
+  }
   let type: number | undefined;
   try {
     type = Number(statfsSync(dirname(path)).type);
   } catch (error) {
     const errno = (error as NodeJS.ErrnoException).errno ?? 0;
     const missing = errnoName(Math.abs(errno)) === 'ENOENT';
-    throw errnoError(errno, 'pin-dir', op, path, {
+    throw errnoError(errno, 'pin-dir', op, target, {
       detail: missing ? `${dirname(path)} does not exist` : pinDenial(errno, path, 'reach'),
     });
   }
@@ -45,11 +57,56 @@ export function checkBpffs(path: string, op: string): void {
     throw new BpfError({
       code: 'INVALID',
       op,
-      target: path,
+      target,
       detail: `${dirname(path)} is not on a bpf filesystem; mount one with: mount -t bpf bpf /sys/fs/bpf`,
     });
   }
 }
+
+/** True when `path` is a directory; false when it is anything else, or cannot be looked at (later steps say why). */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    return false;
+  }
+}
+
+/** What the kernel names the anonymous inodes of the BPF objects a pin can hold, other than maps. */
+const NOT_MAPS: Record<string, string> = {
+  'anon_inode:bpf-prog': 'a program',
+  'anon_inode:bpf_link': 'a link',
+  'anon_inode:bpf-link': 'a link',
+};
+
+/**
+ * What `fd` refers to when it is not a map (`a program`), from its inode's
+ * name in /proc: bpf_obj_get opens programs and links too, and their info
+ * read as a map's is garbage. Undefined for a map, or when /proc cannot say.
+ */
+function notAMap(fd: number): string | undefined {
+  let link: string;
+  try {
+    link = readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+  if (link === 'anon_inode:bpf-map') return undefined;
+  return NOT_MAPS[link] ?? `something else (${link})`;
+}
+
+export interface OpenPinnedOptions {
+  /**
+   * Open the map for reading only (BPF_F_RDONLY): needs only read permission
+   * on the pin. Writes through the handle throw BpfError PERMISSION.
+   */
+  readOnly?: boolean;
+}
+
+/** BPF_F_RDONLY: the fd may read the map, not write it. */
+const BPF_F_RDONLY = 1 << 3;
+/** sizeof(struct bpf_obj_get_opts): sz, file_flags. */
+const OBJ_GET_OPTS_SIZE = 16;
 
 /**
  * RawMap owns a kernel map fd whose info (and BTF, where the map has it) has
@@ -61,14 +118,23 @@ export class RawMap implements Disposable {
   /** The facts of the map's kind (batch commands, fixed keys, ...). */
   readonly kind: MapKind;
   readonly info: MapInfo;
+  /** Opened read-only (BPF_F_RDONLY): the kernel refuses writes through this fd. */
+  readonly readOnly: boolean;
   readonly #fd: OwnedFd;
   readonly #companions = new Map<string, RawMap>();
 
   /** Takes ownership of `fd`; closes it if the map does not match `spec` (from `origin`, for messages). */
-  private constructor(fd: OwnedFd, spec: MapSpec, origin: string, source?: MapSource) {
+  private constructor(
+    fd: OwnedFd,
+    spec: MapSpec,
+    origin: string,
+    source?: MapSource,
+    readOnly = false,
+  ) {
     this.#fd = fd;
     this.name = spec.name;
     this.spec = spec;
+    this.readOnly = readOnly;
     try {
       const kind = kindNamed(spec.kind);
       if (!kind)
@@ -123,21 +189,42 @@ export class RawMap implements Disposable {
     });
   }
 
-  /** Opens the map pinned at `path` (on a bpf filesystem). */
-  static openPinned(path: string, spec: MapSpec): RawMap {
-    checkBpffs(path, 'open pinned map');
-    const fd = native().objGet(path);
+  /**
+   * Opens the map pinned at `path` (on a bpf filesystem); with `readOnly`,
+   * for reading only. Throws BpfError INVALID when the path is a directory,
+   * or the pin is a program or a link rather than a map.
+   */
+  static openPinned(path: string, spec: MapSpec, options: OpenPinnedOptions = {}): RawMap {
+    const op = 'open pinned map';
+    const target = `${spec.name} at ${path}`;
+    checkBpffs(path, op, target);
+    const readOnly = options.readOnly === true;
+    const fd = readOnly ? openReadOnly(path) : native().objGet(path);
     if (fd < 0)
-      throw errnoError(fd, 'open-pin', 'open pinned map', `${spec.name} at ${path}`, {
-        detail: pinDenial(fd, path, 'open'),
+      throw errnoError(fd, 'open-pin', op, target, {
+        detail: pinDenial(fd, path, readOnly ? 'read' : 'open'),
       });
+    const other = notAMap(fd);
+    if (other !== undefined) {
+      native().close(fd);
+      throw new BpfError({
+        code: 'INVALID',
+        op,
+        target,
+        detail: `the pin is ${other}, not a map`,
+      });
+    }
     // Companions pinned by name sit beside the map.
-    return new RawMap(new OwnedFd(fd, `map ${spec.name}`), spec, `pin ${path}`).#withCompanions(
-      (companion) => {
-        const beside = join(dirname(path), companion.name);
-        return existsSync(beside) ? RawMap.openPinned(beside, companion) : undefined;
-      },
-    );
+    return new RawMap(
+      new OwnedFd(fd, `map ${spec.name}`),
+      spec,
+      `pin ${path}`,
+      undefined,
+      readOnly,
+    ).#withCompanions((companion) => {
+      const beside = join(dirname(path), companion.name);
+      return existsSync(beside) ? RawMap.openPinned(beside, companion, options) : undefined;
+    });
   }
 
   /**
@@ -200,6 +287,11 @@ export class RawMap implements Disposable {
     return this.#fd.closed;
   }
 
+  /** How errnos of operations of class `base` read on this map: a read-only handle's EPERM says why. */
+  errnoClass(base: OpClass): ErrnoClass {
+    return this.readOnly ? ['read-only', base] : base;
+  }
+
   /** Pins the map at `path` on a bpf filesystem, so it outlives this process. */
   pin(path: string): void {
     checkBpffs(path, 'pin map');
@@ -230,6 +322,18 @@ export class RawMap implements Disposable {
 
   [Symbol.dispose](): void {
     this.close();
+  }
+}
+
+/** BPF_OBJ_GET with BPF_F_RDONLY: an fd that may read the map and not write it. */
+function openReadOnly(path: string): number {
+  const opts = new NativeBuffer(OBJ_GET_OPTS_SIZE);
+  try {
+    opts.view.setBigUint64(0, BigInt(OBJ_GET_OPTS_SIZE), true);
+    opts.view.setUint32(8, BPF_F_RDONLY, true);
+    return native().objGetOpts(path, opts.address);
+  } finally {
+    opts.free();
   }
 }
 

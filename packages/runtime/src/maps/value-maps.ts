@@ -1,6 +1,6 @@
 /** The maps that hold values without keys: queue, stack and bloom filter. */
 import type { Codec } from '../codec.js';
-import { closedError, errnoError, type OpClass } from '../errors.js';
+import { closedError, errnoError, type ErrnoClass } from '../errors.js';
 import { native } from '../ffi/libbpf.js';
 import { NativeBuffer } from '../ffi/native-buffer.js';
 import { MapHandle } from './handle.js';
@@ -12,7 +12,7 @@ const BPF_EXIST = 2;
 abstract class ValueMap<V> extends MapHandle {
   readonly valueCodec: Codec<V>;
   /** How errnos read: a full queue or stack is popped, or pushed with overwrite. */
-  protected readonly errnoClass: OpClass = 'ordered';
+  protected readonly errnoClass: ErrnoClass = this.raw.errnoClass('ordered');
   readonly #value: NativeBuffer;
   readonly #lib = native();
 
