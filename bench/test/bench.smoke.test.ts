@@ -7,7 +7,10 @@ describeWith(['bpf', 'cc'], 'bench smoke run', () => {
   it('runs every workload on C, bpfmaps and node_bpf and reports ratios', () => {
     const out = execFileSync(
       process.execPath,
-      ['--import', 'tsx', 'src/main.ts', '--n', '2000', '--rounds', '1', '--json'],
+      [
+        ...['--import', 'tsx', 'src/main.ts', '--n', '2000', '--rounds', '1', '--json'],
+        ...['--events', '20000', '--event-rate', '5000'],
+      ],
       { encoding: 'utf8' },
     );
     const report = JSON.parse(out) as {
@@ -15,6 +18,10 @@ describeWith(['bpf', 'cc'], 'bench smoke run', () => {
       codec: { speedup: number };
       mmap: { speedup: number };
       memory: { entries: number; growthMiB: number };
+      events: Record<
+        'c' | 'callback' | 'iterator',
+        { rate: { median: number }; p99: { median: number } }
+      >;
     };
     expect(report.rows.map((r) => r.workload)).toEqual([
       'set',
@@ -40,5 +47,9 @@ describeWith(['bpf', 'cc'], 'bench smoke run', () => {
     expect(report.codec.speedup).toBeGreaterThan(0);
     expect(report.mmap.speedup).toBeGreaterThan(0);
     expect(report.memory.entries).toBe(2000);
+    for (const consumer of ['c', 'callback', 'iterator'] as const) {
+      expect(report.events[consumer].rate.median, consumer).toBeGreaterThan(0);
+      expect(report.events[consumer].p99.median, consumer).toBeGreaterThan(0);
+    }
   });
 });

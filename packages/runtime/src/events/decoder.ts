@@ -51,7 +51,16 @@ export function eventDecoder<E>(spec: EventSpec, codecs: readonly Codec<any>[]):
   const tag = spec.tag;
   if (!tag) {
     const only = variants[0]!;
-    return { maxSize, decode: (view, offset, size) => decodeVariant(only, view, offset, size) };
+    const { size: whole, tail } = only.spec;
+    const decode = only.codec.decode;
+    // The common case, a whole sample of a struct without a tail, straight to its codec.
+    return {
+      maxSize,
+      decode: (view, offset, size) =>
+        size >= whole && !tail
+          ? (decode(view, offset) as E)
+          : decodeVariant(only, view, offset, size),
+    };
   }
   const byTag = new Map(variants.map((v) => [v.spec.tag!, v]));
   const readTag = tagReader(tag.size, tag.signed);

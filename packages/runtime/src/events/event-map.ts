@@ -83,6 +83,11 @@ export abstract class EventMap<E> extends MapHandle implements AsyncIterable<E> 
   }
 
   #take(limit: number): E[] {
+    if (this.#head === 0 && limit >= this.#queue.length) {
+      const all = this.#queue; // the whole queue: hand it over rather than copy it
+      this.#queue = [];
+      return all;
+    }
     const out = this.#queue.slice(this.#head, this.#head + limit);
     this.#head += out.length;
     if (this.#head === this.#queue.length) {
