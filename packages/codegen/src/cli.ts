@@ -10,7 +10,7 @@ import { basename, relative } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CodegenError, UsageError } from './errors.js';
-import { planOutputs, type OutputPaths } from './paths.js';
+import { checkOutputsAreNotInputs, planOutputs, type OutputPaths } from './paths.js';
 
 const EXIT = { ok: 0, stale: 1, input: 2, usage: 64, signal: 130 } as const;
 
@@ -93,14 +93,16 @@ async function main(argv: string[]): Promise<number> {
   const { staleFiles, writeAtomically, schemaHashOf } = await import('./write.js');
   const { checkKernelNames, KERNEL_BTF } = await import('./vmlinux.js');
   const files = [];
-  for (const [i, plan] of plans.entries()) {
-    const source = basename(schemas[i]!);
-    const schemaModule = await loadSchemaModule(schemas[i]!);
+  const imported = new Set<string>();
+  for (const plan of plans) {
+    const source = basename(plan.schema);
+    const schemaModule = await loadSchemaModule(plan.given, (file) => imported.add(file));
     if (args.vmlinux) checkKernelNames(schemaModule, source, args['kernel-btf'] ?? KERNEL_BTF);
     files.push(
       ...(await generate(schemaModule, { source, header: plan.header, module: plan.module })),
     );
   }
+  checkOutputsAreNotInputs(plans, imported);
 
   const shown = (path: string) => relative(process.cwd(), path) || path;
   if (args.check) {

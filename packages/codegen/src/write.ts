@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CodegenError } from './errors.js';
+import { realTarget } from './real-path.js';
 
 export interface OutputFile {
   path: string;
@@ -51,10 +52,12 @@ function removeLeftovers(path: string, fs: WriteFs): void {
  * Writes every file or none: each goes to a temporary file beside its target,
  * and only when all are written are they renamed into place (rename is
  * atomic). Should a rename fail, the files already moved are put back as they
- * were. Missing directories are created. Throws CodegenError saying what
+ * were. Missing directories are created. An output that is a symlink stays
+ * one: the file it points to is replaced. Throws CodegenError saying what
  * failed; on any failure nothing has changed.
  */
-export function writeAtomically(files: readonly OutputFile[], fs: WriteFs = nodeFs): void {
+export function writeAtomically(outputs: readonly OutputFile[], fs: WriteFs = nodeFs): void {
+  const files = outputs.map((file) => ({ ...file, path: realTarget(file.path) }));
   const side = (path: string, ext: string) =>
     `${path}.bpfmaps-${process.pid}-${randomBytes(6).toString('hex')}.${ext}`;
   const temps: string[] = [];

@@ -11,31 +11,15 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { CLI, cliSandbox, GOOD } from './support/cli.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-// Inside the package, so schema files resolve @bpfmaps/schema like a user's would.
-const WORK_ROOT = fileURLToPath(new URL('./', import.meta.url));
-
+const box = cliSandbox();
+const { codegen, write } = box;
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(WORK_ROOT, '.work-'));
+  dir = box.dir;
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-function codegen(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const GOOD = `import { be16, hash, struct, u64 } from '@bpfmaps/schema';
-export const Key = struct('Key', { port: be16 });
-export const counts = hash('counts', { key: Key, value: u64, maxEntries: 8 });
-`;
-
-function write(name: string, text: string): void {
-  writeFileSync(join(dir, name), text);
-}
 
 describe('codegen CLI', () => {
   it('writes the header and the module beside the schema', () => {
