@@ -40,9 +40,30 @@ describe('codegen CLI', () => {
     const r = codegen('--check', 'maps.schema.ts');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('stale: maps.h');
-    expect(r.stderr).toContain('stale: maps.gen.ts');
+    expect(r.stderr).toContain('missing: maps.gen.ts');
+    expect(r.stderr).not.toContain('stale: maps.gen.ts');
     expect(r.stderr).toContain('Run: codegen maps.schema.ts');
     expect(readFileSync(join(dir, 'maps.h'), 'utf8')).toBe('/* edited by hand */\n');
+  });
+
+  it.each([
+    { given: ['--check=true', 'maps.schema.ts'], run: 'maps.schema.ts' },
+    { given: ['maps.schema.ts', '--check', 'true'], run: 'maps.schema.ts' },
+    {
+      given: ['--check', 'maps.schema.ts', '--c', 'my maps.h'],
+      run: "maps.schema.ts --c 'my maps.h'",
+    },
+  ])('--check as $given suggests the command without it', ({ given, run }) => {
+    write('maps.schema.ts', GOOD);
+    const r = codegen(...given);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`Run: codegen ${run}\n`);
+  });
+
+  it('--check=false and --check false generate', () => {
+    write('maps.schema.ts', GOOD);
+    expect(codegen('--check=false', 'maps.schema.ts').code).toBe(0);
+    expect(codegen('--check', 'false', 'maps.schema.ts').stdout).toContain('wrote maps.h');
   });
 
   it('--check notices a schema change', () => {
@@ -102,6 +123,46 @@ describe('codegen CLI', () => {
       name: '--check with --watch',
       args: ['maps.schema.ts', '--check', '--watch'],
       message: '--check and --watch cannot be combined',
+    },
+    ...['1', 'yes', 'on', ''].map((value) => ({
+      name: `--check=${value}`,
+      args: [`--check=${value}`, 'maps.schema.ts'],
+      message: `option --check takes no value (or true/false), not "${value}"`,
+    })),
+    {
+      name: '--vmlinux=1',
+      args: ['--vmlinux=1', 'maps.schema.ts'],
+      message: 'option --vmlinux takes no value (or true/false), not "1"',
+    },
+    {
+      name: '--out-dir twice',
+      args: ['--out-dir', 'a', '--out-dir', 'b', 'maps.schema.ts'],
+      message: 'option --out-dir given twice',
+    },
+    {
+      name: '-c twice',
+      args: ['-c', 'a.h', '-c', 'b.h', 'maps.schema.ts'],
+      message: 'option -c given twice',
+    },
+    {
+      name: '--ts without its value',
+      args: ['maps.schema.ts', '--ts'],
+      message: 'option --ts needs a value, e.g. --ts maps.gen.ts',
+    },
+    {
+      name: 'an empty --out-dir',
+      args: ['maps.schema.ts', '--out-dir', ''],
+      message: 'option --out-dir needs a value',
+    },
+    {
+      name: '-c with --out-dir',
+      args: ['maps.schema.ts', '-c', 'x.h', '--out-dir', 'gen'],
+      message: '--out-dir cannot be combined with -c or --ts',
+    },
+    {
+      name: '--kernel-btf without --vmlinux',
+      args: ['maps.schema.ts', '--kernel-btf', '/nope'],
+      message: '--kernel-btf only applies with --vmlinux',
     },
   ])('a wrong command line ($name) exits 64, says why and writes nothing', ({ args, message }) => {
     write('maps.schema.ts', GOOD);
@@ -312,6 +373,8 @@ export const a = hash('a', { key: ${name}, value: u8, maxEntries: 1 });
       'Exit codes: 0 success, 1 stale files (--check), 2 invalid input (nothing written), 64 usage error.',
     );
     expect(codegen('--version').stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(codegen('-v').stdout).toBe(codegen('--version').stdout);
+    expect(codegen('-h').stdout).toBe(codegen('--help').stdout);
   });
 });
 
