@@ -64,7 +64,7 @@ export async function parseArgs(argv: string[], version: string): Promise<CliArg
       describe: 'regenerate when a schema or a file it imports changes (Ctrl-C stops)',
     })
     .epilogue(
-      'Exit codes: 0 success, 1 stale files (--check), 2 invalid input (nothing written), 64 usage error.',
+      'Exit codes: 0 success, 1 stale files (--check), 2 invalid input (nothing written), 64 usage error, 129/130/143 stopped by SIGHUP/SIGINT (Ctrl-C)/SIGTERM.',
     )
     .version(version)
     .alias('v', 'version')

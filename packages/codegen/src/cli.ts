@@ -2,7 +2,7 @@
  * codegen: the command-line shell over generate(). Exit codes: 0 done (or up
  * to date with --check), 1 stale files found by --check, 2 invalid input (a
  * missing file, a schema that throws or is invalid; nothing written), 64 a
- * wrong command line (EX_USAGE). The heavy modules (esbuild, tsx, prettier)
+ * wrong command line (EX_USAGE), 128 + n stopped by signal n (signals.ts). The heavy modules (esbuild, tsx, prettier)
  * load only once there is something to generate, so --help is quick.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -11,8 +11,9 @@ import { hideBin } from 'yargs/helpers';
 import { parseArgs, shellQuote, withoutCheck } from './cli-args.js';
 import { CodegenError, UsageError } from './errors.js';
 import { checkOutputsAreNotInputs, planOutputs } from './paths.js';
+import { exitOnSignals, handlePendingSignals, onStopSignals } from './signals.js';
 
-const EXIT = { ok: 0, stale: 1, input: 2, usage: 64, signal: 130 } as const;
+const EXIT = { ok: 0, stale: 1, input: 2, usage: 64 } as const;
 
 const { version } = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
@@ -24,14 +25,12 @@ async function main(argv: string[]): Promise<number> {
   if (args.watch) {
     const { watchSchemas } = await import('./watch.js');
     const stop = new AbortController();
-    process.once('SIGINT', () => stop.abort());
-    process.once('SIGTERM', () => stop.abort());
+    onStopSignals(() => stop.abort());
     await watchSchemas(args.schemas, args.paths, stop.signal);
     return EXIT.ok;
   }
-  // A signal now waits for the synchronous write to finish (or not to start): no half-written pair.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.once(signal, () => process.exit(EXIT.signal));
+  // From here a signal stops the run before the write starts, or once it is done: never halfway.
+  exitOnSignals();
   const { generate } = await import('./generate.js');
   const { loadSchemaModule } = await import('./load.js');
   const { staleFiles, writeAtomically, schemaHashOf } = await import('./write.js');
@@ -68,8 +67,10 @@ async function main(argv: string[]): Promise<number> {
     console.log(`up to date: ${files.map((f) => shown(f.path)).join(', ')}`);
     return EXIT.ok;
   }
+  await handlePendingSignals();
   writeAtomically(files);
   for (const file of files) console.log(`wrote ${shown(file.path)}`);
+  await handlePendingSignals();
   return EXIT.ok;
 }
 
