@@ -255,6 +255,20 @@ describeWith(
       expect(codegen.stdout).toBe('wrote maps.h\nwrote maps.gen.ts\n');
     });
 
+    it('the bin is also bpfmaps-codegen, and npx @bpfmaps/codegen runs it (codegen is another npm package)', () => {
+      const { version } = JSON.parse(
+        readFileSync(join(pkg('codegen'), 'package.json'), 'utf8'),
+      ) as {
+        version: string;
+      };
+      expect(must(join(project, 'node_modules/.bin/bpfmaps-codegen'), ['--version'], project)).toBe(
+        `${version}\n`,
+      );
+      expect(
+        must('npm', ['exec', '--offline', '--', '@bpfmaps/codegen', '--version'], project),
+      ).toBe(`${version}\n`);
+    });
+
     it('the generated module and the public .d.ts pass tsc, strict, with skipLibCheck off', () => {
       expect(tsc.stdout + tsc.stderr).toBe('');
       expect(tsc.status).toBe(0);
