@@ -3,10 +3,24 @@
  * partials, accessor and its arguments) and what its declaration computed
  * (the spec), printed as data. Nothing here asks which kind a map is.
  */
-import { commentLines, isComposite, type CType, type MapDecl, type Part } from '@bpfmaps/schema';
+import {
+  commentLines,
+  isComposite,
+  SchemaError,
+  type CType,
+  type MapDecl,
+  type Part,
+} from '@bpfmaps/schema';
 import { jsdoc } from './comments.js';
 import { tsLiteral, type Refs } from './literal.js';
 import type { ModuleNames } from './names.js';
+
+/**
+ * What the object openMaps() and createMaps() return has besides the maps
+ * (runtime src/maps/group.ts; Symbol.dispose cannot clash with a name): a
+ * map called so would be hidden behind it, `maps.close` the group's close().
+ */
+export const GROUP_MEMBERS: readonly string[] = ['close'];
 
 /** A codec of a scalar key or value, which has no struct codec to reuse. */
 export interface InlineCodec {
@@ -160,6 +174,14 @@ export function mapModel(
   names: ModuleNames,
   refs: Refs,
 ): MapModel {
+  if (GROUP_MEMBERS.includes(decl.name)) {
+    throw new SchemaError(
+      'RESERVED_NAME',
+      `map ${decl.name}`,
+      `the generated Maps object has its own ${decl.name}() (it closes every map), so maps.${decl.name} could not be the map`,
+      `Give the map another name, e.g. hash('${decl.name}_map', ...)`,
+    );
+  }
   const out: Built = { names, refs, specs: [], mapTypes: [], inlineCodecs: [] };
   const built = build(decl, exportName, out);
   const ref = (type: CType<unknown> | undefined) => type?.cTypeRef() ?? '';
