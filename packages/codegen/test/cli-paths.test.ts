@@ -91,3 +91,50 @@ describe('codegen output paths compare the files they reach, not their spelling'
     expect(r.stdout).toBe('wrote maps.h\nwrote maps.gen.ts\n');
   });
 });
+
+describe('schemas load whatever their path', () => {
+  it.each(['proj*', 'proj?[x]', "it's here"])(
+    'in a directory named %s, with a local import',
+    (name) => {
+      mkdirSync(join(box.dir, name));
+      write(
+        `${name}/fields.ts`,
+        `import { u16 } from '@bpfmaps/schema';\nexport const port = u16;\n`,
+      );
+      write(`${name}/maps.schema.ts`, IMPORTS);
+      const r = codegen(`${name}/maps.schema.ts`);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(readdirSync(join(box.dir, name)).sort()).toEqual([
+        'fields.ts',
+        'maps.gen.ts',
+        'maps.h',
+        'maps.schema.ts',
+      ]);
+    },
+  );
+
+  it('with a backslash in the file name', () => {
+    write('a\\b.schema.ts', GOOD);
+    const r = codegen('a\\b.schema.ts');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(read('a\\b.h')).toContain('struct key {');
+  });
+
+  it('a duplicate key is reported at its line, also under a path with *', () => {
+    mkdirSync(join(box.dir, 'proj*'));
+    write('proj*/maps.schema.ts', GOOD.replace('{ port: be16 }', '{ port: be16, port: be16 }'));
+    const r = codegen('proj*/maps.schema.ts');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/proj\*\/maps\.schema\.ts:2:\d+: Duplicate key "port"/);
+  });
+
+  it.each(['js', 'mjs', 'mts'])('a .schema.%s file gives maps.h and maps.gen.ts', (ext) => {
+    const js = `import { hash, u32 } from '@bpfmaps/schema';\nexport const counts = hash('counts', { key: u32, value: u32, maxEntries: 8 });\n`;
+    write(`maps.schema.${ext}`, js);
+    const r = codegen(`maps.schema.${ext}`);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('wrote maps.h\nwrote maps.gen.ts\n');
+  });
+});
