@@ -68,8 +68,9 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   await handlePendingSignals();
-  writeAtomically(files);
-  for (const file of files) console.log(`wrote ${shown(file.path)}`);
+  const written = new Set(writeAtomically(files));
+  for (const file of files)
+    console.log(`${written.has(file) ? 'wrote' : 'up to date:'} ${shown(file.path)}`);
   await handlePendingSignals();
   return EXIT.ok;
 }

@@ -37,8 +37,12 @@ export async function watchSchemas(
       }
       const files: OutputFile[] = [];
       for (const schema of schemas) files.push(...(await generateFromFile(schema, paths, own)));
-      writeAtomically(files);
-      log.log(`wrote ${files.map((f) => shown(f.path)).join(', ')}`);
+      const written = writeAtomically(files);
+      log.log(
+        written.length > 0
+          ? `wrote ${written.map((f) => shown(f.path)).join(', ')}`
+          : `up to date: ${files.map((f) => shown(f.path)).join(', ')}`,
+      );
     } catch (error) {
       log.error(`codegen: ${(error as Error).message}`);
     } finally {
