@@ -233,6 +233,17 @@ describeWith(
       expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toContain(LICENSE_LINE);
     });
 
+    it('every relative link in a shipped README leads to a file the tarball ships', () => {
+      for (const name of PACKAGES) {
+        const readme = readFileSync(join(pkg(name), 'README.md'), 'utf8');
+        const links = [...readme.matchAll(/\]\(([^)#\s]+)[^)]*\)/g)].map((m) => m[1]!);
+        for (const link of links.filter((l) => !/^[a-z]+:/.test(l)))
+          expect(existsSync(resolve(pkg(name), link)), `${name}/README.md links ${link}`).toBe(
+            true,
+          );
+      }
+    });
+
     it('every source map names sources that the tarball ships', () => {
       for (const name of PACKAGES) {
         const maps = (readdirSync(pkg(name), { recursive: true }) as string[]).filter((f) =>
