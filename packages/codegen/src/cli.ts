@@ -26,7 +26,11 @@ async function main(argv: string[]): Promise<number> {
     const { watchSchemas } = await import('./watch.js');
     const stop = new AbortController();
     onStopSignals(() => stop.abort());
-    await watchSchemas(args.schemas, args.paths, stop.signal);
+    await watchSchemas(
+      plans.map((p) => p.given),
+      args.paths,
+      stop.signal,
+    );
     return EXIT.ok;
   }
   // From here a signal stops the run before the write starts, or once it is done: never halfway.

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import {
   lstatSync,
   mkdirSync,
@@ -8,10 +9,11 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliSandbox, GOOD } from './support/cli.js';
+import { CLI, cliSandbox, GOOD } from './support/cli.js';
 
 const box = cliSandbox();
 const { codegen, write } = box;
+const FIELDS = `import { u16 } from '@bpfmaps/schema';\nexport const port = u16;\n`;
 const IMPORTS = `import { hash, struct, u64 } from '@bpfmaps/schema';
 import { port } from './fields.js';
 export const Key = struct('Key', { port });
@@ -64,6 +66,29 @@ describe('codegen output paths compare the files they reach, not their spelling'
     write('fields.ts', `import { u16 } from '@bpfmaps/schema';\nexport const port = u16;\n`);
     write('imports.schema.ts', IMPORTS);
     expect(codegen('imports.schema.ts').code).toBe(0);
+  });
+
+  it('--watch refuses to write over a file the schema imports, and goes on watching', async () => {
+    write('fields.ts', FIELDS);
+    write('imports.schema.ts', IMPORTS);
+    const child = spawn(
+      process.execPath,
+      [CLI, '--watch', '--ts', 'fields.ts', 'imports.schema.ts'],
+      {
+        cwd: box.dir,
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (out += d));
+    for (let i = 0; i < 200 && !out.includes('watching'); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    expect(await new Promise((r) => child.once('exit', r))).toBe(0);
+    expect(out).toContain(
+      'codegen: the module of imports.schema.ts would overwrite fields.ts, which the schema imports',
+    );
+    expect(read('fields.ts')).toBe(FIELDS);
   });
 
   it('an output that is a symlink stays one: the file it points to gets the content', () => {
