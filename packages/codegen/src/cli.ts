@@ -2,8 +2,9 @@
  * codegen: the command-line shell over generate(). Exit codes: 0 done (or up
  * to date with --check), 1 stale files found by --check, 2 invalid input (a
  * missing file, a schema that throws or is invalid; nothing written), 64 a
- * wrong command line (EX_USAGE), 128 + n stopped by signal n (signals.ts). The heavy modules (esbuild, tsx, prettier)
- * load only once there is something to generate, so --help is quick.
+ * wrong command line (EX_USAGE), 128 + n stopped by signal n (signals.ts).
+ * The heavy modules (esbuild, tsx, prettier) load only once there is
+ * something to generate, so --help is quick.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, relative } from 'node:path';
@@ -26,11 +27,8 @@ async function main(argv: string[]): Promise<number> {
     const { watchSchemas } = await import('./watch.js');
     const stop = new AbortController();
     onStopSignals(() => stop.abort());
-    await watchSchemas(
-      plans.map((p) => p.given),
-      args.paths,
-      stop.signal,
-    );
+    const schemas = plans.map((p) => p.given);
+    await watchSchemas(schemas, args.paths, stop.signal);
     return EXIT.ok;
   }
   // From here a signal stops the run before the write starts, or once it is done: never halfway.
