@@ -10,6 +10,14 @@
 #endif
 
 /*
+ * Each type is guarded by its name and a hash of its definition: a program
+ * may include headers of several schemas that share a type (one imports it
+ * from another), and a type of the same name but another layout still fails.
+ */
+
+#ifndef BPFMAPS_TYPE_bench_event_D3754366
+#define BPFMAPS_TYPE_bench_event_D3754366
+/*
  * BenchEvent: 40 bytes, aligned to 8.
  */
 struct bench_event {
@@ -34,7 +42,10 @@ _Static_assert(__builtin_offsetof(struct bench_event, pid) == 20,
 	       "bpfmaps: BenchEvent.pid must be at offset 20");
 _Static_assert(__builtin_offsetof(struct bench_event, comm) == 24,
 	       "bpfmaps: BenchEvent.comm must be at offset 24");
+#endif
 
+#ifndef BPFMAPS_TYPE_tuple_431FE54E
+#define BPFMAPS_TYPE_tuple_431FE54E
 /*
  * Tuple: 16 bytes, aligned to 4.
  */
@@ -62,7 +73,10 @@ _Static_assert(__builtin_offsetof(struct tuple, proto) == 12,
 	       "bpfmaps: Tuple.proto must be at offset 12");
 _Static_assert(__builtin_offsetof(struct tuple, reserved) == 13,
 	       "bpfmaps: Tuple.reserved must be at offset 13");
+#endif
 
+#ifndef BPFMAPS_TYPE_counters_5E91FEBA
+#define BPFMAPS_TYPE_counters_5E91FEBA
 /*
  * Counters: 32 bytes, aligned to 8.
  */
@@ -84,6 +98,7 @@ _Static_assert(__builtin_offsetof(struct counters, c) == 16,
 	       "bpfmaps: Counters.c must be at offset 16");
 _Static_assert(__builtin_offsetof(struct counters, d) == 24,
 	       "bpfmaps: Counters.d must be at offset 24");
+#endif
 
 /*
  * Map definitions (libbpf BTF style) and typed helpers, for BPF programs only.

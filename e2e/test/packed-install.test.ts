@@ -233,6 +233,17 @@ describeWith(
       expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toContain(LICENSE_LINE);
     });
 
+    it('every relative link in a shipped README leads to a file the tarball ships', () => {
+      for (const name of PACKAGES) {
+        const readme = readFileSync(join(pkg(name), 'README.md'), 'utf8');
+        const links = [...readme.matchAll(/\]\(([^)#\s]+)[^)]*\)/g)].map((m) => m[1]!);
+        for (const link of links.filter((l) => !/^[a-z]+:/.test(l)))
+          expect(existsSync(resolve(pkg(name), link)), `${name}/README.md links ${link}`).toBe(
+            true,
+          );
+      }
+    });
+
     it('every source map names sources that the tarball ships', () => {
       for (const name of PACKAGES) {
         const maps = (readdirSync(pkg(name), { recursive: true }) as string[]).filter((f) =>
@@ -253,6 +264,20 @@ describeWith(
     it('codegen runs through the installed bin', () => {
       expect(codegen.stderr).toBe('');
       expect(codegen.stdout).toBe('wrote maps.h\nwrote maps.gen.ts\n');
+    });
+
+    it('the bin is also bpfmaps-codegen, and npx @bpfmaps/codegen runs it (codegen is another npm package)', () => {
+      const { version } = JSON.parse(
+        readFileSync(join(pkg('codegen'), 'package.json'), 'utf8'),
+      ) as {
+        version: string;
+      };
+      expect(must(join(project, 'node_modules/.bin/bpfmaps-codegen'), ['--version'], project)).toBe(
+        `${version}\n`,
+      );
+      expect(
+        must('npm', ['exec', '--offline', '--', '@bpfmaps/codegen', '--version'], project),
+      ).toBe(`${version}\n`);
     });
 
     it('the generated module and the public .d.ts pass tsc, strict, with skipLibCheck off', () => {

@@ -10,13 +10,24 @@
 #endif
 
 /*
+ * Each type is guarded by its name and a hash of its definition: a program
+ * may include headers of several schemas that share a type (one imports it
+ * from another), and a type of the same name but another layout still fails.
+ */
+
+#ifndef BPFMAPS_TYPE_event_kind_784B2041
+#define BPFMAPS_TYPE_event_kind_784B2041
+/*
  * EventKind: stored in structs as its integer type.
  */
 enum event_kind {
 	EVENT_KIND_EXEC = 1,
 	EVENT_KIND_EXIT = 2,
 };
+#endif
 
+#ifndef BPFMAPS_TYPE_exec_event_1182566E
+#define BPFMAPS_TYPE_exec_event_1182566E
 /*
  * ExecEvent: 676 bytes, aligned to 4.
  */
@@ -56,7 +67,10 @@ _Static_assert(__builtin_offsetof(struct exec_event, argsSize) == 160,
 	       "bpfmaps: ExecEvent.argsSize must be at offset 160");
 _Static_assert(__builtin_offsetof(struct exec_event, args) == 164,
 	       "bpfmaps: ExecEvent.args must be at offset 164");
+#endif
 
+#ifndef BPFMAPS_TYPE_exit_event_F1DB2CAF
+#define BPFMAPS_TYPE_exit_event_F1DB2CAF
 /*
  * ExitEvent: 48 bytes, aligned to 8.
  */
@@ -91,6 +105,7 @@ _Static_assert(__builtin_offsetof(struct exit_event, comm) == 20,
 	       "bpfmaps: ExitEvent.comm must be at offset 20");
 _Static_assert(__builtin_offsetof(struct exit_event, durationNs) == 40,
 	       "bpfmaps: ExitEvent.durationNs must be at offset 40");
+#endif
 
 /*
  * Map definitions (libbpf BTF style) and typed helpers, for BPF programs only.

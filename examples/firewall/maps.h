@@ -10,6 +10,14 @@
 #endif
 
 /*
+ * Each type is guarded by its name and a hash of its definition: a program
+ * may include headers of several schemas that share a type (one imports it
+ * from another), and a type of the same name but another layout still fails.
+ */
+
+#ifndef BPFMAPS_TYPE_cidr_0391EE09
+#define BPFMAPS_TYPE_cidr_0391EE09
+/*
  * Cidr: 8 bytes, aligned to 4.
  */
 struct cidr {
@@ -24,7 +32,10 @@ _Static_assert(__builtin_offsetof(struct cidr, prefixlen) == 0,
 	       "bpfmaps: Cidr.prefixlen must be at offset 0");
 _Static_assert(__builtin_offsetof(struct cidr, addr) == 4,
 	       "bpfmaps: Cidr.addr must be at offset 4");
+#endif
 
+#ifndef BPFMAPS_TYPE_rule_2A056C60
+#define BPFMAPS_TYPE_rule_2A056C60
 /*
  * Rule: 16 bytes, aligned to 8.
  */
@@ -42,6 +53,7 @@ _Static_assert(__builtin_offsetof(struct rule, id) == 0,
 	       "bpfmaps: Rule.id must be at offset 0");
 _Static_assert(__builtin_offsetof(struct rule, hits) == 8,
 	       "bpfmaps: Rule.hits must be at offset 8");
+#endif
 
 /*
  * Map definitions (libbpf BTF style) and typed helpers, for BPF programs only.

@@ -10,13 +10,24 @@
 #endif
 
 /*
+ * Each type is guarded by its name and a hash of its definition: a program
+ * may include headers of several schemas that share a type (one imports it
+ * from another), and a type of the same name but another layout still fails.
+ */
+
+#ifndef BPFMAPS_TYPE_drop_reason_2D47FDDE
+#define BPFMAPS_TYPE_drop_reason_2D47FDDE
+/*
  * DropReason: stored in structs as its integer type.
  */
 enum drop_reason {
 	DROP_REASON_MALFORMED = 0,
 	DROP_REASON_BLOCKED_PORT = 1,
 };
+#endif
 
+#ifndef BPFMAPS_TYPE_drop_stats_EB85AC49
+#define BPFMAPS_TYPE_drop_stats_EB85AC49
 /*
  * DropStats: 16 bytes, aligned to 8.
  */
@@ -32,7 +43,10 @@ _Static_assert(__builtin_offsetof(struct drop_stats, packets) == 0,
 	       "bpfmaps: DropStats.packets must be at offset 0");
 _Static_assert(__builtin_offsetof(struct drop_stats, bytes) == 8,
 	       "bpfmaps: DropStats.bytes must be at offset 8");
+#endif
 
+#ifndef BPFMAPS_TYPE_addr_72D49265
+#define BPFMAPS_TYPE_addr_72D49265
 /*
  * Addr: 16 bytes, aligned to 4.
  */
@@ -48,7 +62,10 @@ _Static_assert(__builtin_offsetof(union addr, v4) == 0,
 	       "bpfmaps: Addr.v4 must be at offset 0");
 _Static_assert(__builtin_offsetof(union addr, v6) == 0,
 	       "bpfmaps: Addr.v6 must be at offset 0");
+#endif
 
+#ifndef BPFMAPS_TYPE_flow_key_AED72EDD
+#define BPFMAPS_TYPE_flow_key_AED72EDD
 /*
  * FlowKey: 40 bytes, aligned to 4.
  * IPv4 or IPv6 5-tuple; addresses and ports in network byte order.
@@ -80,7 +97,10 @@ _Static_assert(__builtin_offsetof(struct flow_key, family) == 36,
 	       "bpfmaps: FlowKey.family must be at offset 36");
 _Static_assert(__builtin_offsetof(struct flow_key, proto) == 37,
 	       "bpfmaps: FlowKey.proto must be at offset 37");
+#endif
 
+#ifndef BPFMAPS_TYPE_flow_stats_EC1B1EB7
+#define BPFMAPS_TYPE_flow_stats_EC1B1EB7
 /*
  * FlowStats: 16 bytes, aligned to 8.
  * Counters the kernel increments in place.
@@ -97,6 +117,7 @@ _Static_assert(__builtin_offsetof(struct flow_stats, packets) == 0,
 	       "bpfmaps: FlowStats.packets must be at offset 0");
 _Static_assert(__builtin_offsetof(struct flow_stats, bytes) == 8,
 	       "bpfmaps: FlowStats.bytes must be at offset 8");
+#endif
 
 /*
  * Map definitions (libbpf BTF style) and typed helpers, for BPF programs only.

@@ -10,6 +10,14 @@
 #endif
 
 /*
+ * Each type is guarded by its name and a hash of its definition: a program
+ * may include headers of several schemas that share a type (one imports it
+ * from another), and a type of the same name but another layout still fails.
+ */
+
+#ifndef BPFMAPS_TYPE_syscall_key_213C05E9
+#define BPFMAPS_TYPE_syscall_key_213C05E9
+/*
  * SyscallKey: 8 bytes, aligned to 4.
  */
 struct syscall_key {
@@ -26,7 +34,10 @@ _Static_assert(__builtin_offsetof(struct syscall_key, pid) == 0,
 	       "bpfmaps: SyscallKey.pid must be at offset 0");
 _Static_assert(__builtin_offsetof(struct syscall_key, nr) == 4,
 	       "bpfmaps: SyscallKey.nr must be at offset 4");
+#endif
 
+#ifndef BPFMAPS_TYPE_syscall_stats_6ACE32E5
+#define BPFMAPS_TYPE_syscall_stats_6ACE32E5
 /*
  * SyscallStats: 24 bytes, aligned to 8.
  */
@@ -43,6 +54,7 @@ _Static_assert(__builtin_offsetof(struct syscall_stats, count) == 0,
 	       "bpfmaps: SyscallStats.count must be at offset 0");
 _Static_assert(__builtin_offsetof(struct syscall_stats, comm) == 8,
 	       "bpfmaps: SyscallStats.comm must be at offset 8");
+#endif
 
 /*
  * Map definitions (libbpf BTF style) and typed helpers, for BPF programs only.

@@ -10,6 +10,14 @@
 #endif
 
 /*
+ * Each type is guarded by its name and a hash of its definition: a program
+ * may include headers of several schemas that share a type (one imports it
+ * from another), and a type of the same name but another layout still fails.
+ */
+
+#ifndef BPFMAPS_TYPE_ether_stats_0F0107C0
+#define BPFMAPS_TYPE_ether_stats_0F0107C0
+/*
  * EtherStats: 16 bytes, aligned to 8.
  */
 struct ether_stats {
@@ -24,6 +32,7 @@ _Static_assert(__builtin_offsetof(struct ether_stats, packets) == 0,
 	       "bpfmaps: EtherStats.packets must be at offset 0");
 _Static_assert(__builtin_offsetof(struct ether_stats, bytes) == 8,
 	       "bpfmaps: EtherStats.bytes must be at offset 8");
+#endif
 
 /*
  * Map definitions (libbpf BTF style) and typed helpers, for BPF programs only.

@@ -1,5 +1,11 @@
 export { generate, generateFromFile, type GenerateOptions } from './generate.js';
-export { outputPaths, planOutputs, type OutputPaths, type Planned } from './paths.js';
+export {
+  checkOutputsAreNotInputs,
+  outputPaths,
+  planOutputs,
+  type OutputPaths,
+  type Planned,
+} from './paths.js';
 export {
   writeAtomically,
   staleFiles,

@@ -1,11 +1,13 @@
 /**
  * Where generated files go, decided and checked before anything is loaded
  * or written: no output may overwrite a schema, another output, or a
- * directory.
+ * directory. Paths are compared as the files they reach (symlinks
+ * followed), so no spelling of a path gets past the checks.
  */
 import { statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { UsageError } from './errors.js';
+import { realTarget } from './real-path.js';
 
 export interface OutputPaths {
   /** Header path; default `<name>.h` beside the schema (`maps.schema.ts` -> `maps.h`). */
@@ -17,6 +19,9 @@ export interface OutputPaths {
 }
 
 export interface Planned {
+  /** The schema's path as given on the command line. */
+  given: string;
+  /** The same, absolute (symlinks not resolved: the outputs go beside the link). */
   schema: string;
   header: string;
   module: string;
@@ -28,8 +33,8 @@ export function outputPaths(
   paths: OutputPaths = {},
 ): { header: string; module: string } {
   const stem = basename(schemaFile)
-    .replace(/\.schema\.[cm]?ts$/, '')
-    .replace(/\.[cm]?ts$/, '');
+    .replace(/\.schema\.[cm]?[jt]s$/, '')
+    .replace(/\.[cm]?[jt]s$/, '');
   const dir = paths.outDir ?? dirname(resolve(schemaFile));
   return {
     header: resolve(paths.c ?? join(dir, `${stem}.h`)),
@@ -56,40 +61,51 @@ function fileInTheWay(path: string): string | undefined {
   return undefined;
 }
 
+const shown = (p: string) => relative(process.cwd(), p) || p;
+
 /**
- * Plans the outputs of `schemas`; throws UsageError naming the paths when
- * two outputs collide, an output would replace a schema, or a path is a
- * directory (or lies under a file).
+ * Plans the outputs of `schemas`, each schema once however it is spelled;
+ * throws UsageError naming the paths when two outputs are one file, an
+ * output is a schema, or a path is a directory (or lies under a file).
  */
 export function planOutputs(schemas: readonly string[], paths: OutputPaths): Planned[] {
-  const shown = (p: string) => relative(process.cwd(), p) || p;
-  if (schemas.length > 1 && (paths.c || paths.ts)) {
-    throw new UsageError('--c and --ts name one file each: give one schema, or use --out-dir');
+  if (paths.outDir !== undefined && (paths.c !== undefined || paths.ts !== undefined)) {
+    throw new UsageError(
+      '--out-dir cannot be combined with -c or --ts: give the directory, or both file paths',
+    );
+  }
+  const distinct = new Map<string, string>();
+  for (const schema of schemas) {
+    const real = realTarget(schema);
+    if (!distinct.has(real)) distinct.set(real, schema);
+  }
+  if (distinct.size > 1 && (paths.c !== undefined || paths.ts !== undefined)) {
+    throw new UsageError('-c and --ts name one file each: give one schema, or use --out-dir');
   }
   if (paths.outDir && !['directory', 'missing'].includes(kindOf(paths.outDir))) {
     throw new UsageError(`--out-dir ${paths.outDir} is not a directory`);
   }
-  const plans = schemas.map((schema) => ({
+  const plans = [...distinct.values()].map((schema) => ({
+    given: schema,
     schema: resolve(schema),
     ...outputPaths(schema, paths),
   }));
-  const inputs = new Set(plans.map((p) => p.schema));
+  const inputs = new Map([...distinct].map(([real, schema]) => [real, resolve(schema)]));
   const owners = new Map<string, string>();
   for (const plan of plans) {
-    for (const [what, path] of [
-      ['header', plan.header],
-      ['module', plan.module],
-    ] as const) {
-      if (inputs.has(path))
+    for (const [what, path] of outputsOf(plan)) {
+      const real = realTarget(path);
+      const input = inputs.get(real);
+      if (input !== undefined) {
         throw new UsageError(
-          `the ${what} of ${shown(plan.schema)} would overwrite the schema ${shown(path)}`,
+          `the ${what} of ${shown(plan.schema)} would overwrite the schema ${shown(input)}${oneFile(path, input)}`,
         );
-      const other = owners.get(path);
+      }
+      const owner = `the ${what} of ${shown(plan.schema)}${givenAs(path, real)}`;
+      const other = owners.get(real);
       if (other !== undefined)
-        throw new UsageError(
-          `${shown(path)} would be written twice: ${other} and the ${what} of ${shown(plan.schema)}`,
-        );
-      owners.set(path, `the ${what} of ${shown(plan.schema)}`);
+        throw new UsageError(`${shown(real)} would be written twice: ${other} and ${owner}`);
+      owners.set(real, owner);
       if (kindOf(path) === 'directory')
         throw new UsageError(`the ${what} path ${shown(path)} is a directory`);
       const blocker = fileInTheWay(path);
@@ -100,4 +116,41 @@ export function planOutputs(schemas: readonly string[], paths: OutputPaths): Pla
     }
   }
   return plans;
+}
+
+function outputsOf(plan: Planned) {
+  return [
+    ['header', plan.header],
+    ['module', plan.module],
+  ] as const;
+}
+
+/** ` (as self/maps.h)` when `path` reaches `real` through a symlink. */
+function givenAs(path: string, real: string): string {
+  return shown(path) === shown(real) ? '' : ` (as ${shown(path)})`;
+}
+
+/** ` (a and b are one file)` when two different spellings reach one file. */
+function oneFile(path: string, other: string): string {
+  return shown(path) === shown(other) ? '' : ` (${shown(path)} and ${shown(other)} are one file)`;
+}
+
+/**
+ * Throws UsageError when an output of `plans` is one of `inputs` (files a
+ * schema imports), which are only known once the schemas are loaded.
+ */
+export function checkOutputsAreNotInputs(
+  plans: readonly Planned[],
+  inputs: Iterable<string>,
+): void {
+  const real = new Map([...inputs].map((file) => [realTarget(file), file]));
+  for (const plan of plans) {
+    for (const [what, path] of outputsOf(plan)) {
+      const input = real.get(realTarget(path));
+      if (input !== undefined)
+        throw new UsageError(
+          `the ${what} of ${shown(plan.schema)} would overwrite ${shown(input)}, which the schema imports${oneFile(path, input)}`,
+        );
+    }
+  }
 }

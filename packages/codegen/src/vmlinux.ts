@@ -29,35 +29,47 @@ function trailing(kind: number, vlen: number): number {
   return 0;
 }
 
-/** The names a raw BTF blob declares; throws CodegenError when it is not BTF. */
+/** The names a raw BTF blob declares; throws CodegenError naming the file when it is not BTF. */
 export function kernelNames(path = KERNEL_BTF): KernelNames {
   let file: Buffer;
   try {
     file = readFileSync(path);
   } catch (error) {
-    throw new CodegenError(
-      `--vmlinux: cannot read ${path} (${(error as Error).message}); the kernel needs CONFIG_DEBUG_INFO_BTF`,
-    );
+    // Only the kernel's own file is missing for want of a kernel option.
+    const hint = path === KERNEL_BTF ? '; the kernel needs CONFIG_DEBUG_INFO_BTF' : '';
+    throw new CodegenError(`--vmlinux: cannot read ${path} (${(error as Error).message})${hint}`);
   }
+  const invalid = (why: string) =>
+    new CodegenError(`--vmlinux: ${path} is not a valid BTF file: ${why}`);
   const v = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  if (file.length < 24 || v.getUint16(0, true) !== 0xeb9f)
-    throw new CodegenError(`--vmlinux: ${path} is not BTF`);
+  if (file.length < 2 || v.getUint16(0, true) !== 0xeb9f)
+    throw invalid('it does not start with the BTF magic 0xeb9f');
+  if (file.length < 24)
+    throw invalid(`truncated at byte ${file.length}, inside the 24-byte header`);
   const headerLength = v.getUint32(4, true);
-  const [typeOff, typeLen, strOff] = [
-    v.getUint32(8, true),
-    v.getUint32(12, true),
-    v.getUint32(16, true),
-  ];
-  const strings = headerLength + strOff;
+  const [typeOff, typeLen, strOff, strLen] = [8, 12, 16, 20].map((at) => v.getUint32(at, true));
+  const types = headerLength + typeOff!;
+  const typesEnd = types + typeLen!;
+  const strings = headerLength + strOff!;
+  const stringsEnd = strings + strLen!;
+  const size = Math.max(typesEnd, stringsEnd);
+  if (size > file.length)
+    throw invalid(`truncated at byte ${file.length}: its header says it holds ${size} bytes`);
   const name = (offset: number) => {
     const start = strings + offset;
-    return file.toString('latin1', start, file.indexOf(0, start));
+    const end = file.indexOf(0, start);
+    if (offset >= strLen! || end < 0 || end >= stringsEnd)
+      throw invalid(`a name at string offset ${offset} lies outside its string section`);
+    return file.toString('latin1', start, end);
   };
   const names: KernelNames = { tags: new Set(), identifiers: new Set() };
-  for (let at = headerLength + typeOff, end = at + typeLen; at < end; ) {
+  for (let at = types; at < typesEnd; ) {
+    if (at + 12 > typesEnd) throw invalid(`its type section ends inside the type at byte ${at}`);
     const info = v.getUint32(at + 4, true);
     const kind = (info >>> 24) & 0x1f;
     const vlen = info & 0xffff;
+    const next = at + 12 + trailing(kind, vlen);
+    if (next > typesEnd) throw invalid(`its type section ends inside the type at byte ${at}`);
     const own = name(v.getUint32(at, true));
     if (own && [STRUCT, UNION, ENUM, ENUM64, FWD].includes(kind)) names.tags.add(own);
     if (own && kind === TYPEDEF) names.identifiers.add(own);
@@ -66,7 +78,7 @@ export function kernelNames(path = KERNEL_BTF): KernelNames {
       for (let i = 0; i < vlen; i++)
         names.identifiers.add(name(v.getUint32(at + 12 + i * size, true)));
     }
-    at += 12 + trailing(kind, vlen);
+    at = next;
   }
   return names;
 }

@@ -1,7 +1,7 @@
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { generateFromFile } from './generate.js';
-import type { OutputPaths } from './paths.js';
+import { checkOutputsAreNotInputs, planOutputs, type OutputPaths } from './paths.js';
 import { writeAtomically, type OutputFile } from './write.js';
 
 /**
@@ -37,8 +37,13 @@ export async function watchSchemas(
       }
       const files: OutputFile[] = [];
       for (const schema of schemas) files.push(...(await generateFromFile(schema, paths, own)));
-      writeAtomically(files);
-      log.log(`wrote ${files.map((f) => shown(f.path)).join(', ')}`);
+      checkOutputsAreNotInputs(planOutputs(schemas, paths), inputs);
+      const written = writeAtomically(files);
+      log.log(
+        written.length > 0
+          ? `wrote ${written.map((f) => shown(f.path)).join(', ')}`
+          : `up to date: ${files.map((f) => shown(f.path)).join(', ')}`,
+      );
     } catch (error) {
       log.error(`codegen: ${(error as Error).message}`);
     } finally {

@@ -80,3 +80,56 @@ describeWith(['clang', 'libbpf-headers', 'bpftool'], 'two schema packages in one
     expect(vars).toContain('proc_counts');
   });
 });
+
+describeWith(['clang', 'libbpf-headers', 'cc'], 'two schemas that share a type', () => {
+  /** Writes the header of each schema module into a directory of its own; returns the headers. */
+  async function headers(schemas: Record<string, Record<string, unknown>>): Promise<string[]> {
+    const { generate } = await import('../src/index.js');
+    const paths = [];
+    for (const [name, module] of Object.entries(schemas)) {
+      const dir = tempDir(`bpfmaps-${name}-`);
+      const [header] = await generate(module, {
+        source: `${name}.schema.ts`,
+        header: `${dir}/${name}.h`,
+        module: `${dir}/${name}.gen.ts`,
+      });
+      writeFileSync(header!.path, header!.content);
+      paths.push(header!.path);
+    }
+    return paths;
+  }
+  const program = (paths: string[]) =>
+    `${paths.map((p) => `#include "${p}"`).join('\n')}\nchar LICENSE[] SEC("license") = "GPL";\n`;
+  const host = (paths: string[]) =>
+    `${paths.map((p) => `#include "${p}"`).join('\n')}\nint main(void) { return 0; }\n`;
+
+  it('both headers go in one BPF program and one host C file: the shared struct and enum are defined once', async () => {
+    const { enumType, hash, struct, u32, u8 } = await import('@bpfmaps/schema');
+    // b.schema.ts imports K and Proto from a.schema.ts: the same declarations in both.
+    const Proto = enumType('Proto', { TCP: 6, UDP: 17 }, { storage: u8 });
+    const K = struct('K', { id: u32, proto: Proto });
+    const paths = await headers({
+      a: { K, Proto, a_counts: hash('a_counts', { key: K, value: u32, maxEntries: 4 }) },
+      b: { K, b_counts: hash('b_counts', { key: K, value: K, maxEntries: 4 }) },
+    });
+    const vars = btfOf(compileBpf(program(paths)))
+      .types.filter((t) => t.kind === 'VAR')
+      .map((t) => t.name);
+    expect(vars).toEqual(expect.arrayContaining(['a_counts', 'b_counts']));
+    expect(() => compileHost(host(paths))).not.toThrow();
+  });
+
+  it('a struct of the same name but another layout is still a redefinition', async () => {
+    const { hash, struct, u32, u64 } = await import('@bpfmaps/schema');
+    const paths = await headers({
+      a: {
+        a_counts: hash('a_counts', { key: struct('K', { id: u32 }), value: u32, maxEntries: 4 }),
+      },
+      b: {
+        b_counts: hash('b_counts', { key: struct('K', { id: u64 }), value: u32, maxEntries: 4 }),
+      },
+    });
+    expect(() => compileBpf(program(paths))).toThrow(/redefinition of 'k'/);
+    expect(() => compileHost(host(paths))).toThrow(/redefinition of .?struct k/);
+  });
+});

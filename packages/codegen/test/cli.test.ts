@@ -11,31 +11,15 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { CLI, cliSandbox, GOOD } from './support/cli.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-// Inside the package, so schema files resolve @bpfmaps/schema like a user's would.
-const WORK_ROOT = fileURLToPath(new URL('./', import.meta.url));
-
+const box = cliSandbox();
+const { codegen, write } = box;
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(WORK_ROOT, '.work-'));
+  dir = box.dir;
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-function codegen(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const GOOD = `import { be16, hash, struct, u64 } from '@bpfmaps/schema';
-export const Key = struct('Key', { port: be16 });
-export const counts = hash('counts', { key: Key, value: u64, maxEntries: 8 });
-`;
-
-function write(name: string, text: string): void {
-  writeFileSync(join(dir, name), text);
-}
 
 describe('codegen CLI', () => {
   it('writes the header and the module beside the schema', () => {
@@ -56,9 +40,31 @@ describe('codegen CLI', () => {
     const r = codegen('--check', 'maps.schema.ts');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('stale: maps.h');
-    expect(r.stderr).toContain('stale: maps.gen.ts');
+    expect(r.stderr).toContain('missing: maps.gen.ts');
+    expect(r.stderr).not.toContain('stale: maps.gen.ts');
     expect(r.stderr).toContain('Run: codegen maps.schema.ts');
     expect(readFileSync(join(dir, 'maps.h'), 'utf8')).toBe('/* edited by hand */\n');
+  });
+
+  it.each([
+    { given: ['--check=true', 'maps.schema.ts'], run: 'maps.schema.ts' },
+    { given: ['maps.schema.ts', '--check', 'true'], run: 'maps.schema.ts' },
+    {
+      given: ['--check', 'maps.schema.ts', '--c', 'my maps.h'],
+      run: "maps.schema.ts --c 'my maps.h'",
+    },
+  ])('--check as $given suggests the command without it', ({ given, run }) => {
+    write('maps.schema.ts', GOOD);
+    const r = codegen(...given);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`Run: codegen ${run}\n`);
+  });
+
+  it('--check=false and --check false generate', () => {
+    write('maps.schema.ts', GOOD);
+    expect(codegen('--check=false', 'maps.schema.ts').stdout).toContain('wrote maps.h');
+    rmSync(join(dir, 'maps.h'));
+    expect(codegen('--check', 'false', 'maps.schema.ts').stdout).toContain('wrote maps.h');
   });
 
   it('--check notices a schema change', () => {
@@ -119,6 +125,46 @@ describe('codegen CLI', () => {
       args: ['maps.schema.ts', '--check', '--watch'],
       message: '--check and --watch cannot be combined',
     },
+    ...['1', 'yes', 'on', ''].map((value) => ({
+      name: `--check=${value}`,
+      args: [`--check=${value}`, 'maps.schema.ts'],
+      message: `option --check takes no value (or true/false), not "${value}"`,
+    })),
+    {
+      name: '--vmlinux=1',
+      args: ['--vmlinux=1', 'maps.schema.ts'],
+      message: 'option --vmlinux takes no value (or true/false), not "1"',
+    },
+    {
+      name: '--out-dir twice',
+      args: ['--out-dir', 'a', '--out-dir', 'b', 'maps.schema.ts'],
+      message: 'option --out-dir given twice',
+    },
+    {
+      name: '-c twice',
+      args: ['-c', 'a.h', '-c', 'b.h', 'maps.schema.ts'],
+      message: 'option -c given twice',
+    },
+    {
+      name: '--ts without its value',
+      args: ['maps.schema.ts', '--ts'],
+      message: 'option --ts needs a value, e.g. --ts maps.gen.ts',
+    },
+    {
+      name: 'an empty --out-dir',
+      args: ['maps.schema.ts', '--out-dir', ''],
+      message: 'option --out-dir needs a value',
+    },
+    {
+      name: '-c with --out-dir',
+      args: ['maps.schema.ts', '-c', 'x.h', '--out-dir', 'gen'],
+      message: '--out-dir cannot be combined with -c or --ts',
+    },
+    {
+      name: '--kernel-btf without --vmlinux',
+      args: ['maps.schema.ts', '--kernel-btf', '/nope'],
+      message: '--kernel-btf only applies with --vmlinux',
+    },
   ])('a wrong command line ($name) exits 64, says why and writes nothing', ({ args, message }) => {
     write('maps.schema.ts', GOOD);
     mkdirSync(join(dir, 'sub'));
@@ -172,29 +218,6 @@ describe('codegen CLI', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.bpfmaps-'))).toEqual([
       `maps.h.bpfmaps-${process.pid}-abcdef123456.tmp`,
     ]);
-  });
-
-  it('a signal during a run leaves either the old pair or the new one, and no stray files', async () => {
-    write('maps.schema.ts', GOOD);
-    codegen('maps.schema.ts');
-    const before = [
-      readFileSync(join(dir, 'maps.h'), 'utf8'),
-      readFileSync(join(dir, 'maps.gen.ts'), 'utf8'),
-    ];
-    write('maps.schema.ts', GOOD.replace('maxEntries: 8', 'maxEntries: 9'));
-    for (const delay of [50, 300, 600, 900, 1200]) {
-      const child = spawn(process.execPath, [CLI, 'maps.schema.ts'], { cwd: dir });
-      setTimeout(() => child.kill('SIGTERM'), delay);
-      const code = await new Promise((r) => child.once('exit', r));
-      const pair = [
-        readFileSync(join(dir, 'maps.h'), 'utf8'),
-        readFileSync(join(dir, 'maps.gen.ts'), 'utf8'),
-      ];
-      const hashes = pair.map((text) => /bpfmaps schema ([0-9a-f]{16})/.exec(text)![1]);
-      expect(hashes[0], `after SIGTERM at ${delay} ms (exit ${code})`).toBe(hashes[1]);
-      expect(readdirSync(dir).filter((f) => f.includes('.bpfmaps-'))).toEqual([]);
-      if (code !== 0) expect(pair).toEqual(before);
-    }
   });
 
   it('a missing schema file is an error that writes nothing', () => {
@@ -325,9 +348,11 @@ export const a = hash('a', { key: ${name}, value: u8, maxEntries: 1 });
 
   it('--help documents the exit codes, --version prints the version', () => {
     expect(codegen('--help').stdout.replace(/\s+/g, ' ')).toContain(
-      'Exit codes: 0 success, 1 stale files (--check), 2 invalid input (nothing written), 64 usage error.',
+      'Exit codes: 0 success, 1 stale files (--check), 2 invalid input (nothing written), 64 usage error, 129/130/143 stopped by SIGHUP/SIGINT (Ctrl-C)/SIGTERM.',
     );
     expect(codegen('--version').stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(codegen('-v').stdout).toBe(codegen('--version').stdout);
+    expect(codegen('-h').stdout).toBe(codegen('--help').stdout);
   });
 });
 

@@ -11,6 +11,21 @@ const RESERVED = new Set(
   ).split(' '),
 );
 
+/**
+ * Plain words C compilers predefine as macros in their default GNU mode
+ * (gcc's builtin_define_std on Linux targets; see `cc -dM -E - </dev/null`):
+ * a field named `linux` would read `1` in a host build.
+ */
+export const PREDEFINED_MACROS: ReadonlySet<string> = new Set([
+  'linux',
+  'unix',
+  'i386',
+  'mips',
+  'sparc',
+  'powerpc',
+  'PPC',
+]);
+
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Throws unless `name` can be a C identifier that bpfmaps does not reserve for itself. */
@@ -28,6 +43,14 @@ export function checkIdentifier(name: string, path: string, what: string): void 
       'RESERVED_NAME',
       path,
       `${what} "${name}" is a reserved word in C`,
+      'Choose another name',
+    );
+  }
+  if (PREDEFINED_MACROS.has(name)) {
+    throw new SchemaError(
+      'RESERVED_NAME',
+      path,
+      `${what} "${name}" is a macro C compilers predefine in GNU mode (${name} is 1 there)`,
       'Choose another name',
     );
   }

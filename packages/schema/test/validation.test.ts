@@ -69,6 +69,19 @@ describe('schema validation', () => {
       message: 'FlowKey.int: field name "int" is a reserved word in C',
     },
     {
+      name: 'a field named linux, which GNU C predefines as 1',
+      fn: () => struct('FlowKey', { linux: u8 }),
+      code: 'RESERVED_NAME',
+      message:
+        'FlowKey.linux: field name "linux" is a macro C compilers predefine in GNU mode (linux is 1 there)',
+    },
+    {
+      name: 'a struct named unix',
+      fn: () => struct('unix', { a: u8 }),
+      code: 'RESERVED_NAME',
+      message: 'struct name "unix" is a macro C compilers predefine',
+    },
+    {
       name: 'field name like padding',
       fn: () => struct('FlowKey', { __pad0: u8 }),
       code: 'RESERVED_NAME',

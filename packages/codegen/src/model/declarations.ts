@@ -1,4 +1,5 @@
 /** The view models of enums, structs and unions: every identifier computed here, not in templates. */
+import { createHash } from 'node:crypto';
 import { commentLines, membersOf, type CompositeType, type EnumType } from '@bpfmaps/schema';
 import { jsdoc } from './comments.js';
 import { tsLiteral, type Refs } from './literal.js';
@@ -9,6 +10,8 @@ type Composite = CompositeType<any, unknown>;
 export interface EnumModel {
   name: string;
   cName: string;
+  /** Include guard of the definition (typeGuard). */
+  guard: string;
   /** C comment lines. */
   doc: string[];
   jsdoc: string[];
@@ -24,6 +27,8 @@ export interface StructModel {
   keyword: 'struct' | 'union';
   name: string;
   cName: string;
+  /** Include guard of the definition and its asserts (typeGuard). */
+  guard: string;
   size: number;
   align: number;
   doc: string[];
@@ -40,6 +45,23 @@ export interface StructModel {
   decode: string[];
 }
 
+/**
+ * `BPFMAPS_TYPE_<cName>_<hash of the C definition>`: two headers that share
+ * a type (one schema imports it from another) define it once in a program
+ * that includes both, while two different types of one name still meet and
+ * fail as a redefinition. Comments are left out of the hash: they change
+ * nothing C sees.
+ */
+function typeGuard(cName: string, definition: unknown): string {
+  const hash = createHash('sha256').update(JSON.stringify(definition)).digest('hex');
+  return `BPFMAPS_TYPE_${cName}_${hash.slice(0, 8).toUpperCase()}`;
+}
+
+/** C member lines without their comments. */
+function withoutComments(lines: readonly string[]): string[] {
+  return lines.map((l) => l.replace(/\/\*.*?\*\//g, '').trim()).filter(Boolean);
+}
+
 export function enumModel(e: EnumType, names: ModuleNames): EnumModel {
   names.claim(e.name, `enum ${e.name}`, e.name);
   names.claim(`${e.name}Values`, `enum ${e.name}`, e.name);
@@ -48,6 +70,7 @@ export function enumModel(e: EnumType, names: ModuleNames): EnumModel {
   return {
     name: e.name,
     cName: e.cName,
+    guard: typeGuard(e.cName, ['enum', e.cName, e.constants()]),
     doc: commentLines(e.doc),
     jsdoc: jsdoc([
       `enum ${e.cName}: decodes to a member name, or to the number when no member has it.`,
@@ -75,10 +98,12 @@ export function structModel(s: Composite, names: ModuleNames, refs: Refs): Struc
   const layout = membersOf(s)!;
   const members = tsLiteral(layout);
   refs.name(layout, `${s.name}Members`);
+  const cLines = s.cBody();
   return {
     keyword: s.keyword,
     name: s.name,
     cName: s.cName,
+    guard: typeGuard(s.cName, [s.keyword, s.cName, withoutComments(cLines), s.cAttributes()]),
     size: s.size,
     align: s.align,
     doc: commentLines(s.doc),
@@ -87,7 +112,7 @@ export function structModel(s: Composite, names: ModuleNames, refs: Refs): Struc
       `${s.keyword} ${s.cName}: ${s.size} bytes, aligned to ${s.align}.`,
       ...commentLines(s.doc),
     ]),
-    cLines: s.cBody(),
+    cLines,
     cAsserts: [
       {
         test: `sizeof(${type}) == ${s.size}`,

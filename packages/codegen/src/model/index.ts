@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { catalog, commentLines, MAP_KINDS, type Catalog } from '@bpfmaps/schema';
 import { enumModel, structModel, type EnumModel, type StructModel } from './declarations.js';
+import { checkSystemHeaderNames } from '../uapi.js';
 import { Refs } from './literal.js';
 import { mapModel, type MapModel } from './maps.js';
 import { ModuleNames } from './names.js';
@@ -55,7 +56,9 @@ export function buildModel(
   source: string,
   headerName: string,
 ): FileModel {
-  const { maps, composites, enums } = catalog(module, source);
+  const schema = catalog(module, source);
+  checkSystemHeaderNames(schema, source);
+  const { maps, composites, enums } = schema;
   const accessors = [...new Set(Object.values(MAP_KINDS).map((k) => k.accessor))];
   const names = new ModuleNames([...FIXED_NAMES, ...accessors]);
   const refs = new Refs();

@@ -9,6 +9,7 @@ import {
   eventStructs,
   isComposite,
   isTaggedEvents,
+  SchemaError,
   type CType,
   type MapDecl,
   type Part,
@@ -16,6 +17,13 @@ import {
 import { jsdoc } from './comments.js';
 import { tsLiteral, type Refs } from './literal.js';
 import type { ModuleNames } from './names.js';
+
+/**
+ * What the object openMaps() and createMaps() return has besides the maps
+ * (runtime src/maps/group.ts; Symbol.dispose cannot clash with a name): a
+ * map called so would be hidden behind it, `maps.close` the group's close().
+ */
+export const GROUP_MEMBERS: readonly string[] = ['close'];
 
 /** A codec of a scalar key or value, which has no struct codec to reuse. */
 export interface InlineCodec {
@@ -273,6 +281,14 @@ export function mapModel(
   names: ModuleNames,
   refs: Refs,
 ): MapModel {
+  if (GROUP_MEMBERS.includes(decl.name)) {
+    throw new SchemaError(
+      'RESERVED_NAME',
+      `map ${decl.name}`,
+      `the generated Maps object has its own ${decl.name}() (it closes every map), so maps.${decl.name} could not be the map`,
+      `Give the map another name, e.g. hash('${decl.name}_map', ...)`,
+    );
+  }
   const out: Built = { names, refs, specs: [], types: [], mapTypes: [], inlineCodecs: [] };
   const built = build(decl, exportName, out);
   const ref = (type: CType<unknown> | undefined) => type?.cTypeRef() ?? '';
