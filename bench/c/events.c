@@ -3,16 +3,19 @@
  * The events workload in C: the producer (both runs use it) and the C
  * consumer (libbpf's ring_buffer__poll), which bpfmaps is measured against.
  *
- *   events-c produce <pin-dir> <events> <rate>
- *     loads build/events.bpf.o, pins its maps in <pin-dir>, prints "ready",
+ *   events-c produce <pin-dir> <events> <rate> <object> <wakeup-every>
+ *     loads <object> (build/events.bpf.o), pins its maps in <pin-dir>, prints "ready",
  *     waits for a line on stdin, then runs the producer program on this CPU:
  *     <events> events as fast as it can (rate 0), or at <rate> events a
- *     second in bursts every 100 us; then the end marker. Prints
+ *     second in bursts every 100 us, waking the reader every <wakeup-every>
+ *     events (0: as the kernel decides); then the end marker. Prints
  *     {"produced":N,"drops":N,"ns":N} and removes the pins.
- *   events-c consume <pin-dir>
+ *   events-c consume <pin-dir> <warm-up>
  *     opens the pinned ring, prints "ready", reads until the end marker and
- *     prints {"consumed":N,"ns":N,"p50":ns,"p99":ns}: ns from the first event
- *     to the end marker, and the delivery latency (now - the event's stamp).
+ *     prints {"consumed":N,"ns":N,"cpu":N,"p50":ns,"p99":ns}: ns from the
+ *     first event to the end marker, the CPU time it took to read them, and
+ *     the delivery latency (now - the event's stamp) of the events after the
+ *     first <warm-up>.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -20,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +41,16 @@ static long long now(void)
 	return t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
+/* CPU time this process has used, user and system, in nanoseconds. */
+static long long cpu_ns(void)
+{
+	struct rusage u;
+
+	getrusage(RUSAGE_SELF, &u);
+	return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000000000LL +
+	       (u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1000LL;
+}
+
 static void die(const char *what, int ret)
 {
 	fprintf(stderr, "events-c: %s: %s\n", what, strerror(ret < 0 ? -ret : errno));
@@ -48,9 +62,12 @@ static void path(char *out, const char *dir, const char *name)
 	snprintf(out, 4096, "%s/%s", dir, name);
 }
 
+/* How often the producer wakes the reader: 0, as the kernel decides (adaptive), or every N events. */
+static __u64 wakeup_every;
+
 static int run(int prog, __u64 count, __u64 first)
 {
-	__u64 ctx[2] = { count, first };
+	__u64 ctx[3] = { count, first, wakeup_every };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = ctx, .ctx_size_in = sizeof(ctx));
 	int ret = bpf_prog_test_run_opts(prog, &opts);
 
@@ -122,7 +139,7 @@ struct consumer {
 	__u64 consumed;
 	long long first, last;
 	long long *latency;
-	__u64 room, sampled;
+	__u64 room, sampled, warmup;
 	int done;
 };
 
@@ -144,7 +161,8 @@ static int on_event(void *ctx, void *data, size_t size)
 
 		if (c->consumed == 0)
 			c->first = t;
-		c->latency[c->sampled++] = t - (long long)e.ts;
+		if (c->consumed >= c->warmup)
+			c->latency[c->sampled++] = t - (long long)e.ts;
 	}
 	c->consumed++;
 	return 0;
@@ -157,10 +175,10 @@ static int compare(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int consume(const char *dir)
+static int consume(const char *dir, __u64 warmup)
 {
 	char pin[4096];
-	struct consumer c = { .room = 1 << 24 };
+	struct consumer c = { .room = 1 << 24, .warmup = warmup };
 
 	path(pin, dir, "events");
 	int fd = bpf_obj_get(pin);
@@ -172,25 +190,30 @@ static int consume(const char *dir)
 		die("ring_buffer__new", -errno);
 	printf("ready\n");
 	fflush(stdout);
+	long long cpu = cpu_ns();
 	while (!c.done) {
 		int ret = ring_buffer__poll(rb, 1000);
 		if (ret < 0 && ret != -EINTR)
 			die("ring_buffer__poll", ret);
 	}
+	cpu = cpu_ns() - cpu;
 	__u64 n = c.sampled;
 	qsort(c.latency, n, sizeof(*c.latency), compare);
-	printf("{\"consumed\":%llu,\"ns\":%lld,\"p50\":%lld,\"p99\":%lld}\n", (unsigned long long)c.consumed,
-	       c.last - c.first, n ? c.latency[n / 2] : 0, n ? c.latency[n * 99 / 100] : 0);
+	printf("{\"consumed\":%llu,\"ns\":%lld,\"cpu\":%lld,\"p50\":%lld,\"p99\":%lld}\n",
+	       (unsigned long long)c.consumed, c.last - c.first, cpu, n ? c.latency[n / 2] : 0,
+	       n ? c.latency[n * 99 / 100] : 0);
 	ring_buffer__free(rb);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc == 6 && !strcmp(argv[1], "produce"))
+	if (argc == 7 && !strcmp(argv[1], "produce")) {
+		wakeup_every = strtoull(argv[6], NULL, 10);
 		return produce(argv[2], strtoull(argv[3], NULL, 10), strtoull(argv[4], NULL, 10), argv[5]);
-	if (argc == 3 && !strcmp(argv[1], "consume"))
-		return consume(argv[2]);
-	fprintf(stderr, "usage: events-c produce <pin-dir> <events> <rate> <object> | events-c consume <pin-dir>\n");
+	}
+	if (argc == 4 && !strcmp(argv[1], "consume"))
+		return consume(argv[2], strtoull(argv[3], NULL, 10));
+	fprintf(stderr, "usage: events-c produce <pin-dir> <events> <rate> <object> <wakeup-every> | events-c consume <pin-dir> <warm-up>\n");
 	return 2;
 }

@@ -1,156 +1,149 @@
 /**
  * The events workload: one producer (c/events.bpf.c, run by `events-c
- * produce` on its own CPU) feeds a ring buffer; the C consumer (libbpf's
- * ring_buffer__poll) and bpfmaps (the generated RingBuffer, read with for
- * await or with a callback) read it in turn. Each reports events consumed per second, from the first
- * event to the end marker, and the delivery latency of every event (when it
- * was read minus when the program reserved it).
+ * produce` on the last CPU) feeds a pinned ring buffer; a consumer on CPU 0
+ * reads it: the C one (libbpf's ring_buffer__poll, `events-c consume`) or
+ * bpfmaps (src/events-consumer.ts: for await, or subscribe()). Both
+ * consumers are processes of their own, pinned alike.
+ *
+ * What is compared is the highest rate each consumer sustains: the producer
+ * sends at a rate, and the consumer keeps up when it loses nothing; rates
+ * go up a ladder until it does not. Latency (when an event is read minus
+ * when the program reserved it) is measured at a paced, moderate rate, the
+ * producer submitting as the generated header does.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { eventsMap, type EventsEvent } from '../bench.gen.js';
 
 const EVENTS_C = fileURLToPath(new URL('../build/events-c', import.meta.url));
 const PRODUCER = fileURLToPath(new URL('../build/events.bpf.o', import.meta.url));
-/** Latency is taken of one event in this many, by both consumers: reading the clock is not free. */
-const LATENCY_EVERY = 16;
-/** The end marker's seq (as events.bpf.c sends it). */
-const END = 2 ** 48 - 1;
+const CONSUMER_TS = fileURLToPath(new URL('./events-consumer.ts', import.meta.url));
 
-export interface EventsResult {
+export type Consumer = 'c' | 'callback' | 'iterator';
+
+export interface EventsRun {
+  /** Events a second the producer asked for (0: as fast as it can) and reached. */
+  asked: number;
+  produced: number;
+  /** Events read, and what the producer could not reserve (the ring was full). */
   consumed: number;
-  /** Events consumed per second, first event to end marker. */
-  rate: number;
+  drops: number;
+  /** CPU time the consumer took per event read, in nanoseconds. */
+  cpuPerEvent: number;
   /** Delivery latency percentiles, in nanoseconds. */
   p50: number;
   p99: number;
-  /** Events the producer could not reserve: the ring was full. */
-  drops: number;
 }
 
-/** The producer, once it has loaded and pinned its maps in `dir`. */
-async function startProducer(dir: string, events: number, rate: number) {
-  const producer = spawn(EVENTS_C, ['produce', dir, String(events), String(rate), PRODUCER]);
-  const exited = once(producer, 'exit');
-  const lines = createInterface({ input: producer.stdout })[Symbol.asyncIterator]();
-  await expectLine(lines, producer, 'ready');
-  return {
-    go: () => producer.stdin.write('go\n'),
-    finished: async () => {
-      const line = await expectLine(lines, producer);
-      await exited;
-      return JSON.parse(line) as { produced: number; drops: number };
-    },
-  };
-}
-
-async function expectLine(
-  lines: AsyncIterator<string>,
-  child: ChildProcessWithoutNullStreams,
-  expected?: string,
-): Promise<string> {
+/** A child process, pinned to `cpu`, whose stdout is read line by line. */
+function child(cpu: number, command: string, args: string[]) {
+  const proc = spawn('taskset', ['-c', String(cpu), command, ...args]);
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const { value, done } = await lines.next();
-  if (done || (expected !== undefined && value !== expected))
-    throw new Error(`events-c ${child.spawnargs[1]} failed: ${stderr.trim() || value}`);
-  return value;
-}
-
-/** Sorted nanosecond latencies -> the q-th quantile. */
-const quantile = (sorted: Float64Array, q: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]! : 0;
-
-/** The two ways to read events as they come: `for await`, and a callback. */
-export type BpfmapsReader = 'iterator' | 'callback';
-
-async function consumeWithBpfmaps(
-  reader: BpfmapsReader,
-  dir: string,
-  go: () => void,
-): Promise<Omit<EventsResult, 'drops'>> {
-  using ring = eventsMap.openPinned(`${dir}/events`);
-  // performance.now() and bpf_ktime_get_ns() both count CLOCK_MONOTONIC; this is their offset.
-  const origin = Number(process.hrtime.bigint()) - performance.now() * 1e6;
-  const latency = new Float64Array(2 ** 24 / LATENCY_EVERY);
-  let sampled = 0;
-  let consumed = 0;
-  let first = 0;
-  let last = 0;
-  /** Takes one event; true at the end marker. */
-  const clock = () => performance.now() * 1e6 + origin;
-  const take = (e: EventsEvent): boolean => {
-    if (e.seq === END) {
-      last = clock();
-      return true;
-    }
-    if ((consumed & (LATENCY_EVERY - 1)) === 0) {
-      const now = clock();
-      if (consumed === 0) first = now;
-      latency[sampled++] = now - e.ts;
-    }
-    consumed++;
-    return false;
+  proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = once(proc, 'exit');
+  const lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
+  const line = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`${[command, ...args].join(' ')} failed: ${stderr.trim()}`);
+    return value;
   };
-  if (reader === 'iterator') {
-    const events = ring.events();
-    const next = events.next(); // waiting before the producer starts
-    go();
-    for (let r = await next; !r.done; r = await events.next()) if (take(r.value)) break;
-    await events.return?.();
-  } else {
-    const stop = new AbortController();
-    const subscription = ring.subscribe((e) => take(e) && stop.abort(), { signal: stop.signal });
-    go();
-    await subscription.done;
-  }
-  const sorted = latency.subarray(0, sampled).sort();
-  return {
-    consumed,
-    rate: consumed / ((last - first) / 1e9),
-    p50: quantile(sorted, 0.5),
-    p99: quantile(sorted, 0.99),
-  };
-}
-
-async function consumeWithC(dir: string, go: () => void): Promise<Omit<EventsResult, 'drops'>> {
-  const consumer = spawn(EVENTS_C, ['consume', dir]);
-  const exited = once(consumer, 'exit');
-  const lines = createInterface({ input: consumer.stdout })[Symbol.asyncIterator]();
-  await expectLine(lines, consumer, 'ready');
-  go();
-  const report = JSON.parse(await expectLine(lines, consumer)) as {
-    consumed: number;
-    ns: number;
-    p50: number;
-    p99: number;
-  };
-  await exited;
-  return { ...report, rate: report.consumed / (report.ns / 1e9) };
+  return { proc, line, exited };
 }
 
 /**
- * One run: `events` events from the producer, as fast as it can (rate 0) or
- * at `rate` a second, read by C or by bpfmaps.
+ * One run: `events` events asked at `rate` a second (0: flat out), read by
+ * `consumer`; latency leaves out the first `warmup` events (JIT, page faults).
+ * The producer wakes the reader every `wakeupEvery` events, or (0) as the
+ * kernel decides: when the reader has caught up, which makes a producer
+ * feeding a fast reader pay for a wakeup nearly every event.
  */
 export async function runEvents(
-  consumer: 'c' | BpfmapsReader,
+  consumer: Consumer,
   events: number,
   rate: number,
-): Promise<EventsResult> {
+  { warmup = 0, wakeupEvery = 0 }: { warmup?: number; wakeupEvery?: number } = {},
+): Promise<EventsRun> {
   const dir = mkdtempSync('/sys/fs/bpf/bpfmaps-bench-');
   try {
-    const producer = await startProducer(dir, events, rate);
-    const result =
+    const last = cpus().length - 1;
+    const producer = child(last, EVENTS_C, [
+      'produce',
+      dir,
+      String(events),
+      String(rate),
+      PRODUCER,
+      String(wakeupEvery),
+    ]);
+    if ((await producer.line()) !== 'ready') throw new Error('the producer did not start');
+    const reader =
       consumer === 'c'
-        ? await consumeWithC(dir, producer.go)
-        : await consumeWithBpfmaps(consumer, dir, producer.go);
-    const { drops } = await producer.finished();
-    return { ...result, drops };
+        ? child(0, EVENTS_C, ['consume', dir, String(warmup)])
+        : child(0, process.execPath, [
+            // e.g. BENCH_CONSUMER_FLAGS=--cpu-prof to profile the bpfmaps consumer
+            ...(process.env.BENCH_CONSUMER_FLAGS?.split(' ').filter(Boolean) ?? []),
+            '--import',
+            'tsx',
+            CONSUMER_TS,
+            consumer,
+            dir,
+            String(warmup),
+          ]);
+    if ((await reader.line()) !== 'ready')
+      throw new Error(`the ${consumer} consumer did not start`);
+    producer.proc.stdin.write('go\n');
+    const read = JSON.parse(await reader.line()) as {
+      consumed: number;
+      cpu: number;
+      p50: number;
+      p99: number;
+    };
+    const made = JSON.parse(await producer.line()) as {
+      produced: number;
+      drops: number;
+      ns: number;
+    };
+    await Promise.all([reader.exited, producer.exited]);
+    return {
+      asked: rate,
+      produced: made.produced / (made.ns / 1e9),
+      consumed: read.consumed,
+      drops: made.drops,
+      cpuPerEvent: read.cpu / read.consumed,
+      p50: read.p50,
+      p99: read.p99,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The rates tried, events a second. */
+export const LADDER = [0.5e6, 1e6, 1.5e6, 2e6, 3e6, 4e6, 5e6, 6e6, 8e6, 10e6, 12e6, 16e6];
+
+export interface Sustained {
+  /** The highest rate at which the consumer lost nothing. */
+  rate: number;
+  /** The producer could not go faster: the consumer kept up with all it sent. */
+  producerBound: boolean;
+}
+
+/**
+ * Up the ladder until the consumer loses events (or the producer falls short
+ * of the rate). The producer wakes the reader every 64 events: left to the
+ * kernel, a producer feeding C slows down on wakeups that one feeding a
+ * slower reader is spared, and the comparison would measure that.
+ */
+export async function sustainedRate(consumer: Consumer, seconds: number): Promise<Sustained> {
+  let rate = 0;
+  for (const asked of LADDER) {
+    const run = await runEvents(consumer, Math.round(asked * seconds), asked, { wakeupEvery: 64 });
+    if (run.drops > 0) return { rate, producerBound: false };
+    if (run.produced < asked * 0.95)
+      return { rate: Math.max(rate, run.produced), producerBound: true };
+    rate = asked;
+  }
+  return { rate, producerBound: true };
 }

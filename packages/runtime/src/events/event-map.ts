@@ -118,6 +118,20 @@ export abstract class EventMap<E> extends MapHandle implements AsyncIterable<E> 
     return this.#take(limit);
   }
 
+  /**
+   * Waits until samples may have come: first by letting the event loop turn
+   * once (about a microsecond), and only if the ring is still empty by
+   * waiting on its fd off the main thread, a handoff between threads that
+   * costs tens of microseconds. A busy ring is rarely empty twice in a row,
+   * so under load most waits are the cheap kind; an idle one waits on its fd
+   * after one look. Not a poll: one look per time the ring runs dry.
+   */
+  async #quietly(source: SampleSource, readiness: Readiness): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.#closed || this.#queue.length > this.#head || source.pending()) return;
+    await readiness.wait();
+  }
+
   /** Puts decoded events back at the front of the queue. */
   #unread(events: E[]): void {
     this.#queue = [...events, ...this.#queue.slice(this.#head)];
@@ -171,7 +185,7 @@ export abstract class EventMap<E> extends MapHandle implements AsyncIterable<E> 
     };
     const wait = async (): Promise<IteratorResult<E>> => {
       for (;;) {
-        await readiness.wait();
+        await this.#quietly(source, readiness);
         const next = take();
         if (next) return next;
       }
@@ -223,7 +237,7 @@ export abstract class EventMap<E> extends MapHandle implements AsyncIterable<E> 
       try {
         while (!stopped()) {
           const events = this.#read(source, batch);
-          if (events.length === 0) await readiness.wait();
+          if (events.length === 0) await this.#quietly(source, readiness);
           for (let i = 0; i < events.length; i++) {
             try {
               onEvent(events[i]!);

@@ -29,6 +29,8 @@ export interface SampleSource {
   readonly watch: { fds: number[] } | { epoll: number };
   /** Hands at most `limit` waiting samples to `onSample` (perf buffers: all of them); returns how many. */
   consume(limit: number, onSample: OnSample): number;
+  /** Whether samples are waiting, where that is cheap to tell (false when it is not). */
+  pending(): boolean;
   close(): void;
 }
 
@@ -125,6 +127,10 @@ export class MappedRing implements SampleSource {
     return n;
   }
 
+  pending(): boolean {
+    return this.#position(this.#producer) > this.#position(this.#consumer);
+  }
+
   /**
    * Writes the consumer position, low half first: between the two stores
    * the kernel can only see it behind (a ring that looks fuller), never
@@ -183,6 +189,11 @@ export class LibbpfRing implements SampleSource {
     return this.#taken;
   }
 
+  /** libbpf cannot tell without consuming: say no, and the reader waits on the fd. */
+  pending(): boolean {
+    return false;
+  }
+
   close(): void {
     if (!this.#ring) return;
     native().ringBufferFree(this.#ring);
@@ -239,6 +250,11 @@ export class PerfRings implements SampleSource {
     if (ret < 0)
       throw new BpfError({ code: 'SYSTEM', op: 'read', target: 'perf rings', errno: -ret });
     return this.#taken;
+  }
+
+  /** libbpf cannot tell without consuming: say no, and the reader waits on the fd. */
+  pending(): boolean {
+    return false;
   }
 
   close(): void {
