@@ -26,7 +26,8 @@ export function ensureTracefs(): void {
 }
 
 const BPFFS = '/sys/fs/bpf';
-const BPF_FS_MAGIC = 0xcafe4a11;
+/** statfs(2)'s f_type of a bpf filesystem. */
+export const BPF_FS_MAGIC = 0xcafe4a11;
 
 /** Mounts the bpf filesystem at /sys/fs/bpf unless it is there (needs root): pins live in it. */
 export function ensureBpffs(): void {

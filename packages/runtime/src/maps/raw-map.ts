@@ -9,6 +9,7 @@ import { NativeBuffer } from '../ffi/native-buffer.js';
 import { checkMap } from './check.js';
 import { mapInfo, type MapInfo } from './info.js';
 import { pinDenial } from './pin-access.js';
+import { BPF_FS_MAGIC } from '../mounts.js';
 
 /**
  * Where a map comes from: something that lends an fd while it is open
@@ -26,8 +27,6 @@ export interface MapSource {
   /** The members of struct `cName` in the origin's BTF (an object's), for checking event types. */
   structMembers?(cName: string): readonly MemberLayout[] | undefined;
 }
-
-const BPF_FS_MAGIC = 0xcafe4a11;
 
 /**
  * Throws unless `path` names a pin (or a place for one) on a mounted bpf
