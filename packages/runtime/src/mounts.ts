@@ -8,39 +8,34 @@ import { existsSync, statfsSync } from 'node:fs';
 import { BpfError } from './errors.js';
 
 const TRACEFS = '/sys/kernel/tracing';
-
-/** Mounts tracefs at /sys/kernel/tracing unless it is there (needs root). */
-export function ensureTracefs(): void {
-  if (existsSync(`${TRACEFS}/events`)) return;
-  try {
-    execFileSync('mount', ['-t', 'tracefs', 'nodev', TRACEFS], { stdio: 'pipe' });
-  } catch (error) {
-    const why = String((error as { stderr?: Buffer }).stderr ?? error).trim();
-    throw new BpfError({
-      code: 'NOT_FOUND',
-      op: 'mount tracefs at',
-      target: TRACEFS,
-      detail: `tracepoints are found through it and mounting it failed (${why}); run as root: mount -t tracefs nodev ${TRACEFS}`,
-    });
-  }
-}
-
 const BPFFS = '/sys/fs/bpf';
 /** statfs(2)'s f_type of a bpf filesystem. */
 export const BPF_FS_MAGIC = 0xcafe4a11;
 
+/** Mounts tracefs at /sys/kernel/tracing unless it is there (needs root). */
+export function ensureTracefs(): void {
+  if (existsSync(`${TRACEFS}/events`)) return;
+  mount(['-t', 'tracefs', 'nodev', TRACEFS], 'tracefs', 'tracepoints are found through it');
+}
+
 /** Mounts the bpf filesystem at /sys/fs/bpf unless it is there (needs root): pins live in it. */
 export function ensureBpffs(): void {
   if (Number(statfsSync(BPFFS).type) === BPF_FS_MAGIC) return;
+  mount(['-t', 'bpf', 'bpf', BPFFS], 'the bpf filesystem', 'pins live in it');
+}
+
+/** Runs mount(8) with `args` (whose last is the mount point); `why` says what the filesystem is for. */
+function mount(args: string[], what: string, why: string): void {
+  const at = args[args.length - 1] as string;
   try {
-    execFileSync('mount', ['-t', 'bpf', 'bpf', BPFFS], { stdio: 'pipe' });
+    execFileSync('mount', args, { stdio: 'pipe' });
   } catch (error) {
-    const why = String((error as { stderr?: Buffer }).stderr ?? error).trim();
+    const failure = String((error as { stderr?: Buffer }).stderr ?? error).trim();
     throw new BpfError({
       code: 'NOT_FOUND',
-      op: 'mount the bpf filesystem at',
-      target: BPFFS,
-      detail: `pins live in it and mounting it failed (${why}); run as root: mount -t bpf bpf ${BPFFS}`,
+      op: `mount ${what} at`,
+      target: at,
+      detail: `${why} and mounting it failed (${failure}); run as root: mount ${args.join(' ')}`,
     });
   }
 }
