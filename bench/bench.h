@@ -100,6 +100,27 @@ _Static_assert(__builtin_offsetof(struct counters, d) == 24,
 	       "bpfmaps: Counters.d must be at offset 24");
 #endif
 
+#ifdef __bpf__
+/*
+ * The schema this object was built from, read by the generated module's
+ * openMaps(): the name of this function, which is never called, is kept in
+ * the object's BTF. libbpf loads it without a word (it reports any section
+ * it does not know), `bpftool gen object` links it and `llvm-strip -g` keeps it.
+ * Kept with BPFMAPS_NO_MAPS too, as are the events' types below, for maps
+ * defined by hand.
+ */
+static __attribute__((used)) void bpfmaps_schema_d78145a33479ba4d(void)
+{
+}
+
+/* Keeps the events' types of events in the object's BTF, where opening the map checks them. */
+static __attribute__((used)) void
+bpfmaps_events_events_0(struct bench_event *e0)
+{
+	(void)e0;
+}
+#endif /* __bpf__ */
+
 /*
  * Map definitions (libbpf BTF style) and typed helpers, for BPF programs only.
  * The maps are weak symbols: every C file of a program may include this
@@ -108,16 +129,6 @@ _Static_assert(__builtin_offsetof(struct counters, d) == 24,
  */
 #if defined(__bpf__) && !defined(BPFMAPS_NO_MAPS)
 #include <bpf/bpf_helpers.h>
-
-/*
- * The schema this object was built from, read by the generated module's
- * openMaps(): the name of this function, which is never called, is kept in
- * the object's BTF. libbpf loads it without a word (it reports any section
- * it does not know), `bpftool gen object` links it and `llvm-strip -g` keeps it.
- */
-static __attribute__((used)) void bpfmaps_schema_d78145a33479ba4d(void)
-{
-}
 
 /*
  * events_drops: the drops of events, BPF_MAP_TYPE_PERCPU_ARRAY of __u64.
@@ -137,13 +148,6 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16777216);
 } events SEC(".maps") __weak;
-
-/* Keeps the events' types in the object's BTF, where opening the map checks them. */
-static __attribute__((used)) void
-bpfmaps_events_events_0(struct bench_event *e0)
-{
-	(void)e0;
-}
 
 /* Counts an event that found no room: read it from TS with drops(). */
 static __always_inline void

@@ -107,6 +107,28 @@ _Static_assert(__builtin_offsetof(struct exit_event, durationNs) == 40,
 	       "bpfmaps: ExitEvent.durationNs must be at offset 40");
 #endif
 
+#ifdef __bpf__
+/*
+ * The schema this object was built from, read by the generated module's
+ * openMaps(): the name of this function, which is never called, is kept in
+ * the object's BTF. libbpf loads it without a word (it reports any section
+ * it does not know), `bpftool gen object` links it and `llvm-strip -g` keeps it.
+ * Kept with BPFMAPS_NO_MAPS too, as are the events' types below, for maps
+ * defined by hand.
+ */
+static __attribute__((used)) void bpfmaps_schema_6a87072ebecbbda1(void)
+{
+}
+
+/* Keeps the events' types of events in the object's BTF, where opening the map checks them. */
+static __attribute__((used)) void
+bpfmaps_events_events_0(struct exec_event *e0, struct exit_event *e1)
+{
+	(void)e0;
+	(void)e1;
+}
+#endif /* __bpf__ */
+
 /*
  * Map definitions (libbpf BTF style) and typed helpers, for BPF programs only.
  * The maps are weak symbols: every C file of a program may include this
@@ -115,16 +137,6 @@ _Static_assert(__builtin_offsetof(struct exit_event, durationNs) == 40,
  */
 #if defined(__bpf__) && !defined(BPFMAPS_NO_MAPS)
 #include <bpf/bpf_helpers.h>
-
-/*
- * The schema this object was built from, read by the generated module's
- * openMaps(): the name of this function, which is never called, is kept in
- * the object's BTF. libbpf loads it without a word (it reports any section
- * it does not know), `bpftool gen object` links it and `llvm-strip -g` keeps it.
- */
-static __attribute__((used)) void bpfmaps_schema_6a87072ebecbbda1(void)
-{
-}
 
 /*
  * events_drops: the drops of events, BPF_MAP_TYPE_PERCPU_ARRAY of __u64.
@@ -145,14 +157,6 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 262144);
 } events SEC(".maps") __weak;
-
-/* Keeps the events' types in the object's BTF, where opening the map checks them. */
-static __attribute__((used)) void
-bpfmaps_events_events_0(struct exec_event *e0, struct exit_event *e1)
-{
-	(void)e0;
-	(void)e1;
-}
 
 /* Counts an event that found no room: read it from TS with drops(). */
 static __always_inline void
@@ -232,8 +236,8 @@ events_output_exec_event(struct exec_event *e)
 
 /*
  * Copies *e into the ring, tagged EVENT_KIND_EXEC, its args cut to
- * tail_bytes: user space reads args up to what came. 0, or an error
- * (counted as a drop).
+ * tail_bytes (and sets argsSize to the bytes sent): user space reads args
+ * up to what came. 0, or an error (counted as a drop).
  */
 static __always_inline long
 events_output_tail_exec_event(struct exec_event *e, __u32 tail_bytes)
@@ -242,6 +246,7 @@ events_output_tail_exec_event(struct exec_event *e, __u32 tail_bytes)
 
 	e->kind = EVENT_KIND_EXEC;
 	size += tail_bytes < sizeof(e->args) ? tail_bytes : sizeof(e->args);
+	e->argsSize = size - __builtin_offsetof(struct exec_event, args);
 	long err = bpf_ringbuf_output(&events, e, size, 0);
 
 	if (err)

@@ -34,6 +34,20 @@ _Static_assert(__builtin_offsetof(struct ether_stats, bytes) == 8,
 	       "bpfmaps: EtherStats.bytes must be at offset 8");
 #endif
 
+#ifdef __bpf__
+/*
+ * The schema this object was built from, read by the generated module's
+ * openMaps(): the name of this function, which is never called, is kept in
+ * the object's BTF. libbpf loads it without a word (it reports any section
+ * it does not know), `bpftool gen object` links it and `llvm-strip -g` keeps it.
+ * Kept with BPFMAPS_NO_MAPS too, as are the events' types below, for maps
+ * defined by hand.
+ */
+static __attribute__((used)) void bpfmaps_schema_422dc3d1ee2f3c4e(void)
+{
+}
+#endif /* __bpf__ */
+
 /*
  * Map definitions (libbpf BTF style) and typed helpers, for BPF programs only.
  * The maps are weak symbols: every C file of a program may include this
@@ -42,16 +56,6 @@ _Static_assert(__builtin_offsetof(struct ether_stats, bytes) == 8,
  */
 #if defined(__bpf__) && !defined(BPFMAPS_NO_MAPS)
 #include <bpf/bpf_helpers.h>
-
-/*
- * The schema this object was built from, read by the generated module's
- * openMaps(): the name of this function, which is never called, is kept in
- * the object's BTF. libbpf loads it without a word (it reports any section
- * it does not know), `bpftool gen object` links it and `llvm-strip -g` keeps it.
- */
-static __attribute__((used)) void bpfmaps_schema_422dc3d1ee2f3c4e(void)
-{
-}
 
 /*
  * by_ethertype: BPF_MAP_TYPE_HASH of __be16 -> struct ether_stats, at most

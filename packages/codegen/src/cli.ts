@@ -42,10 +42,10 @@ async function main(argv: string[]): Promise<number> {
   for (const plan of plans) {
     const source = basename(plan.schema);
     const schemaModule = await loadSchemaModule(plan.given, (file) => imported.add(file));
-    if (args.vmlinux) checkKernelNames(schemaModule, source, args.kernelBtf ?? KERNEL_BTF);
-    files.push(
-      ...(await generate(schemaModule, { source, header: plan.header, module: plan.module })),
-    );
+    const pair = await generate(schemaModule, { source, header: plan.header, module: plan.module });
+    if (args.vmlinux)
+      checkKernelNames(schemaModule, source, args.kernelBtf ?? KERNEL_BTF, pair[0]!.content);
+    files.push(...pair);
   }
   checkOutputsAreNotInputs(plans, imported);
 

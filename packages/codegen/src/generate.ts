@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { checkHeaderNames } from './header-names.js';
 import { loadSchemaModule } from './load.js';
 import { buildModel } from './model/index.js';
 import { renderHeader, renderModule } from './render.js';
@@ -26,8 +27,10 @@ export async function generate(
   options: GenerateOptions,
 ): Promise<OutputFile[]> {
   const model = buildModel(schemaModule, options.source, basename(options.header));
+  const header = renderHeader(model);
+  checkHeaderNames(header, options.source);
   return [
-    { path: options.header, content: renderHeader(model) },
+    { path: options.header, content: header },
     { path: options.module, content: await renderModule(model) },
   ];
 }

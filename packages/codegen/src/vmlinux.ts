@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { catalog } from '@bpfmaps/schema';
 import { CodegenError } from './errors.js';
+import { headerDefinitions } from './header-names.js';
 
 /** The kernel's BTF, from which `bpftool btf dump ... format c` writes vmlinux.h. */
 export const KERNEL_BTF = '/sys/kernel/btf/vmlinux';
@@ -84,13 +85,15 @@ export function kernelNames(path = KERNEL_BTF): KernelNames {
 }
 
 /**
- * Throws CodegenError listing every C name of the schema module that the
- * kernel's BTF (so vmlinux.h) declares too, and how to rename it.
+ * Throws CodegenError listing every C name of the schema module, and of
+ * the `header` rendered from it (maps, helpers), that the kernel's BTF (so
+ * vmlinux.h) declares too, and how to rename it.
  */
 export function checkKernelNames(
   schemaModule: Record<string, unknown>,
   source: string,
   path = KERNEL_BTF,
+  header?: string,
 ): void {
   const kernel = kernelNames(path);
   const { composites, enums } = catalog(schemaModule, source);
@@ -110,6 +113,13 @@ export function checkKernelNames(
             `${e.name}'s constant ${k.name} is declared by the kernel too: give ${e.name} another cName`,
         ),
     ),
+    // vmlinux.h declares types only, so its typedefs are what a map or helper name can meet.
+    ...(header ? headerDefinitions(header) : [])
+      .filter((d) => kernel.identifiers.has(d.name))
+      .map(
+        (d) =>
+          `${d.what === 'map' ? 'map' : 'helper function'} ${d.name} is a name the kernel declares too (a typedef or enum constant in vmlinux.h): rename the map`,
+      ),
   ];
   if (clashes.length > 0) {
     throw new CodegenError(

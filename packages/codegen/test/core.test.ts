@@ -10,8 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { BpfObject, type BpfError } from '@bpfmaps/runtime';
 import { compileBpf, describeWith, tempDir } from '@bpfmaps/testing';
 import { afterAll, expect, it } from 'vitest';
+import { ringbuf, struct, u32 } from '@bpfmaps/schema';
 import {
   checkKernelNames,
+  generate,
   generateFromFile,
   loadSchemaModule,
   writeAtomically,
@@ -37,7 +39,12 @@ describeWith(['clang', 'libbpf-headers', 'bpftool', 'bpf'], 'headers beside vmli
     async ({ dir, schema }) => {
       let accepted = true;
       try {
-        checkKernelNames(await loadSchemaModule(schema), 'maps.schema.ts');
+        checkKernelNames(
+          await loadSchemaModule(schema),
+          'maps.schema.ts',
+          undefined,
+          readFileSync(join(dir, 'maps.h'), 'utf8'),
+        );
       } catch {
         accepted = false;
       }
@@ -53,6 +60,29 @@ describeWith(['clang', 'libbpf-headers', 'bpftool', 'bpf'], 'headers beside vmli
       expect(compiled).toBe(accepted);
     },
   );
+
+  it('a map named like a kernel typedef (config) is refused by --vmlinux, and would not compile after vmlinux.h', async () => {
+    const E = struct('E', { a: u32 });
+    const module = { E, config: ringbuf('config', { event: E, size: 4096 }) };
+    const out = tempDir('bpfmaps-vmlinux-map-');
+    const [header] = await generate(module, {
+      source: 'maps.schema.ts',
+      header: join(out, 'maps.h'),
+      module: join(out, 'maps.gen.ts'),
+    });
+    writeFileSync(header!.path, header!.content);
+    expect(() => checkKernelNames(module, 'maps.schema.ts', undefined, header!.content)).toThrow(
+      'map config is a name the kernel declares too (a typedef or enum constant in vmlinux.h): rename the map',
+    );
+    expect(() =>
+      compileBpf(
+        '#include "vmlinux.h"\n#include "maps.h"\nchar LICENSE[] SEC("license") = "GPL";\n',
+        {
+          includes: [vmlinux, out],
+        },
+      ),
+    ).toThrow(/config/);
+  });
 
   it("a CO-RE tracepoint program reads the task with BPF_CORE_READ and counts into the schema's map", async () => {
     const dir = fixtures.find((f) => f.name === 'core')!.dir;

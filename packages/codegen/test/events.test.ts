@@ -3,7 +3,9 @@
  * emit through its typed helpers (raw tracepoint programs, test-run on a
  * chosen CPU), and the generated module reads them back decoded.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { setImmediate as tick } from 'node:timers/promises';
 import {
   BpfObject,
@@ -109,6 +111,19 @@ int procs_burst(__u64 *ctx)
 	struct loop l = { ctx };
 
 	bpf_loop(ctx[0], one_proc, &l, 0);
+	return 0;
+}
+
+/* The tail helper sets the length field to what it sends. */
+SEC("raw_tp")
+int procs_tail(void *ctx unused)
+{
+	struct exec_event e = { .pid = 5 };
+
+	for (int b = 0; b < 64; b++)
+		e.args[b] = b + 1;
+	procs_output_tail_exec_event(&e, 10);
+	procs_output_tail_exec_event(&e, 1000); /* more than args holds: all 64 */
 	return 0;
 }
 
@@ -253,7 +268,7 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'events', () => {
         kind: 'EXEC',
         pid: i,
         comm: 'burst',
-        argsSize: i,
+        argsSize: sent, // the helper sets it to what it sent
         args: Uint8Array.from({ length: sent }, (_, b) => b + 1),
       });
       expect(exit).toEqual({ kind: 'EXIT', pid: i, code: i === 0 ? 0 : -i });
@@ -274,6 +289,34 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'events', () => {
     expect(maps.procs.malformed()).toBe(3);
   });
 
+  it('the tail helper sets the length field to the bytes it sends', () => {
+    const { maps, program } = setup();
+    program('procs_tail').testRun({ ctx: new Uint8Array(8) });
+    const args = (n: number) => Uint8Array.from({ length: n }, (_, b) => b + 1);
+    expect(maps.procs.drain()).toMatchObject([
+      { kind: 'EXEC', pid: 5, argsSize: 10, args: args(10) },
+      { kind: 'EXEC', pid: 5, argsSize: 64, args: args(64) },
+    ]);
+  });
+
+  it('a short sample warns once, naming its size', async () => {
+    const { maps, program } = setup();
+    await tick(); // warnings of earlier tests come on a later tick
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      program('procs_odd').testRun({ ctx: new Uint8Array(8) });
+      maps.procs.drain();
+      await tick();
+      expect(warnings.map((w) => w.message)).toEqual([
+        "an event of procs does not decode (a sample of 3 bytes is shorter than its event's fixed part, or its tag); it and any like it are skipped and counted in malformed()",
+      ]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('a stalled reader loses events, and the drop counter says how many', () => {
     const { maps, program } = setup();
     emit(program('tiny_burst'), 1000);
@@ -285,6 +328,9 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'events', () => {
     // Room again once read: nothing more is dropped.
     emit(program('tiny_burst'), 10);
     expect(maps.tiny.drain()).toHaveLength(10);
+    expect(maps.tiny.drops()).toBe(BigInt(1000 - got.length));
+    // A tracer's Ctrl-C closes the map, then prints the count.
+    maps.tiny.close();
     expect(maps.tiny.drops()).toBe(BigInt(1000 - got.length));
   });
 
@@ -309,16 +355,71 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'events', () => {
       expect((await iterator.next()).value).toMatchObject({ seq: BigInt(i) });
     const pending = iterator.next(); // nothing left: waits off the main thread
     await tick();
-    const reading = [...fds()].filter(([fd]) => !before.has(fd)).map(([, what]) => what);
-    expect(reading.sort()).toEqual(['anon_inode:[eventfd]', 'anon_inode:[eventpoll]']);
+    // Readers share one epoll set and one eventfd, the process's, opened by its first reader.
+    const shared = [...fds()].filter(([fd]) => !before.has(fd));
+    expect(shared.map(([, what]) => what).sort()).toEqual(
+      before.size > 0 && [...before.values()].includes('anon_inode:[eventpoll]')
+        ? []
+        : ['anon_inode:[eventfd]', 'anon_inode:[eventpoll]'],
+    );
     await ticks[Symbol.asyncDispose]();
     await expect(pending).resolves.toEqual({ done: true, value: undefined });
-    // Every fd reading opened is closed, and so are the map's and its drop counter's.
+    // Nothing else stays open, and the map's and its drop counter's fds are closed.
     const after = fds();
-    expect([...after.keys()].filter((fd) => !before.has(fd))).toEqual([]);
+    const kept = new Set(shared.map(([fd]) => fd));
+    expect([...after.keys()].filter((fd) => !before.has(fd) && !kept.has(fd))).toEqual([]);
     const closed = [...before].filter(([fd]) => !after.has(fd)).map(([, what]) => what);
     expect(closed).toEqual(['anon_inode:bpf-map', 'anon_inode:bpf-map']);
     expect(() => ticks.drain()).toThrow(/closed/);
+  });
+
+  it("readers share one waiting thread: many idle readers leave libuv's pool free, and each still gets its events", async () => {
+    const a = setup();
+    const b = setup();
+    const abort = new AbortController();
+    // Eight readers waiting at once: twice the pool's four threads.
+    const idle = [a, b].flatMap(({ maps }) =>
+      [maps.procs, maps.tiny, maps.perf_ticks].map((m) =>
+        m.events({ signal: abort.signal }).next(),
+      ),
+    );
+    const reading = collect(b.maps.ticks, 3, AbortSignal.timeout(5000));
+    const started = Date.now();
+    await readFile('/proc/self/stat'); // runs on the pool
+    expect(Date.now() - started).toBeLessThan(1000);
+    emit(b.program('tick_burst'), 3);
+    expect((await reading).map((e) => e.seq)).toEqual([0n, 1n, 2n]);
+    abort.abort();
+    await Promise.all(idle);
+    await readFile('/proc/self/stat');
+    a.maps.ticks.close();
+  });
+
+  it('a process exits while a reader waits: process.exit() and an uncaught throw', () => {
+    const child = (ending: string) =>
+      spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          `import { BpfObject } from '@bpfmaps/runtime';
+const gen = await import(${JSON.stringify(`${dir}/maps.gen.ts`)});
+const maps = gen.openMaps(BpfObject.load(${JSON.stringify(object)}));
+void (async () => { for await (const e of maps.ticks) console.log(e); })();
+maps.perf_ticks.subscribe(() => {});
+setTimeout(() => { ${ending} }, 100);`,
+        ],
+        { cwd: dir, timeout: 20_000, encoding: 'utf8' },
+      );
+    const exited = child('process.exit(3)');
+    expect(exited.error).toBeUndefined(); // not killed by the timeout
+    expect(exited.status).toBe(3);
+    const crashed = child("throw new Error('boom')");
+    expect(crashed.error).toBeUndefined();
+    expect(crashed.status).toBe(1);
+    expect(crashed.stderr).toMatch(/boom/);
   });
 
   it('subscribe() delivers to a callback until its signal aborts', async () => {
@@ -399,6 +500,36 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'events', () => {
     } finally {
       process.off('warning', onWarning);
     }
+  });
+
+  it('a ring defined by hand under BPFMAPS_NO_MAPS still has its event type checked and read', () => {
+    const own = compileBpf(
+      `#define BPFMAPS_NO_MAPS
+#include "maps.h"
+#include <bpf/bpf_helpers.h>
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} ticks SEC(".maps");
+SEC("raw_tp") int one(void *ctx __attribute__((unused)))
+{
+	struct tick *t = bpf_ringbuf_reserve(&ticks, sizeof(*t), 0);
+
+	if (!t)
+		return 0;
+	t->seq = 42;
+	t->cpu = 3;
+	bpf_ringbuf_submit(t, 0);
+	return 0;
+}
+char LICENSE[] SEC("license") = "GPL";
+`,
+      { includes: [dir] },
+    );
+    const obj = keep(BpfObject.load(own));
+    const ticks = keep(gen.ticksMap.open(obj.map('ticks')));
+    obj.program('one').testRun({ ctx: new Uint8Array(8) });
+    expect(ticks.drain()).toEqual([{ seq: 42n, cpu: 3 }]);
   });
 
   it('an event struct that differs from the object is refused, naming the field', () => {

@@ -1,7 +1,9 @@
 /** Names the generated files cannot give the user's declarations, refused with the thing at fault named. */
 import { readFileSync } from 'node:fs';
-import { enumType, hash, struct, u32, u8, type CType } from '@bpfmaps/schema';
-import { describeWith } from '@bpfmaps/testing';
+import { enumType, hash, ringbuf, struct, tagged, u32, u8, type CType } from '@bpfmaps/schema';
+import { compileBpf, describeWith, tempDir } from '@bpfmaps/testing';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { openAll } from '@bpfmaps/runtime';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../src/index.js';
@@ -77,5 +79,55 @@ describeWith(['clang', 'libbpf-headers'], 'data/uapi-names.json', () => {
     ).toBe(false);
     expect(readFileSync(DATA_FILE, 'utf8')).toBe(serialize(listed));
     expect(installed['linux/bpf.h']?.tags).toContain('xdp_md');
+  });
+});
+
+describe('names the header makes from map names', () => {
+  const E = struct('E', { a: u32 });
+  it("a map named like another map's helper is refused, naming both", async () => {
+    await expect(
+      render({
+        E,
+        ev: ringbuf('ev', { event: E, size: 4096 }),
+        evReserve: hash('ev_reserve', { key: u32, value: u32, maxEntries: 4 }),
+      }),
+    ).rejects.toThrow(
+      'ev_reserve would be defined twice in the C header (a helper function and a map): rename the map so the names differ',
+    );
+  });
+});
+
+describeWith(['clang', 'libbpf-headers'], 'one struct sent under two tags', () => {
+  it('gets helpers named after each tag, and the header compiles', async () => {
+    const Kind = enumType('Kind', { ENTER: 1, EXIT: 2 });
+    const Call = struct('Call', { kind: Kind, pid: u32 });
+    const [header] = await render({
+      Kind,
+      Call,
+      calls: ringbuf('calls', { event: tagged('kind', { ENTER: Call, EXIT: Call }), size: 4096 }),
+    });
+    const dir = tempDir('bpfmaps-tagged-');
+    writeFileSync(join(dir, 'maps.h'), header!.content);
+    expect(() =>
+      compileBpf(
+        `#include "maps.h"
+SEC("raw_tp") int both(void *ctx __attribute__((unused)))
+{
+	struct call *e = calls_reserve_enter();
+	struct call x = { .pid = 2 };
+
+	if (e) {
+		e->pid = 1;
+		calls_submit(e);
+	}
+	return calls_output_exit(&x);
+}
+char LICENSE[] SEC("license") = "GPL";
+`,
+        { includes: [dir] },
+      ),
+    ).not.toThrow();
+    expect(header!.content).toContain('e->kind = KIND_ENTER;');
+    expect(header!.content).toContain('e->kind = KIND_EXIT;');
   });
 });

@@ -12,8 +12,9 @@ import { Program } from './program.js';
 
 const EPERM = 1;
 const ENOENT = 2;
-/** The errnos with which the kernel refuses a program after verifying it. */
-const VERIFIER_ERRNOS = new Set(['EACCES', 'EINVAL']);
+const E2BIG = 7;
+/** The errnos with which the kernel refuses a program after verifying it (E2BIG: too complex). */
+const VERIFIER_ERRNOS = new Set(['EACCES', 'EINVAL', 'E2BIG']);
 
 /**
  * BpfObject is a compiled BPF ELF object opened and loaded by libbpf: its maps
@@ -62,7 +63,10 @@ export class BpfObject implements Disposable {
             op: 'load',
             target: `program ${program} of object ${path}`,
             errno: -ret,
-            detail: 'the verifier refused it',
+            detail:
+              -ret === E2BIG
+                ? 'the verifier gave up: the program is too complex (its log ends with how many instructions it processed); bound its loops more tightly, use bpf_loop(), or split it with tail calls'
+                : 'the verifier refused it',
             log: verifier,
           });
         throw errnoError(ret, 'load', 'load object', path, {

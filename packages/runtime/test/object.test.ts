@@ -131,6 +131,29 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'errors of objects and programs
     expect(e.message).toContain('R1 offset is outside of the packet');
   });
 
+  it('a program too complex to verify is VERIFIER, naming it, with the end of a long log', () => {
+    // Each pass through the loop costs the verifier a state it cannot prune:
+    // it gives up at a million instructions, after a log of megabytes.
+    const path = compileBpf(`#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+SEC("raw_tp") int endless(__u64 *ctx)
+{
+	__u64 sum = ctx[0];
+
+	for (__u32 i = 0; i < (1 << 22); i++)
+		sum = sum * 3 + i;
+	return sum & 1;
+}
+char LICENSE[] SEC("license") = "GPL";
+`);
+    const e = thrown(() => BpfObject.load(path));
+    expect(e.code).toBe('VERIFIER');
+    expect(e.errno).toBe(7);
+    expect(e.target).toBe(`program endless of object ${path}`);
+    expect(e.message).toContain('the program is too complex');
+    expect(e.log).toMatch(/BPF program is too large|processed \d+ insns/);
+  });
+
   it('an object, its programs and its map sources refuse use after close', () => {
     const obj = BpfObject.load(compileBpf(PROGRAM));
     const source = obj.map('sizes');

@@ -15,6 +15,7 @@ import {
   perfEventArray,
   ringbuf,
   SchemaError,
+  spinLock,
   struct,
   tagged,
   u16,
@@ -149,6 +150,36 @@ describe('event errors name what is wrong', () => {
     );
     expect(e.path).toBe('T.tail');
     expect(e.message).toContain("must be the struct's last field (n)");
+  });
+
+  it('a tail naming no field', () => {
+    const e = error(() => struct('T', { n: u32, data: bytes(8) }, { tail: { field: 'dat' } }));
+    expect(e.path).toBe('T.tail');
+    expect(e.message).toBe(
+      'T.tail: the tail "dat" is not a field of T (its fields: n, data). Name its last field, data',
+    );
+  });
+
+  it('an event larger than its ring buffer', () => {
+    const Big = struct('Big', { a: u32, b: bytes(8192) });
+    const e = error(() => ringbuf('big', { event: Big, size: 4096 }));
+    expect(e.path).toBe('map big.size');
+    expect(e.message).toContain(
+      'event Big takes 8204 bytes in the ring (8196 and an 8-byte header), more than its 4096: every reserve would fail',
+    );
+    expect(e.message).toContain('at least 16384');
+    // The largest that fits: 4096 less the header.
+    expect(() =>
+      ringbuf('fits', { event: struct('Fits', { b: bytes(4088) }), size: 4096 }),
+    ).not.toThrow();
+  });
+
+  it('a spin lock in an event', () => {
+    const e = error(() =>
+      ringbuf('locked', { event: struct('Locked', { a: u32, lock: spinLock }), size: 4096 }),
+    );
+    expect(e.path).toBe('map locked.event.Locked.lock');
+    expect(e.message).toContain('an event cannot hold a spinLock');
   });
 
   it('a tail of something without elements', () => {

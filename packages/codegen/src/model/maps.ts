@@ -54,6 +54,8 @@ export interface MapModel {
           cType: string;
           tag: { field: string; constant: string } | undefined;
           tail: string | undefined;
+          /** The field that says how much of the tail is used, set by the tail helpers. */
+          tailLength: string | undefined;
           /** C comments of the variant's helpers. */
           docs: { reserve: string[]; output: string[]; outputTail: string[] };
         }[];
@@ -185,7 +187,7 @@ function eventVariantModels(decl: MapDecl): NonNullable<MapModel['events']>['var
   const event = decl.event!;
   const ring = !decl.kind.cpuSized;
   const where = ring ? 'the ring' : "this CPU's buffer";
-  const docs = (cType: string, tagged: string, tail: string | undefined) => ({
+  const docs = (cType: string, tagged: string, tail: string | undefined, length?: string) => ({
     reserve: cComment(
       `Room for one ${cType} in the ring${tagged}, or NULL when it is full (counted as a drop). ` +
         `Fill it, then ${decl.name}_submit() or ${decl.name}_discard() it.`,
@@ -193,28 +195,43 @@ function eventVariantModels(decl: MapDecl): NonNullable<MapModel['events']>['var
     output: cComment(`Copies *e into ${where}${tagged}: 0, or an error (counted as a drop).`),
     outputTail: cComment(
       tail &&
-        `Copies *e into ${where}${tagged}, its ${tail} cut to tail_bytes: ` +
-          `user space reads ${tail} up to what came. 0, or an error (counted as a drop).`,
+        `Copies *e into ${where}${tagged}, its ${tail} cut to tail_bytes` +
+          (length ? ` (and sets ${length} to the bytes sent)` : '') +
+          `: user space reads ${tail} up to what came. 0, or an error (counted as a drop).`,
     ),
   });
   if (!isTaggedEvents(event)) {
     const cType = event.cTypeName();
     const tail = event.tail?.field;
-    return [{ suffix: '', cType, tag: undefined, tail, docs: docs(cType, '', tail) }];
+    const tailLength = event.tail?.length;
+    return [
+      {
+        suffix: '',
+        cType,
+        tag: undefined,
+        tail,
+        tailLength,
+        docs: docs(cType, '', tail, tailLength),
+      },
+    ];
   }
   const constants = new Map(
     event.tagType.constants().map((k, i) => [Object.keys(event.tagType.values)[i]!, k.name]),
   );
-  return event.list().map((v) => {
+  const variants = event.list();
+  // Helpers are named after the struct; a struct sent under two tags is named after each tag.
+  const shared = (cName: string) => variants.filter((v) => v.type.cName === cName).length > 1;
+  return variants.map((v) => {
     const cType = v.type.cTypeName();
     const constant = constants.get(v.member)!;
     const tail = v.type.tail?.field;
     return {
-      suffix: `_${v.type.cName}`,
+      tailLength: v.type.tail?.length,
+      suffix: `_${shared(v.type.cName) ? v.member.toLowerCase() : v.type.cName}`,
       cType,
       tag: { field: event.field, constant },
       tail,
-      docs: docs(cType, `, tagged ${constant}`, tail),
+      docs: docs(cType, `, tagged ${constant}`, tail, v.type.tail?.length),
     };
   });
 }

@@ -43,6 +43,7 @@ export abstract class EventMap<E> extends MapHandle implements AsyncIterable<E> 
   #head = 0;
   #reader: string | undefined;
   #closed = false;
+  #dropsAtClose: bigint | undefined;
   #teardown: Promise<void> | undefined;
   #malformed = 0;
   #dropCounter: PerCpuArrayMap<bigint> | undefined;
@@ -75,10 +76,17 @@ export abstract class EventMap<E> extends MapHandle implements AsyncIterable<E> 
         event = this.decoder.decode(view, offset, size);
       } catch (error) {
         // A value the schema cannot hold: skip it rather than stop the stream on it.
-        this.#warnOnce(error);
+        this.#warnOnce((error as Error).message);
+        this.#malformed++;
+        return;
       }
-      if (event === undefined) this.#malformed++;
-      else this.#queue.push(event);
+      if (event !== undefined) this.#queue.push(event);
+      else {
+        this.#warnOnce(
+          `a sample of ${size} bytes is shorter than its event's fixed part, or its tag`,
+        );
+        this.#malformed++;
+      }
     });
   }
 
@@ -263,11 +271,11 @@ export abstract class EventMap<E> extends MapHandle implements AsyncIterable<E> 
 
   #warned = false;
 
-  #warnOnce(error: unknown): void {
+  #warnOnce(why: string): void {
     if (this.#warned) return;
     this.#warned = true;
     process.emitWarning(
-      `an event of ${this.name} does not decode (${(error as Error).message}); it and any like it are skipped and counted in malformed()`,
+      `an event of ${this.name} does not decode (${why}); it and any like it are skipped and counted in malformed()`,
       { code: 'BPFMAPS_MALFORMED_EVENT' },
     );
   }
@@ -283,9 +291,11 @@ export abstract class EventMap<E> extends MapHandle implements AsyncIterable<E> 
   /**
    * Events the kernel program could not hand over (reserve or output failed:
    * the buffer was full), summed over CPUs, from the map's drop counter.
-   * Throws NOT_FOUND when the map was opened without it (by id).
+   * Throws NOT_FOUND when the map was opened without it (by id). After
+   * close(), the count as it stood then.
    */
   drops(): bigint {
+    if (this.#closed && this.#dropsAtClose !== undefined) return this.#dropsAtClose;
     const counter = this.raw.companion('drops');
     if (!counter) {
       throw new BpfError({
@@ -306,6 +316,12 @@ export abstract class EventMap<E> extends MapHandle implements AsyncIterable<E> 
    */
   override close(): void {
     if (this.#closed) return;
+    // A reader stopped by close() still wants the final count (a tracer's Ctrl-C).
+    try {
+      this.#dropsAtClose = this.raw.companion('drops') ? this.drops() : undefined;
+    } catch {
+      this.#dropsAtClose = undefined;
+    }
     this.#closed = true;
     void this.#release();
   }
@@ -318,7 +334,7 @@ export abstract class EventMap<E> extends MapHandle implements AsyncIterable<E> 
 
   #release(): Promise<void> {
     this.#teardown ??= (async () => {
-      await this.#readiness?.close();
+      this.#readiness?.close();
       this.#source?.close();
       super.close();
     })();

@@ -26,7 +26,7 @@ export type OnSample = (view: DataView, offset: number, size: number) => void;
 
 export interface SampleSource {
   /** The fds to wait on (ring buffers), or libbpf's epoll fd (perf buffers). */
-  readonly watch: { fds: number[] } | { epoll: number };
+  readonly watch: readonly number[];
   /** Hands at most `limit` waiting samples to `onSample` (perf buffers: all of them); returns how many. */
   consume(limit: number, onSample: OnSample): number;
   /** Whether samples are waiting, where that is cheap to tell (false when it is not). */
@@ -54,7 +54,7 @@ export function mappedRingSupported(): boolean {
  * wraps reads as one (include/uapi/linux/bpf.h, kernel/bpf/ringbuf.c).
  */
 export class MappedRing implements SampleSource {
-  readonly watch: { fds: number[] };
+  readonly watch: readonly number[];
   readonly #size: number;
   readonly #page: number;
   #consumerPtr: Pointer;
@@ -65,7 +65,7 @@ export class MappedRing implements SampleSource {
 
   constructor(fd: number, size: number, name: string) {
     const lib = native();
-    this.watch = { fds: [fd] };
+    this.watch = [fd];
     this.#size = size;
     this.#page = lib.sysconf(30); // _SC_PAGESIZE
     this.#consumerPtr = lib.mmap(0, this.#page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -152,7 +152,7 @@ export class MappedRing implements SampleSource {
 
 /** A ring buffer read through libbpf's ring_buffer: one callback per sample. */
 export class LibbpfRing implements SampleSource {
-  readonly watch: { fds: number[] };
+  readonly watch: readonly number[];
   #ring: Pointer | null;
   readonly #callback: Pointer;
   #deliver: OnSample | undefined;
@@ -160,7 +160,7 @@ export class LibbpfRing implements SampleSource {
   #taken = 0;
 
   constructor(fd: number, name: string) {
-    this.watch = { fds: [fd] };
+    this.watch = [fd];
     this.#callback = callback(
       ((_ctx: unknown, data: Pointer, size: number) => {
         const length = Number(size);
@@ -204,7 +204,7 @@ export class LibbpfRing implements SampleSource {
 
 /** A perf event array read through libbpf's perf_buffer: a ring per CPU, samples in order per CPU. */
 export class PerfRings implements SampleSource {
-  readonly watch: { epoll: number };
+  readonly watch: readonly number[];
   #buffer: Pointer | null;
   readonly #sample: Pointer;
   readonly #lost: Pointer;
@@ -238,7 +238,7 @@ export class PerfRings implements SampleSource {
           'perf_buffer__new opens a perf event per CPU: it needs CAP_PERFMON (or CAP_SYS_ADMIN)',
       });
     }
-    this.watch = { epoll: lib.perfBufferEpollFd(this.#buffer) };
+    this.watch = [lib.perfBufferEpollFd(this.#buffer)];
   }
 
   consume(_limit: number, onSample: OnSample): number {

@@ -215,9 +215,13 @@ function bind() {
       'intptr_t write(int fd, uintptr_t buf, size_t count)',
     ),
     sysconf: c<(name: number) => number>('long sysconf(int name)'),
-    vsnprintf: c<(buf: Address, size: number, format: string, args: Pointer) => number>(
-      'int vsnprintf(uintptr_t buf, size_t size, const char *format, void *args)',
+    vasprintf: c<(out: Address, format: string, args: Pointer) => number>(
+      'int vasprintf(uintptr_t strp, const char *format, void *args)',
     ),
+    memcpy: c<(to: Address, from: Address, n: number) => Address>(
+      'uintptr_t memcpy(uintptr_t dest, uintptr_t src, size_t n)',
+    ),
+    free: c<(ptr: Address) => void>('void free(uintptr_t ptr)'),
   };
 }
 

@@ -12,19 +12,29 @@ const DEBUG = 2;
 let installed = false;
 /** The messages of the operation running now, when one collects them. */
 let current: string[] | undefined;
-const scratch = { buffer: undefined as NativeBuffer | undefined };
+const scratch = { out: undefined as NativeBuffer | undefined };
 
+/**
+ * Formats one message in C. vasprintf sizes the text itself: a verifier log
+ * can pass megabytes, and its verdict is at the end, so no fixed buffer
+ * will do (and a va_list cannot be walked twice to measure first).
+ */
 function print(level: number, format: string, args: Pointer): number {
-  scratch.buffer ??= new NativeBuffer(64 * 1024);
-  const buffer = scratch.buffer;
-  const n = native().vsnprintf(buffer.address, buffer.size, format, args);
-  const text = Buffer.from(
-    buffer.bytes.buffer,
-    buffer.bytes.byteOffset,
-    Math.max(0, Math.min(n, buffer.size - 1)),
-  ).toString('utf8');
-  if (level < DEBUG) current?.push(text);
-  if (process.env.BPFMAPS_DEBUG?.split(',').includes('libbpf')) process.stderr.write(text);
+  scratch.out ??= new NativeBuffer(8);
+  const lib = native();
+  const n = lib.vasprintf(scratch.out.address, format, args);
+  if (n < 0) return 0; // out of memory: lose the message, not the process
+  const at = Number(scratch.out.view.getBigUint64(0, true));
+  const copy = new NativeBuffer(n);
+  try {
+    lib.memcpy(copy.address, at, n);
+    const text = Buffer.from(copy.bytes).toString('utf8');
+    if (level < DEBUG) current?.push(text);
+    if (process.env.BPFMAPS_DEBUG?.split(',').includes('libbpf')) process.stderr.write(text);
+  } finally {
+    copy.free();
+    lib.free(at);
+  }
   return 0;
 }
 

@@ -4,7 +4,7 @@ import koffi from 'koffi';
 const leaked = new FinalizationRegistry<unknown>((ptr) => koffi.free(ptr));
 
 /**
- * Scratch memory in C, seen from JS through a DataView. Handing libbpf a raw
+ * Scratch memory in C, zeroed, seen from JS through a DataView. Handing libbpf a raw
  * pointer saves koffi the work of pinning a typed array on every call, which
  * is most of what a map operation costs beyond its syscall.
  */
@@ -22,6 +22,8 @@ export class NativeBuffer {
     const memory = koffi.view(this.ptr, Math.max(size, 1));
     this.view = new DataView(memory);
     this.bytes = new Uint8Array(memory, 0, size);
+    // malloc's memory holds whatever was there: option structs must start zeroed.
+    this.bytes.fill(0);
     leaked.register(this, this.ptr, this);
   }
 

@@ -8,6 +8,7 @@ import { SchemaError } from '../errors.js';
 import { isCType, type CType, type MemberLayout } from '../types/base.js';
 import { EnumType } from '../types/enum.js';
 import { StructType } from '../types/struct.js';
+import { SpinLockType } from '../types/pad.js';
 
 /** Brand of tagged event sets: works across copies of this package. */
 const TAGGED_BRAND = '~bpfmaps.tagged';
@@ -164,6 +165,12 @@ function variantSpec(type: StructType, tag?: number): EventVariantSpec {
 
 /** Checks an event declaration for map `path` and computes its spec; throws SchemaError naming the fault. */
 export function eventSpec(path: string, event: unknown): { spec: EventSpec; types: StructType[] } {
+  for (const type of event instanceof StructType
+    ? [event]
+    : isTaggedEvents(event)
+      ? Object.values(event.variants)
+      : [])
+    refuseSpinLocks(path, type);
   if (event instanceof StructType)
     return { spec: { variants: [variantSpec(event)] }, types: [event] };
   if (isTaggedEvents(event)) {
@@ -188,4 +195,16 @@ export function eventSpec(path: string, event: unknown): { spec: EventSpec; type
     `event must be a struct, or tagged(field, { ... }) structs, received ${isCType(event) ? event.label : typeof event}`,
     "Declare it as struct('Event', { ... })",
   );
+}
+
+/** A lock means nothing in a copy sent one way, and the kernel forbids one in a ring's sample. */
+function refuseSpinLocks(path: string, type: StructType): void {
+  const lock = type.members.find((m) => m.type instanceof SpinLockType);
+  if (lock)
+    throw new SchemaError(
+      'INVALID_TYPE',
+      `${path}.event.${type.name}.${lock.name}`,
+      'an event cannot hold a spinLock: events are copies sent to user space, not shared values',
+      'Remove the field',
+    );
 }

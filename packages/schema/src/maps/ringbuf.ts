@@ -8,7 +8,8 @@ import { SchemaError } from '../errors.js';
 import { u32, u64 } from '../types/int.js';
 import { PERCPU_ARRAY } from './array.js';
 import { declareMap, type MapDecl, type Pinning } from './decl.js';
-import type { EventType, InferEvent } from './events.js';
+import { eventStructs, type EventType, type InferEvent } from './events.js';
+import { isCType } from '../types/base.js';
 import { defineKind } from './kind.js';
 
 export interface RingbufOptions<E extends EventType> {
@@ -58,6 +59,7 @@ export function ringbuf<E extends EventType>(
       'For example 256 * 1024',
     );
   }
+  refuseEventsLargerThan(name, options.event, size);
   return declareMap(RINGBUF, name, {
     event: options.event,
     maxEntries: size,
@@ -65,4 +67,24 @@ export function ringbuf<E extends EventType>(
     ...(options.doc !== undefined ? { doc: options.doc } : {}),
     companions: { drops: dropCounter(name, options.pinning) },
   }) as MapDecl<never, InferEvent<E>, 'ringbuf'>;
+}
+
+/** The kernel's header in front of every ring buffer sample (BPF_RINGBUF_HDR_SZ). */
+const SAMPLE_HEADER = 8;
+
+/**
+ * An event the ring cannot hold passes clang and the verifier, and then
+ * every reserve fails: refuse it here, where both sizes are known.
+ */
+function refuseEventsLargerThan(name: string, event: EventType, size: number): void {
+  if (!isCType(event) && typeof event !== 'object') return; // eventSpec names that fault
+  for (const type of eventStructs(event)) {
+    if (!isCType(type) || type.size + SAMPLE_HEADER <= size) continue;
+    throw new SchemaError(
+      'INVALID_MAP',
+      `map ${name}.size`,
+      `event ${type.name} takes ${type.size + SAMPLE_HEADER} bytes in the ring (${type.size} and an ${SAMPLE_HEADER}-byte header), more than its ${size}: every reserve would fail`,
+      `Make size a power of two of at least ${2 ** Math.ceil(Math.log2(Math.max(4096, type.size + SAMPLE_HEADER)))} (room for several events is better)`,
+    );
+  }
 }

@@ -106,6 +106,14 @@ function checkTail(name: string, fields: Fields, tail: { field: string; length?:
       'tail must be { field, length? } naming fields of the struct',
     );
   }
+  if (!names.includes(tail.field)) {
+    throw new SchemaError(
+      'INVALID_TYPE',
+      path,
+      `the tail ${JSON.stringify(tail.field)} is not a field of ${name} (its fields: ${names.join(', ')})`,
+      `Name its last field, ${names.at(-1)}`,
+    );
+  }
   if (names.at(-1) !== tail.field) {
     throw new SchemaError(
       'INVALID_TYPE',
