@@ -24,6 +24,8 @@ export class BpfObject implements Disposable {
   #ptr: Pointer | null;
 
   readonly #schemaHashes: readonly string[];
+  /** Links of its programs still open: closing the object detaches them. */
+  readonly #links = new Set<{ closeWithObject(): void }>();
 
   private constructor(
     ptr: Pointer,
@@ -67,7 +69,7 @@ export class BpfObject implements Disposable {
           });
         throw errnoError(ret, 'load', 'load object', path, {
           detail: program ? `loading program ${program}` : undefined,
-          hint: ret === -EPERM ? permissionHint(programs, text) : undefined,
+          hint: ret === -EPERM ? permissionHint(programs, text, program) : undefined,
           log: text,
         });
       }
@@ -158,12 +160,14 @@ export class BpfObject implements Disposable {
     return new Program(name, {
       fd: (op) => (this.#handle(op, `program ${name} (its object is closed)`), lib.programFd(prog)),
       libbpf: (op) => (this.#handle(op, `program ${name} (its object is closed)`), prog),
+      track: (link) => (this.#links.add(link), () => this.#links.delete(link)),
     });
   }
 
   /** Unloads the object: its programs and maps go away unless something else holds them. */
   close(): void {
     if (!this.#ptr) return;
+    for (const link of [...this.#links]) link.closeWithObject();
     native().objectClose(this.#ptr);
     this.#ptr = null;
   }
@@ -263,6 +267,7 @@ function programKinds(obj: Pointer): ProgramKind[] {
       name: lib.programName(p),
       type,
       typeName: lib.progTypeName(type) ?? `type ${type}`,
+      section: lib.programSectionName(p),
     });
   }
   return out;
@@ -273,8 +278,12 @@ function programKinds(obj: Pointer): ProgramKind[] {
  * with a word on libbpf's RLIMIT_MEMLOCK advice where this kernel does not
  * charge BPF memory to that limit. Undefined leaves the table's hint.
  */
-function permissionHint(programs: ProgramKind[], log: string): string | undefined {
-  const denial = loadDenial(programs);
+function permissionHint(
+  programs: ProgramKind[],
+  log: string,
+  refused: string | undefined,
+): string | undefined {
+  const denial = loadDenial(programs, undefined, refused);
   if (!denial || memlockMatters() || !/RLIMIT_MEMLOCK|ulimit -l/.test(log)) return denial;
   return `${denial} (libbpf's RLIMIT_MEMLOCK advice below does not apply: kernels since 5.11 do not charge BPF memory to it)`;
 }
