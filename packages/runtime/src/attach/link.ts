@@ -41,6 +41,15 @@ export interface LinkInfo {
   type: string;
 }
 
+/** enum bpf_link_type values newer than libbpf 1.1 names. */
+const NEWER_LINK_TYPES: Record<number, string> = {
+  10: 'netfilter',
+  11: 'tcx',
+  12: 'uprobe_multi',
+  13: 'netkit',
+  14: 'sockmap',
+};
+
 /** Registers a link with its object, which closes it on close(); returns the way to unregister. */
 export type LinkOwner = (link: { closeWithObject(): void }) => () => void;
 
@@ -89,7 +98,7 @@ export class Link implements Disposable {
         detail: `the pin is ${kind === 'anon_inode:bpf-map' ? 'a map' : kind === 'anon_inode:bpf-prog' ? 'a program' : `something else (${kind})`}, not a link`,
       });
     }
-    return new Link(fdAttachment(fd), `link pinned at ${path}`, undefined, path);
+    return new Link(fdAttachment(fd), `${path} (pinned)`, undefined, path);
   }
 
   get closed(): boolean {
@@ -103,12 +112,12 @@ export class Link implements Disposable {
 
   #use(op: string): Attachment {
     if (this.#attachment) return this.#attachment;
-    const error = closedError(op, `link ${this.description}`);
+    const error = closedError(op, this.description);
     if (this.#closedBy !== 'object') throw error;
     throw new BpfError({
       code: 'CLOSED',
       op,
-      target: `link ${this.description}`,
+      target: this.description,
       detail: "its program's object was closed, which detached it",
     });
   }
@@ -127,10 +136,10 @@ export class Link implements Disposable {
     try {
       memory.view.setUint32(60, 56, true);
       const ret = native().objGetInfo(fd, memory.address, memory.address + 60);
-      if (ret < 0) throw errnoError(ret, 'info', 'read the info of', `link ${this.description}`);
+      if (ret < 0) throw errnoError(ret, 'info', 'read the info of', this.description);
       const type = memory.view.getUint32(0, true);
       return {
-        type: native().linkTypeName(type) ?? `type ${type}`,
+        type: native().linkTypeName(type) ?? NEWER_LINK_TYPES[type] ?? `type ${type}`,
         id: memory.view.getUint32(4, true),
         programId: memory.view.getUint32(8, true),
       };
@@ -206,7 +215,7 @@ export class Link implements Disposable {
     return new BpfError({
       code: 'NOT_SUPPORTED',
       op,
-      target: `link ${this.description}`,
+      target: this.description,
       detail: at.notPinnable ?? 'it is not a bpf link',
     });
   }

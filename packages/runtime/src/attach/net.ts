@@ -16,12 +16,25 @@ export type Interface = string | number;
 /** The interface's index; throws NOT_FOUND naming it when this network namespace has no such interface. */
 function interfaceIndex(iface: Interface, target: string): number {
   if (typeof iface === 'number') {
-    if (Number.isSafeInteger(iface) && iface > 0) return iface;
+    if (!Number.isSafeInteger(iface) || iface < 1)
+      throw new BpfError({
+        code: 'INVALID',
+        op: 'attach',
+        target,
+        detail: `an interface index is a whole number >= 1 (received ${iface})`,
+      });
+    // The kernel answers an unknown index with a bare EINVAL for XDP: ask first.
+    const name = new NativeBuffer(16);
+    const found = native().ifIndexToName(iface, name.address);
+    const errno = lastErrno();
+    name.free();
+    if (found) return iface;
     throw new BpfError({
-      code: 'INVALID',
+      code: 'NOT_FOUND',
       op: 'attach',
       target,
-      detail: `an interface index is a whole number >= 1 (received ${iface})`,
+      errno: errno || undefined,
+      detail: `this network namespace has no interface ifindex ${iface} (ip link lists them)`,
     });
   }
   const index = native().ifNameToIndex(iface);

@@ -197,6 +197,9 @@ function bind() {
       'int bpf_tc_detach(uintptr_t hook, uintptr_t opts)',
     ),
     ifNameToIndex: c<(name: string) => number>('unsigned int if_nametoindex(const char *ifname)'),
+    ifIndexToName: c<(index: number, name: Address) => Pointer | null>(
+      'void *if_indextoname(unsigned int ifindex, uintptr_t ifname)',
+    ),
 
     // Event buffers (tools/lib/bpf/libbpf.h).
     perfBufferNew: f<
