@@ -69,7 +69,7 @@ export class BpfObject implements Disposable {
           });
         throw errnoError(ret, 'load', 'load object', path, {
           detail: program ? `loading program ${program}` : undefined,
-          hint: ret === -EPERM ? permissionHint(programs, text, program) : undefined,
+          hint: ret === -EPERM ? permissionHint(programs, text) : undefined,
           log: text,
         });
       }
@@ -278,11 +278,9 @@ function programKinds(obj: Pointer): ProgramKind[] {
  * with a word on libbpf's RLIMIT_MEMLOCK advice where this kernel does not
  * charge BPF memory to that limit. Undefined leaves the table's hint.
  */
-function permissionHint(
-  programs: ProgramKind[],
-  log: string,
-  refused: string | undefined,
-): string | undefined {
+function permissionHint(programs: ProgramKind[], log: string): string | undefined {
+  // Refused before the verifier ran (no verifier log), libbpf still names the program.
+  const refused = /prog '([^']+)': BPF program load failed/.exec(log)?.[1];
   const denial = loadDenial(programs, undefined, refused);
   if (!denial || memlockMatters() || !/RLIMIT_MEMLOCK|ulimit -l/.test(log)) return denial;
   return `${denial} (libbpf's RLIMIT_MEMLOCK advice below does not apply: kernels since 5.11 do not charge BPF memory to it)`;

@@ -262,7 +262,7 @@ describeWith(['bpf', 'clang', 'libbpf-headers', 'tracefs'], 'attaching tracing p
       const e = error as { code: string; errno: number; message: string };
       expect([e.code, e.errno]).toEqual(['PERMISSION', 1]);
       expect(e.message).toContain(
-        `load object ${fentry}: EPERM (errno 1): loading program on_fentry;`,
+        `load object ${fentry}: EPERM (errno 1): this process has the capabilities`,
       );
       expect(e.message).toContain(
         'and this kernel still refuses fentry program on_fentry: it does not allow fentry/fexit (BPF trampolines) here; attach a kprobe, a raw tracepoint or a BTF tracepoint (tp_btf) instead, or load the object without this program',

@@ -133,3 +133,18 @@ export function kindOf(type: number, section: string): AttachKind | undefined {
   if (type === KPROBE && /^u(ret)?probe/.test(section)) return UPROBE_KIND;
   return KINDS.find((k) => k.programTypes.includes(type));
 }
+
+/**
+ * A program type bpfmaps has no method for, which libbpf may still attach
+ * by its section (iterators, LSM, struct_ops): only `attach()` reaches it.
+ */
+export function otherKind(type: number, section: string): AttachKind {
+  return {
+    hook: `the hook of section ${section}`,
+    method: 'attach()',
+    programTypes: [type],
+    sections: `SEC("${section}")`,
+    capability: 'CAP_SYS_ADMIN',
+    bySection: true,
+  };
+}

@@ -40,7 +40,7 @@ export interface LibbpfLog {
   text: string;
   /** The verifier's log of a program the kernel refused, when there is one. */
   verifier: string | undefined;
-  /** The program the verifier (or, before it, the kernel) refused. */
+  /** The program the verifier refused. */
   program: string | undefined;
 }
 
@@ -65,7 +65,5 @@ function summarize(lines: readonly string[]): LibbpfLog {
   const found = /prog '([^']+)': -- BEGIN PROG LOAD LOG --\n([\s\S]*?)-- END PROG LOAD LOG --/.exec(
     text,
   );
-  // Without a verifier log (refused before verifying), libbpf still names the program it failed to load.
-  const failed = /prog '([^']+)': (?:BPF program load failed|failed to load)/.exec(text);
-  return { text, verifier: found?.[2]?.trim() || undefined, program: found?.[1] ?? failed?.[1] };
+  return { text, verifier: found?.[2]?.trim() || undefined, program: found?.[1] };
 }
