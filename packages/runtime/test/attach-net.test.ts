@@ -174,7 +174,7 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'attaching to a network interfa
     );
     const wrong = thrown(() => obj.program('not_net').attachXdp(pair.host));
     expect(wrong.message).toContain(
-      'not_net is a tracepoint program (SEC("tp/raw_syscalls/sys_enter")), and XDP on an interface takes SEC("xdp") programs; attach it with attachTracepoint(category, name)',
+      'not_net is a program of type tracepoint (SEC("tp/raw_syscalls/sys_enter")), and XDP on an interface takes SEC("xdp") programs; attach it with attachTracepoint(category, name)',
     );
     const asTc = thrown(() => xdp.attachTc(pair.host, 'ingress'));
     expect(asTc.message).toContain('attach it with attachXdp(interface, { mode })');

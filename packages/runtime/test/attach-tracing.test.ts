@@ -172,11 +172,11 @@ describeWith(['bpf', 'clang', 'libbpf-headers', 'tracefs'], 'attaching tracing p
     );
     expect([xdp.code, xdp.errno]).toEqual(['INVALID', undefined]);
     expect(xdp.message).toBe(
-      'attach program not_tracing to tracepoint raw_syscalls:sys_enter: not_tracing is a xdp program (SEC("xdp")), and a tracepoint takes SEC("tp/<category>/<name>") programs; attach it with attachXdp(interface, { mode })',
+      'attach program not_tracing to tracepoint raw_syscalls:sys_enter: not_tracing is a program of type xdp (SEC("xdp")), and a tracepoint takes SEC("tp/<category>/<name>") programs; attach it with attachXdp(interface, { mode })',
     );
     const raw = thrown(() => obj.program('on_tp').attachRawTracepoint('sys_enter'));
     expect(raw.message).toContain(
-      'on_tp is a tracepoint program (SEC("tp/raw_syscalls/sys_enter")), and a raw tracepoint takes SEC("raw_tp/<name>") programs; attach it with attachTracepoint(category, name)',
+      'on_tp is a program of type tracepoint (SEC("tp/raw_syscalls/sys_enter")), and a raw tracepoint takes SEC("raw_tp/<name>") programs; attach it with attachTracepoint(category, name)',
     );
     const uprobe = thrown(() => obj.program('on_tp_btf').attachUprobe('/bin/true', { offset: 0 }));
     expect(uprobe.message).toContain('attach it with attachTrace()');

@@ -93,7 +93,7 @@ export function checkFits(
     code: 'INVALID',
     op: 'attach',
     target,
-    detail: `${program} is a ${facts.typeName} program (SEC("${facts.section}")), and ${kind.hook} takes ${kind.sections} programs; ${instead}`,
+    detail: `${program} is a program of type ${facts.typeName} (SEC("${facts.section}")), and ${kind.hook} takes ${kind.sections} programs; ${instead}`,
   });
 }
 
