@@ -29,6 +29,8 @@ export interface ProgramKind {
   name: string;
   type: number;
   typeName: string;
+  /** Its ELF section (`fentry/do_unlinkat`): which kind of tracing program it is. */
+  section?: string;
 }
 
 /** The effective capabilities of this process (CapEff in /proc/self/status), or undefined if unreadable. */
@@ -53,6 +55,7 @@ export function effectiveCapabilities(): Set<Capability> | undefined {
 export function loadDenial(
   programs: readonly ProgramKind[],
   have = effectiveCapabilities(),
+  refused?: string,
 ): string | undefined {
   if (!have) return undefined;
   const needs = new Map<Capability, string>([
@@ -69,6 +72,12 @@ export function loadDenial(
   add('CAP_NET_ADMIN', NET_ADMIN);
   add('CAP_PERFMON', PERFMON);
   const missing = have.has('CAP_SYS_ADMIN') ? [] : [...needs.keys()].filter((c) => !have.has(c));
+  const trampoline = programs.find(
+    (p) => p.name === refused && /^f(entry|exit|mod_ret)/.test(p.section ?? ''),
+  );
+  if (missing.length === 0 && trampoline) {
+    return `this process has the capabilities loading this object needs (${[...needs.keys()].join(', ')}), and this kernel still refuses ${trampoline.section?.split('/')[0]} program ${trampoline.name}: it does not allow fentry/fexit (BPF trampolines) here; attach a kprobe, a raw tracepoint or a BTF tracepoint (tp_btf) instead, or load the object without this program`;
+  }
   if (missing.length === 0) {
     return `this process has the capabilities loading this object needs (${[...needs.keys()].join(', ')}), so something else refused it: a security module or kernel lockdown${memlockMatters() ? ', or the locked-memory limit (raise ulimit -l)' : ''}`;
   }
@@ -84,4 +93,24 @@ export function memlockMatters(kernel = release()): boolean {
 
 function and(items: readonly string[]): string {
   return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+/**
+ * Why the kernel refused (EPERM, EACCES) to attach to `hook`: attaching needs
+ * CAP_BPF and `capability` (CAP_PERFMON for perf events and tracing,
+ * CAP_NET_ADMIN for interfaces and cgroups). Names what this process lacks,
+ * or says something else refused it when it lacks nothing.
+ */
+export function attachDenial(
+  hook: string,
+  capability: Capability,
+  have = effectiveCapabilities(),
+): string {
+  const needs: Capability[] = ['CAP_BPF', capability];
+  const needed = `attaching to ${hook} needs ${and(needs)}`;
+  if (!have) return `${needed}; run as root`;
+  const missing = have.has('CAP_SYS_ADMIN') ? [] : needs.filter((c) => !have.has(c));
+  if (missing.length === 0)
+    return `${needed}, which this process has, so something else refused it: a security module, kernel lockdown or the hook's own policy`;
+  return `this process lacks ${and(missing)}: ${needed}; run as root, or grant ${missing.length > 1 ? 'them' : 'it'} (CAP_SYS_ADMIN also covers ${missing.length > 1 ? 'them' : 'it'})`;
 }

@@ -223,11 +223,12 @@ const TABLE: Record<OpClass, Record<string, Meaning>> = {
       hint: 'the key, value or max_entries is too large for this map type',
     },
   },
+  // The attach functions look at the machine for the real cause (src/attach/); these are what is left.
   attach: {
-    ENOENT: {
-      code: 'NOT_FOUND',
-      hint: 'the kernel has no such hook (check the name, and that tracefs is mounted: mount -t tracefs nodev /sys/kernel/tracing)',
-    },
+    ENOENT: { code: 'NOT_FOUND', hint: 'the kernel has no such hook (check its name)' },
+    ENODEV: { code: 'NOT_FOUND', hint: 'no such network interface' },
+    ESRCH: { code: 'NOT_FOUND', hint: 'no such process' },
+    EBUSY: { code: 'EXISTS', hint: 'the hook already has a program attached' },
     EOPNOTSUPP: {
       code: 'NOT_SUPPORTED',
       hint: 'this kernel does not support attaching this program type here',
@@ -352,6 +353,7 @@ const ERRNO_NAMES: Record<number, string> = {
   3: 'ESRCH',
   4: 'EINTR',
   5: 'EIO',
+  6: 'ENXIO',
   7: 'E2BIG',
   9: 'EBADF',
   11: 'EAGAIN',

@@ -1,11 +1,8 @@
 export { BpfObject, checkSchema } from './object.js';
-export {
-  Program,
-  Link,
-  type ProgramHandle,
-  type TestRunInput,
-  type TestRunResult,
-} from './program.js';
+export { Program, type ProgramHandle, type TestRunInput, type TestRunResult } from './program.js';
+export { Link, type LinkInfo } from './attach/link.js';
+export type { Interface, TcDirection, TcOptions, XdpMode, XdpOptions } from './attach/net.js';
+export type { KprobeOptions, UprobeOptions } from './attach/tracing.js';
 export { KeyedMap, type UpdateOptions } from './maps/keyed.js';
 export { DeletableMap, HashMap, LpmTrieMap } from './maps/hash.js';
 export { ArrayMap, indexCodec } from './maps/array.js';

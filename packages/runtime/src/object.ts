@@ -25,6 +25,8 @@ export class BpfObject implements Disposable {
   #ptr: Pointer | null;
 
   readonly #schemaHashes: readonly string[];
+  /** Links of its programs still open: closing the object detaches them. */
+  readonly #links = new Set<{ closeWithObject(): void }>();
 
   private constructor(
     ptr: Pointer,
@@ -162,12 +164,14 @@ export class BpfObject implements Disposable {
     return new Program(name, {
       fd: (op) => (this.#handle(op, `program ${name} (its object is closed)`), lib.programFd(prog)),
       libbpf: (op) => (this.#handle(op, `program ${name} (its object is closed)`), prog),
+      track: (link) => (this.#links.add(link), () => this.#links.delete(link)),
     });
   }
 
   /** Unloads the object: its programs and maps go away unless something else holds them. */
   close(): void {
     if (!this.#ptr) return;
+    for (const link of [...this.#links]) link.closeWithObject();
     native().objectClose(this.#ptr);
     this.#ptr = null;
   }
@@ -267,6 +271,7 @@ function programKinds(obj: Pointer): ProgramKind[] {
       name: lib.programName(p),
       type,
       typeName: lib.progTypeName(type) ?? `type ${type}`,
+      section: lib.programSectionName(p),
     });
   }
   return out;
@@ -278,7 +283,9 @@ function programKinds(obj: Pointer): ProgramKind[] {
  * charge BPF memory to that limit. Undefined leaves the table's hint.
  */
 function permissionHint(programs: ProgramKind[], log: string): string | undefined {
-  const denial = loadDenial(programs);
+  // Refused before the verifier ran (no verifier log), libbpf still names the program.
+  const refused = /prog '([^']+)': BPF program load failed/.exec(log)?.[1];
+  const denial = loadDenial(programs, undefined, refused);
   if (!denial || memlockMatters() || !/RLIMIT_MEMLOCK|ulimit -l/.test(log)) return denial;
   return `${denial} (libbpf's RLIMIT_MEMLOCK advice below does not apply: kernels since 5.11 do not charge BPF memory to it)`;
 }

@@ -1,6 +1,26 @@
+import type { Subject } from './attach/attempt.js';
+import { attachCgroup } from './attach/cgroup.js';
+import type { Link, LinkOwner } from './attach/link.js';
+import {
+  attachTc,
+  attachXdp,
+  type Interface,
+  type TcDirection,
+  type TcOptions,
+  type XdpOptions,
+} from './attach/net.js';
+import {
+  attachBySection,
+  attachKprobe,
+  attachRawTracepoint,
+  attachTrace,
+  attachTracepoint,
+  attachUprobe,
+  type KprobeOptions,
+  type UprobeOptions,
+} from './attach/tracing.js';
 import { BpfError, errnoError } from './errors.js';
-import { lastErrno, native, type Pointer } from './ffi/libbpf.js';
-import { withLibbpfLog } from './ffi/log.js';
+import { native, type Pointer } from './ffi/libbpf.js';
 import { NativeBuffer } from './ffi/native-buffer.js';
 
 export interface TestRunInput {
@@ -39,6 +59,8 @@ export interface ProgramHandle {
   fd(op: string): number;
   /** libbpf's `struct bpf_program`, for `op`; throws CLOSED, or NOT_SUPPORTED for a program known only by fd. */
   libbpf(op: string): Pointer;
+  /** Registers a link with the program's object, which closes it on close(). */
+  track?: LinkOwner;
 }
 
 /** A loaded BPF program, valid while its object is open. */
@@ -72,18 +94,100 @@ export class Program {
     return this.handle.fd('use');
   }
 
+  /** What the attach functions need of this program. */
+  get #subject(): Subject {
+    const { handle } = this;
+    return {
+      name: this.name,
+      libbpf: (op) => handle.libbpf(op),
+      fd: (op) => handle.fd(op),
+      track: handle.track,
+    };
+  }
+
   /**
-   * Attaches the program to tracepoint `category:name` (see
-   * /sys/kernel/tracing/events). Needs tracefs; returns the link to close.
+   * Attaches by the program's section, as a libbpf skeleton does:
+   * `tp/<category>/<name>`, `raw_tp/<name>`, `tp_btf/<name>`,
+   * `fentry/<function>`, `kprobe/<function>`, `uprobe/<binary>:<function>`.
+   * Throws INVALID for programs whose hook is chosen at run time (xdp, tc,
+   * cgroup, a section without a hook), naming the method to use; otherwise
+   * the errors of that method.
+   */
+  attach(): Link {
+    return attachBySection(this.#subject);
+  }
+
+  /**
+   * Attaches to tracepoint `category:name` (/sys/kernel/tracing/events).
+   * Throws NOT_FOUND (no such tracepoint, or tracefs not mounted, which
+   * libbpf finds it through), INVALID (not a tracepoint program), PERMISSION
+   * (naming the capability), CLOSED.
    */
   attachTracepoint(category: string, name: string): Link {
-    const prog = this.handle.libbpf('attach');
-    const target = `program ${this.name} to tracepoint ${category}:${name}`;
-    return withLibbpfLog((log) => {
-      const link = native().attachTracepoint(prog, category, name);
-      if (!link) throw errnoError(lastErrno(), 'attach', 'attach', target, { log: log().text });
-      return new Link(link, `${this.name} -> tracepoint ${category}:${name}`);
-    });
+    return attachTracepoint(this.#subject, category, name);
+  }
+
+  /** Attaches to raw tracepoint `name` (`sys_enter`, no category). Throws NOT_FOUND, INVALID, PERMISSION, CLOSED. */
+  attachRawTracepoint(name: string): Link {
+    return attachRawTracepoint(this.#subject, name);
+  }
+
+  /**
+   * Attaches a BTF tracepoint, fentry or fexit program to the target its
+   * section named (`tp_btf/sched_process_exec`, `fentry/do_unlinkat`).
+   * Throws NOT_SUPPORTED where the kernel refuses fentry/fexit, INVALID, CLOSED.
+   */
+  attachTrace(): Link {
+    return attachTrace(this.#subject);
+  }
+
+  /**
+   * Attaches to kernel function `fn` as a kprobe (or kretprobe with
+   * `retprobe`). Throws NOT_SUPPORTED on a kernel without kprobes, NOT_FOUND
+   * (no such function), INVALID (not a kprobe program), PERMISSION, CLOSED.
+   */
+  attachKprobe(fn: string, options: KprobeOptions = {}): Link {
+    return attachKprobe(this.#subject, fn, options);
+  }
+
+  /**
+   * Attaches to a function of a user-space binary or library (by path, or a
+   * library name libbpf finds): `{ function }` by symbol, `offset` into it
+   * or into the file, `pid` for one process only, `retprobe` on return.
+   * Throws NOT_FOUND (no such file, function or process), INVALID, CLOSED.
+   */
+  attachUprobe(binary: string, options: UprobeOptions = {}): Link {
+    return attachUprobe(this.#subject, binary, options);
+  }
+
+  /**
+   * Attaches an XDP program to the interface (name or index) through a bpf
+   * link, in `mode` native, generic or offload (default: native where the
+   * driver has it). Throws NOT_FOUND (no such interface), EXISTS (it has an
+   * XDP program), NOT_SUPPORTED (the mode), INVALID, PERMISSION, CLOSED.
+   */
+  attachXdp(iface: Interface, options: XdpOptions = {}): Link {
+    return attachXdp(this.#subject, iface, options);
+  }
+
+  /**
+   * Attaches a TC program (SEC("tc")) to the interface's ingress or egress:
+   * a tcx link on kernels 6.6+, else a filter on a clsact qdisc (which
+   * cannot be pinned). Throws NOT_FOUND (no such interface), INVALID,
+   * NOT_SUPPORTED, PERMISSION, CLOSED.
+   */
+  attachTc(iface: Interface, direction: TcDirection, options: TcOptions = {}): Link {
+    return attachTc(this.#subject, iface, direction, options);
+  }
+
+  /**
+   * Attaches a cgroup program to the cgroup v2 directory at `path`, at the
+   * attach type of its section (`cgroup_skb/egress`, `cgroup/sock_create`).
+   * Throws NOT_FOUND (no such directory), INVALID (not cgroup v2, not a
+   * cgroup program), PERMISSION, CLOSED.
+   */
+  attachCgroup(path: string): Link {
+    return attachCgroup(this.#subject, path);
   }
 
   /** Runs the program in the kernel on `data` (and `ctx`) with BPF_PROG_TEST_RUN. */
@@ -150,31 +254,5 @@ export class Program {
     } finally {
       memory.free();
     }
-  }
-}
-
-/** An attachment of a program to a hook; detached by close() (or `using`). */
-export class Link implements Disposable {
-  #ptr: Pointer | null;
-
-  constructor(
-    ptr: Pointer,
-    readonly description: string,
-  ) {
-    this.#ptr = ptr;
-  }
-
-  get closed(): boolean {
-    return this.#ptr === null;
-  }
-
-  close(): void {
-    if (!this.#ptr) return;
-    native().linkDestroy(this.#ptr);
-    this.#ptr = null;
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
   }
 }

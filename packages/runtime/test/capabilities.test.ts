@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { hash, u32 } from '@bpfmaps/schema';
 import { compileBpf, describeWith, tempDir } from '@bpfmaps/testing';
 import { afterEach, expect, it } from 'vitest';
-import { loadDenial, memlockMatters } from '../src/capabilities.js';
+import { attachDenial, loadDenial, memlockMatters, type Capability } from '../src/capabilities.js';
 import { mapFromSchema } from '../src/index.js';
 import { Handles, runChild } from './helpers.js';
 
@@ -364,4 +364,29 @@ it('a load refused with every capability there says something else refused it', 
   expect(loadDenial(programs, new Set(['CAP_SYS_ADMIN']))).toMatch(/^this process has the/);
   expect(memlockMatters('5.10.0-21-amd64')).toBe(true);
   expect(memlockMatters('6.18.44')).toBe(false);
+});
+
+it('an attach refused names the capability the hook needs, or says none is missing', () => {
+  expect(attachDenial('XDP on eth0', 'CAP_NET_ADMIN', new Set(['CAP_BPF']))).toBe(
+    'this process lacks CAP_NET_ADMIN: attaching to XDP on eth0 needs CAP_BPF and CAP_NET_ADMIN; run as root, or grant it (CAP_SYS_ADMIN also covers it)',
+  );
+  expect(attachDenial('tracepoint a:b', 'CAP_PERFMON', new Set())).toContain(
+    'this process lacks CAP_BPF and CAP_PERFMON: attaching to tracepoint a:b needs CAP_BPF and CAP_PERFMON',
+  );
+  expect(attachDenial('tracepoint a:b', 'CAP_PERFMON', new Set(['CAP_SYS_ADMIN']))).toBe(
+    "attaching to tracepoint a:b needs CAP_BPF and CAP_PERFMON, which this process has, so something else refused it: a security module, kernel lockdown or the hook's own policy",
+  );
+});
+
+it('a load refused for an fentry program with every capability there says this kernel refuses fentry', () => {
+  const programs = [
+    { name: 'on_exec', type: 26, typeName: 'tracing', section: 'tp_btf/sched_process_exec' },
+    { name: 'on_open', type: 26, typeName: 'tracing', section: 'fentry/do_sys_openat2' },
+  ];
+  const caps = new Set<Capability>(['CAP_BPF', 'CAP_PERFMON']);
+  expect(loadDenial(programs, caps, 'on_open')).toContain(
+    'and this kernel still refuses fentry program on_open: it does not allow fentry/fexit (BPF trampolines) here',
+  );
+  // A tp_btf program refused is not a trampoline: the general word stands.
+  expect(loadDenial(programs, caps, 'on_exec')).toMatch(/so something else refused it/);
 });

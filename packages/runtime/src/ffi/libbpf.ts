@@ -154,6 +154,53 @@ function bind() {
       'int btf__find_by_name_kind(const btf *btf, const char *name, uint32_t kind)',
     ),
 
+    // Attach and links.
+    attach: f<(prog: Pointer) => Pointer | null>(
+      'bpf_link *bpf_program__attach(const bpf_program *prog)',
+    ),
+    attachRawTracepoint: f<(prog: Pointer, name: string) => Pointer | null>(
+      'bpf_link *bpf_program__attach_raw_tracepoint(const bpf_program *prog, const char *tp_name)',
+    ),
+    attachTrace: f<(prog: Pointer) => Pointer | null>(
+      'bpf_link *bpf_program__attach_trace(const bpf_program *prog)',
+    ),
+    attachKprobe: f<(prog: Pointer, retprobe: boolean, fn: string) => Pointer | null>(
+      'bpf_link *bpf_program__attach_kprobe(const bpf_program *prog, bool retprobe, const char *func_name)',
+    ),
+    attachUprobeOpts: f<
+      (prog: Pointer, pid: number, binary: string, offset: number, opts: Address) => Pointer | null
+    >(
+      'bpf_link *bpf_program__attach_uprobe_opts(const bpf_program *prog, int pid, const char *binary_path, size_t func_offset, uintptr_t opts)',
+    ),
+    attachCgroup: f<(prog: Pointer, cgroupFd: number) => Pointer | null>(
+      'bpf_link *bpf_program__attach_cgroup(const bpf_program *prog, int cgroup_fd)',
+    ),
+    programSectionName: f<(prog: Pointer) => string>(
+      'const char *bpf_program__section_name(const bpf_program *prog)',
+    ),
+    programExpectedAttachType: f<(prog: Pointer) => number>(
+      'int bpf_program__expected_attach_type(const bpf_program *prog)',
+    ),
+    attachTypeName: f<(type: number) => string | null>(
+      'const char *libbpf_bpf_attach_type_str(int t)',
+    ),
+    linkTypeName: f<(type: number) => string | null>('const char *libbpf_bpf_link_type_str(int t)'),
+    linkFd: f<(link: Pointer) => number>('int bpf_link__fd(const bpf_link *link)'),
+    linkCreate: f<(progFd: number, targetFd: number, attachType: number, opts: Address) => number>(
+      'int bpf_link_create(int prog_fd, int target_fd, int attach_type, uintptr_t opts)',
+    ),
+    tcHookCreate: f<(hook: Address) => number>('int bpf_tc_hook_create(uintptr_t hook)'),
+    tcAttach: f<(hook: Address, opts: Address) => number>(
+      'int bpf_tc_attach(uintptr_t hook, uintptr_t opts)',
+    ),
+    tcDetach: f<(hook: Address, opts: Address) => number>(
+      'int bpf_tc_detach(uintptr_t hook, uintptr_t opts)',
+    ),
+    ifNameToIndex: c<(name: string) => number>('unsigned int if_nametoindex(const char *ifname)'),
+    ifIndexToName: c<(index: number, name: Address) => Pointer | null>(
+      'void *if_indextoname(unsigned int ifindex, uintptr_t ifname)',
+    ),
+
     // Event buffers (tools/lib/bpf/libbpf.h).
     perfBufferNew: f<
       (
