@@ -7,7 +7,7 @@
 import { readlinkSync, unlinkSync } from 'node:fs';
 import { BpfError, closedError, errnoError } from '../errors.js';
 import { native, type Pointer } from '../ffi/libbpf.js';
-import { zeroed } from '../ffi/native-buffer.js';
+import { NativeBuffer } from '../ffi/native-buffer.js';
 import { checkBpffs } from '../maps/raw-map.js';
 import { pinDenial } from '../maps/pin-access.js';
 
@@ -132,7 +132,7 @@ export class Link implements Disposable {
   /** The kernel's view of the link: its id, its program's id and its type. */
   info(): LinkInfo {
     const fd = this.fd;
-    const memory = zeroed(64);
+    const memory = new NativeBuffer(64);
     try {
       memory.view.setUint32(60, 56, true);
       const ret = native().objGetInfo(fd, memory.address, memory.address + 60);

@@ -5,7 +5,7 @@
  */
 import { BpfError, errnoName } from '../errors.js';
 import { lastErrno, native } from '../ffi/libbpf.js';
-import { zeroed, type NativeBuffer } from '../ffi/native-buffer.js';
+import { NativeBuffer } from '../ffi/native-buffer.js';
 import { attachLink, type Explanation, type Subject } from './attempt.js';
 import { TC_KIND, XDP_KIND } from './kinds.js';
 import { fdAttachment, type Attachment, type Link } from './link.js';
@@ -24,7 +24,7 @@ function interfaceIndex(iface: Interface, target: string): number {
         detail: `an interface index is a whole number >= 1 (received ${iface})`,
       });
     // The kernel answers an unknown index with a bare EINVAL for XDP: ask first.
-    const name = zeroed(16);
+    const name = new NativeBuffer(16);
     const found = native().ifIndexToName(iface, name.address);
     const errno = lastErrno();
     name.free();
@@ -91,7 +91,7 @@ export function attachXdp(subject: Subject, iface: Interface, options: XdpOption
     subject,
     { kind: XDP_KIND, hook, explain: (errno) => explainXdp(errno, iface, mode) },
     ({ prog }) => {
-      const opts = zeroed(LINK_CREATE_OPTS_SIZE);
+      const opts = new NativeBuffer(LINK_CREATE_OPTS_SIZE);
       try {
         opts.view.setBigUint64(0, BigInt(LINK_CREATE_OPTS_SIZE), true);
         opts.view.setUint32(8, mode ? XDP_FLAGS[mode] : 0, true);
@@ -200,7 +200,7 @@ const TC_OPTS_SIZE = 32;
 
 /** struct bpf_tc_hook for the interface's ingress or egress (the caller frees it). */
 function tcHook(ifindex: number, direction: TcDirection): NativeBuffer {
-  const hook = zeroed(TC_HOOK_SIZE);
+  const hook = new NativeBuffer(TC_HOOK_SIZE);
   hook.view.setBigUint64(0, BigInt(TC_HOOK_SIZE), true);
   hook.view.setInt32(8, ifindex, true);
   hook.view.setUint32(12, TC_POINT[direction], true);
@@ -214,7 +214,7 @@ function clsactFilter(
   direction: TcDirection,
 ): Attachment | number {
   const hook = tcHook(ifindex, direction);
-  const opts = zeroed(TC_OPTS_SIZE);
+  const opts = new NativeBuffer(TC_OPTS_SIZE);
   try {
     const created = native().tcHookCreate(hook.address);
     if (created < 0 && errnoName(-created) !== 'EEXIST') return created;
@@ -238,7 +238,7 @@ function clsactFilter(
 
 function detachFilter(ifindex: number, direction: TcDirection, handle: number, priority: number) {
   const hook = tcHook(ifindex, direction);
-  const opts = zeroed(TC_OPTS_SIZE);
+  const opts = new NativeBuffer(TC_OPTS_SIZE);
   try {
     opts.view.setBigUint64(0, BigInt(TC_OPTS_SIZE), true);
     opts.view.setUint32(20, handle, true);

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { BpfError, errnoName } from '../errors.js';
 import { lastErrno, native, type Pointer } from '../ffi/libbpf.js';
-import { zeroed } from '../ffi/native-buffer.js';
+import { NativeBuffer } from '../ffi/native-buffer.js';
 import { attachLink, programFacts, type Explanation, type Subject } from './attempt.js';
 import {
   KPROBE_KIND,
@@ -171,7 +171,7 @@ export function attachUprobe(subject: Subject, binary: string, options: UprobeOp
     },
     ({ prog }) => {
       const name = fn === undefined ? undefined : Buffer.from(`${fn}\0`, 'utf8');
-      const opts = zeroed(UPROBE_OPTS_SIZE + (name?.length ?? 0));
+      const opts = new NativeBuffer(UPROBE_OPTS_SIZE + (name?.length ?? 0));
       try {
         opts.view.setBigUint64(0, BigInt(UPROBE_OPTS_SIZE), true);
         opts.view.setUint8(24, retprobe ? 1 : 0);

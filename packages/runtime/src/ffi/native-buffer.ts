@@ -35,10 +35,3 @@ export class NativeBuffer {
     koffi.free(this.ptr);
   }
 }
-
-/** A NativeBuffer of `size` zero bytes: for option structs whose unset fields must read as zero. */
-export function zeroed(size: number): NativeBuffer {
-  const buffer = new NativeBuffer(size);
-  buffer.bytes.fill(0);
-  return buffer;
-}
