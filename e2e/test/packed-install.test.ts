@@ -182,7 +182,7 @@ describeWith(
         'npm',
         [
           'install',
-          '--offline',
+          '--prefer-offline',
           '--no-audit',
           '--no-fund',
           ...readdirSync(tarballs).map((t) => join(tarballs, t)),
@@ -276,7 +276,7 @@ describeWith(
         `${version}\n`,
       );
       expect(
-        must('npm', ['exec', '--offline', '--', '@bpfmaps/codegen', '--version'], project),
+        must('npm', ['exec', '--prefer-offline', '--', '@bpfmaps/codegen', '--version'], project),
       ).toBe(`${version}\n`);
     });
 

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { checkHeaderNames } from './header-names.js';
 import { loadSchemaModule } from './load.js';
+import { checkGlobalNames } from './model/globals.js';
 import { buildModel } from './model/index.js';
 import { renderHeader, renderModule } from './render.js';
 import { outputPaths, type OutputPaths } from './paths.js';
@@ -29,6 +30,7 @@ export async function generate(
   const model = buildModel(schemaModule, options.source, basename(options.header));
   const header = renderHeader(model);
   checkHeaderNames(header, options.source);
+  checkGlobalNames(model.globals, header);
   return [
     { path: options.header, content: header },
     { path: options.module, content: await renderModule(model) },

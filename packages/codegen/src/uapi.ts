@@ -61,6 +61,12 @@ export function checkSystemHeaderNames(catalog: Catalog, source: string): void {
     const by = declared(decl.name, identifiers, macros);
     if (by) clashes.push(`map ${decl.name} is declared by ${by} too: give the map another name`);
   }
+  for (const { decl } of catalog.globals) {
+    for (const name of Object.keys(decl.variables)) {
+      const by = declared(name, identifiers, macros);
+      if (by) clashes.push(`global ${name} is declared by ${by} too: rename the global`);
+    }
+  }
   if (clashes.length > 0) {
     throw new SchemaError(
       'RESERVED_NAME',

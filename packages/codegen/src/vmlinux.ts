@@ -96,7 +96,7 @@ export function checkKernelNames(
   header?: string,
 ): void {
   const kernel = kernelNames(path);
-  const { composites, enums } = catalog(schemaModule, source);
+  const { composites, enums, globals } = catalog(schemaModule, source);
   const clashes = [
     ...[...composites, ...enums]
       .filter((d) => kernel.tags.has(d.cName))
@@ -120,6 +120,11 @@ export function checkKernelNames(
         (d) =>
           `${d.what === 'map' ? 'map' : 'helper function'} ${d.name} is a name the kernel declares too (a typedef or enum constant in vmlinux.h): rename the map`,
       ),
+    ...globals.flatMap(({ decl }) =>
+      Object.keys(decl.variables)
+        .filter((name) => kernel.identifiers.has(name))
+        .map((name) => `global ${name} is declared by the kernel too: rename the global`),
+    ),
   ];
   if (clashes.length > 0) {
     throw new CodegenError(

@@ -271,7 +271,7 @@ export const counts = hash('counts', { key: Key, value: u64, maxEntries: 8 });
     );
     const r = codegen('maps.schema.ts');
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('maps.schema.ts: no map declarations are exported');
+    expect(r.stderr).toContain('maps.schema.ts: no map or globals declarations are exported');
   });
 
   it('two structs with one name are refused', () => {

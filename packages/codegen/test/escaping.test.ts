@@ -1,6 +1,6 @@
 /**
  * Every user string that reaches a generated file (documentation of fields,
- * structs, enums and maps, and the schema's file name) is escaped: whatever
+ * structs, enums, maps and globals, and the schema's file name) is escaped: whatever
  * it holds, the header compiles with -Werror, the module passes tsc, and
  * importing the module runs none of it.
  */
@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { enumType, hash, struct, u32, u64, u8, array } from '@bpfmaps/schema';
+import { enumType, globals, hash, struct, u32, u64, u8, array } from '@bpfmaps/schema';
 import { compileBpf, compileHost, describeWith } from '@bpfmaps/testing';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -86,6 +86,11 @@ function schemaWith(docs: readonly string[]): Record<string, unknown> {
     Tagged,
     docs: hash('docs', { key: u32, value: Doc, maxEntries: 4, doc: docs[2] }),
     tagged: array('tagged', { value: Tagged, maxEntries: 2, doc: docs.join('\n') }),
+    config: globals(
+      '.rodata',
+      { g0: u32.describe(docs[0]!), g1: u64.describe(docs.at(-1)!), g2: Doc },
+      { doc: docs.join('\n') },
+    ),
   };
 }
 
@@ -118,6 +123,7 @@ async function check(docs: readonly string[], source: string): Promise<void> {
   delete (globalThis as { INJECTED?: unknown }).INJECTED;
   const loaded = (await import(join(dir, 'maps.gen.ts'))) as Record<string, unknown>;
   expect(typeof loaded.openMaps).toBe('function');
+  expect(typeof loaded.openGlobals).toBe('function');
   expect((globalThis as { INJECTED?: unknown }).INJECTED).toBeUndefined();
 }
 
@@ -140,6 +146,7 @@ describe('documentation survives escaping', () => {
       module: '/tmp/maps.gen.ts',
     });
     expect(header!.content).toContain('/* a *\\/ b /\\* c */');
+    expect(header!.content).toContain(' * a *\\/ b /\\* c\n');
     expect(module!.content).toContain('a *\\/ b /\\* c');
   });
 });

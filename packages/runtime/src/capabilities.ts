@@ -76,7 +76,7 @@ export function loadDenial(
     (p) => p.name === refused && /^f(entry|exit|mod_ret)/.test(p.section ?? ''),
   );
   if (missing.length === 0 && trampoline) {
-    return `this process has the capabilities loading this object needs (${[...needs.keys()].join(', ')}), and this kernel still refuses ${trampoline.section?.split('/')[0]} program ${trampoline.name}: it does not allow fentry/fexit (BPF trampolines) here; attach a kprobe, a raw tracepoint or a BTF tracepoint (tp_btf) instead, or load the object without this program`;
+    return `this process has the capabilities loading this object needs (${[...needs.keys()].join(', ')}), and this kernel still refuses ${trampoline.section?.split('/')[0]} program ${trampoline.name}: it does not allow fentry/fexit (BPF trampolines) here; attach a kprobe, a raw tracepoint or a BTF tracepoint (tp_btf) instead`;
   }
   if (missing.length === 0) {
     return `this process has the capabilities loading this object needs (${[...needs.keys()].join(', ')}), so something else refused it: a security module or kernel lockdown${memlockMatters() ? ', or the locked-memory limit (raise ulimit -l)' : ''}`;

@@ -30,6 +30,8 @@ export type BpfErrorCode =
   | 'EXISTS'
   /** The verifier refused a program: the error carries its log. */
   | 'VERIFIER'
+  /** The object is opened but not loaded yet, or the program's autoload was off. */
+  | 'NOT_LOADED'
   /** The handle (map, object, program, link) was closed before the call. */
   | 'CLOSED'
   /** Out of memory, file descriptors or another system resource. */

@@ -1,4 +1,12 @@
-export { BpfObject, checkSchema } from './object.js';
+export { BpfObject, checkSchema, type OpenOptions } from './object.js';
+export {
+  Global,
+  bindGlobals,
+  globalsFromSchema,
+  type GlobalInfo,
+  type GlobalCodecs,
+  type GlobalsSource,
+} from './globals.js';
 export { Program, type ProgramHandle, type TestRunInput, type TestRunResult } from './program.js';
 export { Link, type LinkInfo } from './attach/link.js';
 export type { Interface, TcDirection, TcOptions, XdpMode, XdpOptions } from './attach/net.js';
@@ -47,7 +55,7 @@ export {
   type ErrnoClass,
   type OpClass,
 } from './errors.js';
-export type { MapSpec, MemberLayout } from '@bpfmaps/schema';
+export type { MapSpec, MemberLayout, GlobalsSpec } from '@bpfmaps/schema';
 export { RingBuffer, type RingBufferOptions } from './events/ring-buffer.js';
 export { PerfEventArray, type PerfEventArrayOptions } from './events/perf-event-array.js';
 export { EventMap, type ReadOptions, type Subscription } from './events/event-map.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { loadDenial, memlockMatters, type ProgramKind } from './capabilities.js';
 import { BpfError, closedError, errnoError, errnoName } from './errors.js';
+import { loadError } from './load-errors.js';
 import { lastErrno, native, type Pointer } from './ffi/libbpf.js';
 import { withLibbpfLog } from './ffi/log.js';
 import type { MapSource } from './maps/raw-map.js';
@@ -9,24 +9,42 @@ import { readSection, schemaHashesOf } from './elf.js';
 import { NativeBuffer } from './ffi/native-buffer.js';
 import { structMembers } from './maps/btf.js';
 import { Program } from './program.js';
+import {
+  Global,
+  globalCodec,
+  globalSections,
+  mapGlobalsToKernel,
+  type GlobalInfo,
+  type GlobalSection,
+} from './globals.js';
+import type { Codec } from './codec.js';
+import type { CType } from '@bpfmaps/schema';
 
-const EPERM = 1;
 const ENOENT = 2;
-const E2BIG = 7;
-/** The errnos with which the kernel refuses a program after verifying it (E2BIG: too complex). */
-const VERIFIER_ERRNOS = new Set(['EACCES', 'EINVAL', 'E2BIG']);
+
+export interface OpenOptions {
+  /**
+   * Load only these programs (their C function names); the others stay out
+   * of the kernel. Unknown names are refused, listing the programs there are.
+   */
+  programs?: readonly string[];
+}
 
 /**
- * BpfObject is a compiled BPF ELF object opened and loaded by libbpf: its maps
- * are created and its programs verified. Maps and programs found through it
- * stay valid until close(); typed maps opened from it hold their own fd.
+ * BpfObject is a compiled BPF ELF object parsed by libbpf: opened
+ * (BpfObject.open), configured (its globals, which programs load), then
+ * loaded (load(): maps created, programs verified). Maps and programs found
+ * through it stay valid until close(); typed maps opened from it hold their
+ * own fd.
  */
 export class BpfObject implements Disposable {
   #ptr: Pointer | null;
+  #loaded = false;
 
   readonly #schemaHashes: readonly string[];
   /** Links of its programs still open: closing the object detaches them. */
   readonly #links = new Set<{ closeWithObject(): void }>();
+  readonly #sections: readonly GlobalSection[];
 
   private constructor(
     ptr: Pointer,
@@ -35,50 +53,128 @@ export class BpfObject implements Disposable {
   ) {
     this.#ptr = ptr;
     this.#schemaHashes = schemaHashes;
+    this.#sections = globalSections(ptr);
   }
 
   /**
-   * Opens and loads the object at `path`. The file is read once: libbpf
-   * loads those bytes (bpf_object__open_mem, __load) and schemaHashes()
-   * reads the same bytes, so a file deleted or replaced after loading
-   * changes nothing. Throws BpfError NOT_FOUND (no file), PERMISSION (the
-   * file's mode, missing capabilities), INVALID (not a BPF object, no BTF),
-   * VERIFIER (a program was refused: the error carries the verifier's log),
-   * SYSTEM (out of file descriptors or memory).
+   * Opens the object at `path` without loading it: its globals can be set
+   * and its programs chosen before load(). The file is read once: libbpf
+   * parses those bytes (bpf_object__open_mem) and schemaHashes() reads the
+   * same bytes, so a file deleted or replaced after opening changes
+   * nothing. Throws BpfError NOT_FOUND (no file, or a program of
+   * `options.programs` the object lacks), PERMISSION (the file's mode),
+   * INVALID (not a BPF object, no BTF), SYSTEM.
    */
-  static load(path: string): BpfObject {
+  static open(path: string, options: OpenOptions = {}): BpfObject {
     const image = readObject(path);
     return withLibbpfLog((log) => {
-      const lib = native();
       const ptr = openImage(image, path);
       if (!ptr) throw openError(lastErrno(), image, path, log().text);
+      try {
+        const obj = new BpfObject(ptr, path, schemaHashesOf(image));
+        if (options.programs) obj.#loadOnly(options.programs);
+        return obj;
+      } catch (error) {
+        native().objectClose(ptr);
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Opens and loads the object at `path`: BpfObject.open, then load().
+   * Throws what both throw.
+   */
+  static load(path: string, options: OpenOptions = {}): BpfObject {
+    const obj = BpfObject.open(path, options);
+    obj.load();
+    return obj;
+  }
+
+  /**
+   * Loads the object: creates its maps (with the globals as set so far) and
+   * verifies and loads each program whose autoload is on. From then on
+   * .rodata is read-only and .data and .bss are the kernel's memory. A
+   * failed load closes the object (libbpf loads an object once): open it
+   * again. Throws BpfError VERIFIER (a program was refused: the error
+   * carries the verifier's log), PERMISSION (capabilities, or a program
+   * type this kernel refuses: the error names the program), SYSTEM;
+   * INVALID when already loaded, CLOSED when closed.
+   */
+  load(): void {
+    const ptr = this.#handle('load');
+    if (this.#loaded)
+      throw new BpfError({
+        code: 'INVALID',
+        op: 'load',
+        target: `object ${this.path}`,
+        detail:
+          'it is already loaded; libbpf loads an object once (open it again for another copy)',
+      });
+    withLibbpfLog((log) => {
+      const lib = native();
       const ret = lib.objectLoad(ptr);
       if (ret < 0) {
-        // The programs' types say which capabilities an EPERM is about: read them before closing.
-        const programs = ret === -EPERM ? programKinds(ptr) : [];
-        lib.objectClose(ptr);
-        const { text, verifier, program } = log();
-        // Only these are the verifier's verdict; running out of descriptors or memory is not.
-        if (verifier && VERIFIER_ERRNOS.has(errnoName(-ret)))
-          throw new BpfError({
-            code: 'VERIFIER',
-            op: 'load',
-            target: `program ${program} of object ${path}`,
-            errno: -ret,
-            detail:
-              -ret === E2BIG
-                ? 'the verifier gave up: the program is too complex (its log ends with how many instructions it processed); bound its loops more tightly, use bpf_loop(), or split it with tail calls'
-                : 'the verifier refused it',
-            log: verifier,
-          });
-        throw errnoError(ret, 'load', 'load object', path, {
-          detail: program ? `loading program ${program}` : undefined,
-          hint: ret === -EPERM ? permissionHint(programs, text) : undefined,
-          log: text,
-        });
+        // The error reads the programs' types: make it before closing.
+        const error = loadError(ret, this.path, ptr, log());
+        this.close();
+        throw error;
       }
-      return new BpfObject(ptr, path, schemaHashesOf(image));
+      this.#loaded = true;
+      try {
+        mapGlobalsToKernel(ptr, `object ${this.path}`);
+      } catch (error) {
+        this.close();
+        throw error;
+      }
     });
+  }
+
+  /** Whether load() succeeded (and the object is not closed since). */
+  get loaded(): boolean {
+    return this.#loaded && this.#ptr !== null;
+  }
+
+  /**
+   * Whether load() loads program `name` (on for every program by default).
+   * Throws BpfError NOT_FOUND listing the programs, INVALID once loaded
+   * (choose between open() and load()), CLOSED.
+   */
+  setAutoload(name: string, autoload: boolean): void {
+    const lib = native();
+    const prog = this.#find<Pointer>('program', name, lib.objectNextProgram, lib.programName);
+    if (this.#loaded)
+      throw new BpfError({
+        code: 'INVALID',
+        op: 'set autoload of',
+        target: `program ${name} of object ${this.path}`,
+        detail:
+          'the object is already loaded; choose the programs to load between BpfObject.open() and load()',
+      });
+    const ret = lib.programSetAutoload(prog, autoload);
+    if (ret < 0) throw errnoError(ret, 'load', 'set autoload of', `program ${name}`);
+  }
+
+  /** Whether program `name` loads with the object (or was loaded, once it is). */
+  autoload(name: string): boolean {
+    const lib = native();
+    return lib.programAutoload(
+      this.#find<Pointer>('program', name, lib.objectNextProgram, lib.programName),
+    );
+  }
+
+  /** Turns autoload off for every program not in `names`, after checking that each is there. */
+  #loadOnly(names: readonly string[]): void {
+    const all = this.programNames();
+    const unknown = names.filter((n) => !all.includes(n));
+    if (unknown.length > 0)
+      throw new BpfError({
+        code: 'NOT_FOUND',
+        op: 'open object',
+        target: this.path,
+        detail: `options.programs names ${unknown.map((n) => `"${n}"`).join(', ')}, which the object does not have; it has: ${all.join(', ') || 'none'}`,
+      });
+    for (const name of all) this.setAutoload(name, names.includes(name));
   }
 
   /** The libbpf object, for `op`; throws BpfError CLOSED once closed. */
@@ -150,22 +246,107 @@ export class BpfObject implements Disposable {
         const btf = lib.objectBtf(this.#handle('read the BTF of'));
         return btf ? structMembers(btf, cName) : undefined;
       },
-      fd: () => (
-        this.#handle('open map', `${name} of ${origin} (the object is closed)`),
-        lib.mapFd(map)
-      ),
+      fd: () => {
+        this.#handle('open map', `${name} of ${origin} (the object is closed)`);
+        if (!this.#loaded)
+          throw notLoaded('open map', `${name} of ${origin}`, 'maps are created when it loads');
+        return lib.mapFd(map);
+      },
     };
   }
 
-  /** The program called `name` (its C function name); throws listing the programs there are. */
+  /**
+   * The program called `name` (its C function name); throws listing the
+   * programs there are. Its fd (so testRun, attach) throws BpfError
+   * NOT_LOADED until the object is loaded, and for good when its autoload
+   * was off.
+   */
   program(name: string): Program {
     const lib = native();
     const prog = this.#find<Pointer>('program', name, lib.objectNextProgram, lib.programName);
+    const loaded = (op: string) => {
+      const target = `program ${name} of object ${this.path}`;
+      this.#handle(op, `program ${name} (its object is closed)`);
+      if (!this.#loaded) throw notLoaded(op, target, 'programs load with it');
+      if (lib.programFd(prog) < 0)
+        throw new BpfError({
+          code: 'NOT_LOADED',
+          op,
+          target,
+          detail:
+            'the program was not loaded: its autoload was off (setAutoload, or the programs option of BpfObject.open)',
+        });
+      return prog;
+    };
     return new Program(name, {
-      fd: (op) => (this.#handle(op, `program ${name} (its object is closed)`), lib.programFd(prog)),
-      libbpf: (op) => (this.#handle(op, `program ${name} (its object is closed)`), prog),
+      fd: (op) => lib.programFd(loaded(op)),
+      libbpf: (op) => loaded(op),
       track: (link) => (this.#links.add(link), () => this.#links.delete(link)),
     });
+  }
+
+  /** Every global variable of the object's .rodata, .data and .bss sections (custom ones included). */
+  globalInfo(): GlobalInfo[] {
+    this.#handle('list the globals of');
+    return this.#sections.flatMap((s) => s.variables.map((v) => ({ ...v })));
+  }
+
+  /**
+   * The global variable `name`, read and written with `codec` (or a schema
+   * type: `obj.global('targ_pid', u32)`), found in the object's BTF, so any
+   * object built with clang -g has them. Set .rodata before load(); .data
+   * and .bss at any time, without syscalls once loaded. Throws BpfError
+   * NOT_FOUND listing the globals there are, INCOMPATIBLE when the codec's
+   * size is not the variable's, NOT_SUPPORTED when libbpf keeps no memory
+   * for its section; the Global's get and set throw CLOSED after close().
+   */
+  global<T>(name: string, codec: Codec<T> | CType<T>): Global<T> {
+    this.#handle('find a global in');
+    const section = this.#sections.find((s) => s.variables.some((v) => v.name === name));
+    const info = section?.variables.find((v) => v.name === name);
+    if (!section || !info) {
+      const names = this.#sections.flatMap((s) => s.variables.map((v) => `${v.name} (${s.name})`));
+      throw new BpfError({
+        code: 'NOT_FOUND',
+        op: 'find global',
+        target: name,
+        detail: `object ${this.path} has no such global variable; it has: ${names.join(', ') || 'none'}`,
+      });
+    }
+    const typed = globalCodec(codec);
+    const target = `global ${name} of object ${this.path}`;
+    if (typed.size !== info.size)
+      throw new BpfError({
+        code: 'INCOMPATIBLE',
+        op: 'open',
+        target,
+        detail: `the variable is ${info.size} bytes in ${section.name}, the codec ${typed.size}; use a type of ${info.size} bytes`,
+      });
+    const view = section.view;
+    if (!view)
+      throw new BpfError({
+        code: 'NOT_SUPPORTED',
+        op: 'open',
+        target,
+        detail: `libbpf keeps no memory for section ${section.name} (this kernel cannot mmap BPF arrays)`,
+      });
+    return new Global(
+      info,
+      typed,
+      (op) => {
+        // The memory goes away with the object, and .rodata is mapped read-only once loaded: never touch either.
+        this.#handle(op, `${target} (the object is closed)`);
+        if (op === 'write' && this.#loaded && section.frozenAtLoad)
+          throw new BpfError({
+            code: 'PERMISSION',
+            op: 'set',
+            target,
+            detail: `${section.name} is read-only once the object is loaded (the kernel froze it); set it between BpfObject.open() and load()`,
+          });
+        return view;
+      },
+      target,
+    );
   }
 
   /** Unloads the object: its programs and maps go away unless something else holds them. */
@@ -187,12 +368,17 @@ export class BpfObject implements Disposable {
  * the header and the module of a pair were generated apart. Objects built
  * without a bpfmaps header pass (their maps are still checked one by one).
  */
-export function checkSchema(obj: BpfObject, hash: string, source: string): void {
+export function checkSchema(
+  obj: BpfObject,
+  hash: string,
+  source: string,
+  op = 'open maps of',
+): void {
   const found = obj.schemaHashes();
   if (found.length === 0 || found.includes(hash)) return;
   throw new BpfError({
     code: 'INCOMPATIBLE',
-    op: 'open maps of',
+    op,
     target: `object ${obj.path}`,
     detail: `it was built from a header of another version of ${source} (header ${found.join(', ')}, module ${hash}): run codegen on ${source} and rebuild the object`,
   });
@@ -261,31 +447,12 @@ function openError(errno: number, image: Uint8Array, path: string, log: string):
   return errnoError(errno, 'open-object', 'open object', path, { log });
 }
 
-/** Each program of a libbpf object: name, type and the type's name. */
-function programKinds(obj: Pointer): ProgramKind[] {
-  const lib = native();
-  const out: ProgramKind[] = [];
-  for (let p = lib.objectNextProgram(obj, null); p; p = lib.objectNextProgram(obj, p)) {
-    const type = lib.programType(p);
-    out.push({
-      name: lib.programName(p),
-      type,
-      typeName: lib.progTypeName(type) ?? `type ${type}`,
-      section: lib.programSectionName(p),
-    });
-  }
-  return out;
-}
-
-/**
- * What an EPERM from loading means here: the capabilities this process lacks,
- * with a word on libbpf's RLIMIT_MEMLOCK advice where this kernel does not
- * charge BPF memory to that limit. Undefined leaves the table's hint.
- */
-function permissionHint(programs: ProgramKind[], log: string): string | undefined {
-  // Refused before the verifier ran (no verifier log), libbpf still names the program.
-  const refused = /prog '([^']+)': BPF program load failed/.exec(log)?.[1];
-  const denial = loadDenial(programs, undefined, refused);
-  if (!denial || memlockMatters() || !/RLIMIT_MEMLOCK|ulimit -l/.test(log)) return denial;
-  return `${denial} (libbpf's RLIMIT_MEMLOCK advice below does not apply: kernels since 5.11 do not charge BPF memory to it)`;
+/** The error for using what only exists once the object is loaded, before it is. */
+function notLoaded(op: string, target: string, why: string): BpfError {
+  return new BpfError({
+    code: 'NOT_LOADED',
+    op,
+    target,
+    detail: `the object is opened but not loaded (${why}); call load() first`,
+  });
 }

@@ -254,10 +254,10 @@ describeWith(
         message: `load object ${xdp}: EPERM (errno 1): this process lacks CAP_BPF and CAP_NET_ADMIN: loading this object needs CAP_BPF to create maps and load programs, and CAP_NET_ADMIN for its xdp program pass; run as root, or grant them (CAP_SYS_ADMIN alone also covers them)${memlock}`,
       });
       expect(said(load(ONLY_CAP_BPF, xdp)).message).toBe(
-        `load object ${xdp}: EPERM (errno 1): this process lacks CAP_NET_ADMIN: loading this object needs CAP_NET_ADMIN for its xdp program pass; run as root, or grant it (CAP_SYS_ADMIN alone also covers it)${memlock}`,
+        `load object ${xdp}: EPERM (errno 1): loading program pass; this process lacks CAP_NET_ADMIN: loading this object needs CAP_NET_ADMIN for its xdp program pass; run as root, or grant it (CAP_SYS_ADMIN alone also covers it)${memlock}`,
       );
       expect(said(load(ONLY_CAP_BPF, tracepoint)).message).toBe(
-        `load object ${tracepoint}: EPERM (errno 1): this process lacks CAP_PERFMON: loading this object needs CAP_PERFMON for its tracepoint program on_enter; run as root, or grant it (CAP_SYS_ADMIN alone also covers it)${memlock}`,
+        `load object ${tracepoint}: EPERM (errno 1): loading program on_enter; this process lacks CAP_PERFMON: loading this object needs CAP_PERFMON for its tracepoint program on_enter; run as root, or grant it (CAP_SYS_ADMIN alone also covers it)${memlock}`,
       );
     });
 
@@ -283,8 +283,8 @@ describeWith(
 
 describeWith(['bpf', 'clang', 'libbpf-headers'], 'out of file descriptors', () => {
   const xdp = compileBpf(XDP);
-  /** A shell lowers RLIMIT_NOFILE for the child it becomes. */
-  const FEW_FILES = ['sh', '-c', 'ulimit -n 64 && exec "$0" "$@"'];
+  /** A shell lowers RLIMIT_NOFILE for the child it becomes (room for node to load its modules first). */
+  const FEW_FILES = ['sh', '-c', 'ulimit -n 256 && exec "$0" "$@"'];
 
   it('EMFILE is SYSTEM with the hint, wherever a descriptor is taken; none is skipped silently', () => {
     const r = runChild(

@@ -5,6 +5,7 @@
  * Checks here are the ones no single declaration can make alone.
  */
 import { SchemaError } from './errors.js';
+import { isGlobalsDecl, type GlobalsDecl } from './globals.js';
 import { isMapDecl, type MapDecl } from './maps/decl.js';
 import { eventStructs } from './maps/events.js';
 import { isCType, type CType, type Declaration } from './types/base.js';
@@ -16,6 +17,8 @@ type Composite = CompositeType<any, unknown>;
 export interface Catalog {
   /** Map declarations in export order (ES module namespaces sort exports by name). */
   maps: { exportName: string; decl: MapDecl }[];
+  /** Globals declarations in export order. */
+  globals: { exportName: string; decl: GlobalsDecl }[];
   /** Named structs and unions, each after the ones it contains. */
   composites: Composite[];
   enums: EnumType[];
@@ -42,20 +45,22 @@ function mapTypes(decl: MapDecl): CType<unknown>[] {
 /** Builds the catalog of a schema module; throws SchemaError naming the declarations in conflict. */
 export function catalog(module: Record<string, unknown>, source: string): Catalog {
   const maps: Catalog['maps'] = [];
+  const globals: Catalog['globals'] = [];
   const roots: CType<unknown>[] = [];
   for (const [exportName, value] of Object.entries(module)) {
     if (isMapDecl(value)) maps.push({ exportName, decl: value });
+    else if (isGlobalsDecl(value)) globals.push({ exportName, decl: value });
     else if (isCType(value)) roots.push(value);
   }
-  if (maps.length === 0) {
+  if (maps.length === 0 && globals.length === 0) {
     throw new SchemaError(
       'INVALID_MAP',
       source,
-      'no map declarations are exported',
+      'no map or globals declarations are exported',
       'Export at least one map: export const flows = hash("flows", { key, value, maxEntries })',
     );
   }
-  checkUniqueMaps(maps);
+  const cNames = checkUniqueMaps(maps);
   const names = new Names();
   const enums: EnumType[] = [];
   const composites: Composite[] = [];
@@ -69,13 +74,19 @@ export function catalog(module: Record<string, unknown>, source: string): Catalo
     if (isEnum(t)) enums.push(t);
     else composites.push(t as Composite);
   };
-  for (const t of [...maps.flatMap((m) => mapTypes(m.decl)), ...roots]) visit(t);
-  checkEnumConstants(enums);
-  return { maps, composites, enums };
+  const globalTypes = globals.flatMap((g) => Object.values(g.decl.variables));
+  for (const t of [...maps.flatMap((m) => mapTypes(m.decl)), ...globalTypes, ...roots]) visit(t);
+  checkEnumConstants(enums, cNames);
+  checkGlobalNames(globals, cNames);
+  return { maps, globals, composites, enums };
 }
 
-/** Map names are one C namespace, the maps that come with others (drop counters) included. */
-function checkUniqueMaps(maps: Catalog['maps']): void {
+/**
+ * Map names are one C namespace, the maps that come with others (drop
+ * counters) included. Returns who owns each name, for the other C names
+ * (globals, enum constants) that share the namespace.
+ */
+function checkUniqueMaps(maps: Catalog['maps']): Map<string, string> {
   const seen = new Map<string, string>();
   const claim = (name: string, owner: string) => {
     const other = seen.get(name);
@@ -94,11 +105,33 @@ function checkUniqueMaps(maps: Catalog['maps']): void {
     for (const [role, companion] of Object.entries(decl.companions))
       claim(companion.name, `the ${role} of ${exportName}`);
   }
+  return new Map([...seen].map(([name, owner]) => [name, `map ${name} (${owner})`]));
 }
 
-/** Enum constants share C's one namespace: `A` with member `B_C` and `A_B` with `C` both spell `A_B_C`. */
-function checkEnumConstants(enums: readonly EnumType[]): void {
-  const owners = new Map<string, string>();
+/** Global variables share C's namespace with maps, enum constants and each other. */
+function checkGlobalNames(globals: Catalog['globals'], cNames: Map<string, string>): void {
+  for (const { exportName, decl } of globals) {
+    for (const name of Object.keys(decl.variables)) {
+      const other = cNames.get(name);
+      if (other !== undefined) {
+        throw new SchemaError(
+          'DUPLICATE_NAME',
+          `global ${name}`,
+          `export ${exportName} declares it, but in C it is also ${other}`,
+          'Rename the global or the other declaration',
+        );
+      }
+      cNames.set(name, `a global of export ${exportName}`);
+    }
+  }
+}
+
+/**
+ * Enum constants share C's one namespace: `A` with member `B_C` and `A_B`
+ * with `C` both spell `A_B_C`. They join `cNames`, whose names they must not take.
+ */
+function checkEnumConstants(enums: readonly EnumType[], cNames: Map<string, string>): void {
+  const owners = cNames;
   for (const e of enums) {
     for (const [member, constant] of Object.keys(e.values).map(
       (m, i) => [m, e.constants()[i]!.name] as const,
@@ -108,11 +141,11 @@ function checkEnumConstants(enums: readonly EnumType[]): void {
         throw new SchemaError(
           'DUPLICATE_NAME',
           `${e.name}.${member}`,
-          `its C constant ${constant} is also the constant of ${other}`,
+          `its C constant ${constant} is also ${other}`,
           'Rename the member or give one enum another cName',
         );
       }
-      owners.set(constant, `${e.name}.${member}`);
+      owners.set(constant, `the constant of ${e.name}.${member}`);
     }
   }
 }

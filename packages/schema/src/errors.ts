@@ -7,6 +7,7 @@ export type SchemaErrorCode =
   | 'CONFLICTING_STRUCT'
   | 'INVALID_SIZE'
   | 'INVALID_MAP'
+  | 'INVALID_GLOBALS'
   | 'EMPTY_STRUCT'
   | 'INVALID_TYPE';
 

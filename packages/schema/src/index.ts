@@ -71,4 +71,18 @@ export { SchemaError, EncodeError, type SchemaErrorCode } from './errors.js';
 export { checkIdentifier, snakeCase } from './names.js';
 export { encodeReference, decodeReference } from './reference.js';
 export type { Infer, InferKey, InferValue } from './infer.js';
+export {
+  globals,
+  isGlobalsDecl,
+  GLOBALS_BRAND,
+  GLOBAL_SECTIONS,
+  type GlobalsDecl,
+  type GlobalsSpec,
+  type GlobalVariableSpec,
+  type GlobalSection,
+  type GlobalSectionFacts,
+  type GlobalFields,
+  type GlobalsOptions,
+  type InferGlobals,
+} from './globals.js';
 export { catalog, isComposite, isEnum, type Catalog } from './catalog.js';

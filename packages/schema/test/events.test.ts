@@ -23,16 +23,7 @@ import {
   u64,
   u8,
 } from '../src/index.js';
-
-function error(fn: () => unknown): SchemaError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SchemaError) return e;
-    throw e;
-  }
-  throw new Error('expected a SchemaError');
-}
+import { error } from './errors.js';
 
 const Kind = enumType('Kind', { EXEC: 1, EXIT: 2 });
 const Exec = struct(

@@ -28,16 +28,7 @@ import {
   u8,
   union,
 } from '../src/index.js';
-
-function error(fn: () => unknown): SchemaError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SchemaError) return e;
-    throw e;
-  }
-  throw new Error('expected a SchemaError');
-}
+import { error } from './errors.js';
 
 const Key = struct('Key', { id: u32 });
 
@@ -397,7 +388,7 @@ describe('schema-wide validation (catalog)', () => {
 
   it('no maps at all', () => {
     expect(error(() => catalog({ Key }, 'maps.schema.ts')).message).toContain(
-      'maps.schema.ts: no map declarations are exported',
+      'maps.schema.ts: no map or globals declarations are exported',
     );
   });
 

@@ -7,10 +7,11 @@ import { catalog, commentLines, MAP_KINDS, type Catalog } from '@bpfmaps/schema'
 import { enumModel, structModel, type EnumModel, type StructModel } from './declarations.js';
 import { checkSystemHeaderNames } from '../uapi.js';
 import { Refs } from './literal.js';
+import { globalsModel, type GlobalsModel } from './globals.js';
 import { mapModel, type MapModel } from './maps.js';
 import { ModuleNames } from './names.js';
 
-export type { EnumModel, StructModel, MapModel };
+export type { EnumModel, StructModel, MapModel, GlobalsModel };
 
 export interface FileModel {
   /** The schema file's name, safe inside a comment. */
@@ -24,6 +25,7 @@ export interface FileModel {
   enums: EnumModel[];
   structs: StructModel[];
   maps: MapModel[];
+  globals: GlobalsModel[];
   /** What the module imports from @bpfmaps/runtime, values then types: exactly what it uses. */
   runtimeValues: string[];
   runtimeTypes: string[];
@@ -49,6 +51,10 @@ const FIXED_NAMES = [
   'Maps',
   'openMaps',
   'createMaps',
+  'bindGlobals',
+  'GlobalsSpec',
+  'Globals',
+  'openGlobals',
 ];
 
 export function buildModel(
@@ -58,7 +64,7 @@ export function buildModel(
 ): FileModel {
   const schema = catalog(module, source);
   checkSystemHeaderNames(schema, source);
-  const { maps, composites, enums } = schema;
+  const { maps, globals, composites, enums } = schema;
   const accessors = [...new Set(Object.values(MAP_KINDS).map((k) => k.accessor))];
   const names = new ModuleNames([...FIXED_NAMES, ...accessors]);
   const refs = new Refs();
@@ -66,8 +72,11 @@ export function buildModel(
   const enumModels = enums.map((e) => enumModel(e, names));
   const structModels = composites.map((s) => structModel(s, names, refs));
   const mapModels = maps.map(({ exportName, decl }) => mapModel(decl, exportName, names, refs));
+  const globalsModels = globals.map(({ exportName, decl }) =>
+    globalsModel(decl, exportName, names, refs),
+  );
   const used = new Set(mapModels.flatMap((m) => m.mapTypes.map((t) => t.accessor)));
-  const hash = schemaHash({ maps, composites, enums });
+  const hash = schemaHash(schema);
   const stem = headerName
     .replace(/\.h$/, '')
     .replace(/[^A-Za-z0-9]/g, '_')
@@ -82,27 +91,33 @@ export function buildModel(
     enums: enumModels,
     structs: structModels,
     maps: mapModels,
-    ...imports(structModels, mapModels, [...used].sort()),
+    globals: globalsModels,
+    ...imports(structModels, mapModels, globalsModels, [...used].sort()),
   };
 }
 
 /** The runtime names and codec checks the module uses, so it imports nothing it does not (noUnusedLocals). */
-function imports(structs: StructModel[], maps: MapModel[], accessors: string[]) {
+function imports(
+  structs: StructModel[],
+  maps: MapModel[],
+  globals: GlobalsModel[],
+  accessors: string[],
+) {
   const events = maps.filter((m) => m.events);
-  const codecs = structs.length > 0 || maps.some((m) => m.inlineCodecs.length > 0);
+  const codecs = structs.length > 0 || [...maps, ...globals].some((m) => m.inlineCodecs.length > 0);
   const values = [
+    ...(globals.length ? ['bindGlobals'] : []),
     'checkSchema',
     ...(events.length ? ['eventDecoder'] : []),
-    'mapType',
-    'openAll',
+    ...(maps.length ? ['mapType', 'openAll'] : []),
     ...accessors,
   ];
   const types = [
     'BpfObject',
     ...(codecs ? ['Codec'] : []),
     ...(events.length ? ['EventSpec'] : []),
-    'MapGroup',
-    'MapSpec',
+    ...(globals.length ? ['GlobalsSpec'] : []),
+    ...(maps.length ? ['MapGroup', 'MapSpec'] : []),
     ...(structs.length ? ['MemberLayout'] : []),
     ...(maps.some((m) => m.types.some((t) => t.definition.includes('UnknownEvent<')))
       ? ['UnknownEvent']
@@ -115,7 +130,7 @@ function imports(structs: StructModel[], maps: MapModel[], accessors: string[]) 
  * The schema's layouts, names and maps, hashed (not its documentation, so
  * a reworded comment does not make a built object stale).
  */
-function schemaHash({ maps, composites, enums }: Catalog): string {
+function schemaHash({ maps, globals, composites, enums }: Catalog): string {
   const data = {
     enums: enums.map((e) => e.shape()),
     structs: composites.map((c) => [c.name, c.shape(), c.size, c.align, c.memberLayout()]),
@@ -125,6 +140,10 @@ function schemaHash({ maps, composites, enums }: Catalog): string {
       decl.spec,
       decl.kind.definition(decl),
     ]),
+    // Only when there are globals: the hashes of schemas without them stay what they were.
+    ...(globals.length > 0 && {
+      globals: globals.map(({ exportName, decl }) => [exportName, decl.spec]),
+    }),
   };
   return createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 16);
 }

@@ -108,9 +108,16 @@ interface Built {
 type PartPrinter = (decl: MapDecl, prefix: string, out: Built) => { ts: string; arg: string };
 
 const PARTS: Record<Part, PartPrinter> = {
-  key: (decl, prefix, out) => typePart(decl.key!, `${prefix}KeyCodec`, `map ${decl.name}.key`, out),
+  key: (decl, prefix, out) =>
+    codecOf(decl.key!, `${prefix}KeyCodec`, `map ${decl.name}.key`, out.names, out.inlineCodecs),
   value: (decl, prefix, out) =>
-    typePart(decl.value!, `${prefix}ValueCodec`, `map ${decl.name}.value`, out),
+    codecOf(
+      decl.value!,
+      `${prefix}ValueCodec`,
+      `map ${decl.name}.value`,
+      out.names,
+      out.inlineCodecs,
+    ),
   inner: (decl, prefix, out) => {
     const inner = build(decl.inner!, `${prefix}Inner`, out);
     return { ts: inner.accessorType, arg: inner.mapType };
@@ -141,11 +148,21 @@ const PARTS: Record<Part, PartPrinter> = {
   },
 };
 
-function typePart(type: CType<unknown>, inlineName: string, path: string, out: Built) {
+/**
+ * The codec of `type` in the generated module: a struct's or union's own, or
+ * one printed inline (named `inlineName`, added to `inlineCodecs`) for the rest.
+ */
+export function codecOf(
+  type: CType<unknown>,
+  inlineName: string,
+  path: string,
+  names: ModuleNames,
+  inlineCodecs: InlineCodec[],
+): { ts: string; arg: string } {
   const declared = type.declaration();
   if (declared && isComposite(type)) return { ts: type.tsType, arg: `${declared.name}Codec` };
-  out.inlineCodecs.push({
-    name: out.names.claim(inlineName, path, path),
+  inlineCodecs.push({
+    name: names.claim(inlineName, path, path),
     ts: type.tsType,
     size: type.size,
     encode: type.tsEncode({

@@ -201,6 +201,23 @@ function bind() {
       'void *if_indextoname(unsigned int ifindex, uintptr_t ifname)',
     ),
 
+    // Object life cycle and globals.
+    programSetAutoload: f<(prog: Pointer, autoload: boolean) => number>(
+      'int bpf_program__set_autoload(bpf_program *prog, bool autoload)',
+    ),
+    programAutoload: f<(prog: Pointer) => boolean>(
+      'bool bpf_program__autoload(const bpf_program *prog)',
+    ),
+    mapIsInternal: f<(map: Pointer) => boolean>('bool bpf_map__is_internal(const bpf_map *map)'),
+    mapFlags: f<(map: Pointer) => number>('uint32_t bpf_map__map_flags(const bpf_map *map)'),
+    mapBtfValueTypeId: f<(map: Pointer) => number>(
+      'uint32_t bpf_map__btf_value_type_id(const bpf_map *map)',
+    ),
+    /** The map's data image (a .rodata, .data or .bss section), and its size written at `size`. */
+    mapInitialValue: f<(map: Pointer, size: Address) => Pointer | null>(
+      'void *bpf_map__initial_value(bpf_map *map, uintptr_t psize)',
+    ),
+
     // Event buffers (tools/lib/bpf/libbpf.h).
     perfBufferNew: f<
       (

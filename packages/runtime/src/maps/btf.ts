@@ -13,6 +13,8 @@ koffi.struct('btf_type', { name_off: 'uint32_t', info: 'uint32_t', size_or_type:
 /** struct btf_member, which follows a struct or union btf_type, vlen times. */
 koffi.struct('btf_member', { name_off: 'uint32_t', type: 'uint32_t', offset: 'uint32_t' });
 koffi.struct('btf_array', { type: 'uint32_t', index_type: 'uint32_t', nelems: 'uint32_t' });
+/** struct btf_var_secinfo, which follows a DATASEC btf_type, vlen times. */
+koffi.struct('btf_var_secinfo', { type: 'uint32_t', offset: 'uint32_t', size: 'uint32_t' });
 
 // Kinds of include/uapi/linux/btf.h that matter here.
 const INT = 1;
@@ -22,6 +24,8 @@ const STRUCT = 4;
 const UNION = 5;
 const ENUM = 6;
 const QUALIFIERS = new Set([8, 9, 10, 11, 18]); // typedef, volatile, const, restrict, type_tag
+const VAR = 14;
+const DATASEC = 15;
 const FLOAT = 16;
 const ENUM64 = 19;
 
@@ -138,4 +142,45 @@ const STRUCT_KIND = 4;
 export function structMembers(btf: Pointer, cName: string): MemberLayout[] | undefined {
   const id = native().btfFindByNameKind(btf, cName, STRUCT_KIND);
   return id > 0 ? new Btf(btf).members(id) : undefined;
+}
+
+/** A variable of a DATASEC: where it lies in its section, and its type. */
+export interface SectionVariable {
+  name: string;
+  offset: number;
+  size: number;
+  /** The struct or union members of its type; undefined for other types. */
+  members: MemberLayout[] | undefined;
+}
+
+/**
+ * The DATASEC `id` of BTF libbpf owns (an object's, whose offsets libbpf
+ * fixed up when it opened the object): its name (the ELF section) and its
+ * variables. Undefined when `id` is not a DATASEC.
+ */
+export function datasec(
+  btf: Pointer,
+  id: number,
+): { name: string; variables: SectionVariable[] } | undefined {
+  const b = new Btf(btf);
+  const { raw, at } = b.type(id);
+  if (kind(raw) !== DATASEC) return undefined;
+  const variables: SectionVariable[] = [];
+  for (let i = 0; i < (raw.info & 0xffff); i++) {
+    const v = decode<{ type: number; offset: number; size: number }>(
+      at,
+      12 + i * 12,
+      'btf_var_secinfo',
+    );
+    const variable = b.type(v.type).raw;
+    // A DATASEC may also list functions (.ksyms); only variables are globals.
+    if (kind(variable) !== VAR) continue;
+    variables.push({
+      name: native().btfName(btf, variable.name_off) ?? '',
+      offset: v.offset,
+      size: v.size,
+      members: b.members(variable.size_or_type),
+    });
+  }
+  return { name: native().btfName(btf, raw.name_off) ?? '', variables };
 }

@@ -1,7 +1,7 @@
 import { SchemaError } from '../errors.js';
 import { checkIdentifier } from '../names.js';
 import { isCType, type CType } from '../types/base.js';
-import { SpinLockType } from '../types/pad.js';
+import { countSpinLocks } from '../types/pad.js';
 import { flagNames, KNOWN_FLAGS, mapFlags } from './flags.js';
 import { MAP_BRAND, type MapDecl, type MapKind, type Pinning } from './types.js';
 import { eventSpec, type EventType } from './events.js';
@@ -184,13 +184,6 @@ function checkInner<I>(path: string, inner: (I & MapDecl) | undefined): I & MapD
       'the kernel does not nest maps of maps more than one level',
     );
   return inner;
-}
-
-function countSpinLocks(type: CType<unknown>): number {
-  return (
-    (type instanceof SpinLockType ? 1 : 0) +
-    type.children().reduce((n, child) => n + countSpinLocks(child), 0)
-  );
 }
 
 /** The kernel allows one bpf_spin_lock per value; with two it drops the map's BTF and every layout check with it. */

@@ -124,3 +124,11 @@ export class SpinLockType extends PadType {
 
 /** spinLock: a `struct bpf_spin_lock` member (see SpinLockType). */
 export const spinLock = new SpinLockType();
+
+/** How many spinLocks `type` holds, at any depth. */
+export function countSpinLocks(type: CType<unknown>): number {
+  return (
+    (type instanceof SpinLockType ? 1 : 0) +
+    type.children().reduce((n, child) => n + countSpinLocks(child), 0)
+  );
+}
