@@ -1,10 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { BpfObject, ensureTracefs, type Link } from '@bpfmaps/runtime';
-import { openMaps, type Maps } from '../maps.gen.js';
+import { openGlobals, openMaps, type CountersGlobals, type Maps } from '../maps.gen.js';
 
 export const OBJECT_PATH = fileURLToPath(new URL('../build/syscount.bpf.o', import.meta.url));
 
 export interface Row {
+  /** The process; 0 when counting per syscall only. */
   pid: number;
   comm: string;
   nr: number;
@@ -13,27 +14,52 @@ export interface Row {
   rate: number;
 }
 
+export interface SyscountOptions {
+  /** Count only this process (in the kernel: the others cost one compare). */
+  pid?: number;
+  /** Key counts by process (default), or per syscall number only. */
+  byProcess?: boolean;
+  objectPath?: string;
+}
+
 /**
- * A running syscall counter: the tracepoint program attached, its map open.
+ * A running syscall counter: the object opened, configured through its
+ * .rodata globals, loaded, its program attached by section and its map open.
  * snapshot() reads every entry and computes rates; close() detaches.
  */
 export class Syscount implements Disposable {
   readonly #obj: BpfObject;
   readonly #maps: Maps;
+  readonly #counters: CountersGlobals;
   readonly #link: Link;
   #last = new Map<string, bigint>();
   #lastAt = performance.now();
 
-  constructor(objectPath = OBJECT_PATH) {
+  constructor({ pid = 0, byProcess = true, objectPath = OBJECT_PATH }: SyscountOptions = {}) {
     ensureTracefs();
-    this.#obj = BpfObject.load(objectPath);
+    this.#obj = BpfObject.open(objectPath);
     try {
+      const globals = openGlobals(this.#obj);
+      globals.config.filter_pid = pid;
+      globals.config.by_process = byProcess;
+      this.#obj.load();
+      this.#counters = globals.counters;
       this.#maps = openMaps(this.#obj);
-      this.#link = this.#obj.program('count_syscall').attachTracepoint('raw_syscalls', 'sys_enter');
+      this.#link = this.#obj.program('count_syscall').attach();
     } catch (error) {
       this.#obj.close();
       throw error;
     }
+  }
+
+  /** The map whose entries are counted (to fill it in tests, or read it whole). */
+  get maps(): Maps {
+    return this.#maps;
+  }
+
+  /** Syscalls not counted because the map was full (a .bss counter, read with no syscall). */
+  missed(): bigint {
+    return this.#counters.missed;
   }
 
   /** Every (process, syscall) counted so far, busiest first, with rates since the last snapshot. */
