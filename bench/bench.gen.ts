@@ -14,7 +14,7 @@ import {
   type EventSpec,
   type MapGroup,
   type MapSpec,
-  type MemberLayout,
+  type TypeSpec,
 } from '@bpfmaps/runtime';
 
 /** struct bench_event: 40 bytes, aligned to 8. */
@@ -86,14 +86,28 @@ export const BenchEventCodec: Codec<BenchEvent> = {
   decode: decodeBenchEvent,
 };
 
-/** Where each member of struct bench_event lives: checked against the BTF of its maps. */
-export const BenchEventMembers: readonly MemberLayout[] = [
-  { name: 'seq', bitOffset: 0, bits: 0, size: 8 },
-  { name: 'ts', bitOffset: 64, bits: 0, size: 8 },
-  { name: 'cpu', bitOffset: 128, bits: 0, size: 4 },
-  { name: 'pid', bitOffset: 160, bits: 0, size: 4 },
-  { name: 'comm', bitOffset: 192, bits: 0, size: 16 },
-];
+/** struct bench_event as BTF says it, member by member: checked against the BTF of its maps. */
+export const BenchEventTypeSpec: TypeSpec = {
+  kind: 'struct',
+  name: 'bench_event',
+  size: 40,
+  members: [
+    { name: 'seq', bitOffset: 0, bits: 0, type: { kind: 'int', size: 8, signed: false } },
+    { name: 'ts', bitOffset: 64, bits: 0, type: { kind: 'int', size: 8, signed: false } },
+    { name: 'cpu', bitOffset: 128, bits: 0, type: { kind: 'int', size: 4, signed: false } },
+    { name: 'pid', bitOffset: 160, bits: 0, type: { kind: 'int', size: 4, signed: false } },
+    {
+      name: 'comm',
+      bitOffset: 192,
+      bits: 0,
+      type: {
+        kind: 'array',
+        element: { kind: 'int', size: 1, signed: true, char: true },
+        count: 16,
+      },
+    },
+  ],
+};
 
 function encodeTuple(v: DataView, o: number, x: Tuple, p: string): void {
   c.obj(x, p, '');
@@ -123,15 +137,45 @@ export const TupleCodec: Codec<Tuple> = {
   decode: decodeTuple,
 };
 
-/** Where each member of struct tuple lives: checked against the BTF of its maps. */
-export const TupleMembers: readonly MemberLayout[] = [
-  { name: 'saddr', bitOffset: 0, bits: 0, size: 4 },
-  { name: 'daddr', bitOffset: 32, bits: 0, size: 4 },
-  { name: 'sport', bitOffset: 64, bits: 0, size: 2 },
-  { name: 'dport', bitOffset: 80, bits: 0, size: 2 },
-  { name: 'proto', bitOffset: 96, bits: 0, size: 1 },
-  { name: 'reserved', bitOffset: 104, bits: 0, size: 3 },
-];
+/** struct tuple as BTF says it, member by member: checked against the BTF of its maps. */
+export const TupleTypeSpec: TypeSpec = {
+  kind: 'struct',
+  name: 'tuple',
+  size: 16,
+  members: [
+    {
+      name: 'saddr',
+      bitOffset: 0,
+      bits: 0,
+      type: { kind: 'int', size: 4, signed: false, bigEndian: true },
+    },
+    {
+      name: 'daddr',
+      bitOffset: 32,
+      bits: 0,
+      type: { kind: 'int', size: 4, signed: false, bigEndian: true },
+    },
+    {
+      name: 'sport',
+      bitOffset: 64,
+      bits: 0,
+      type: { kind: 'int', size: 2, signed: false, bigEndian: true },
+    },
+    {
+      name: 'dport',
+      bitOffset: 80,
+      bits: 0,
+      type: { kind: 'int', size: 2, signed: false, bigEndian: true },
+    },
+    { name: 'proto', bitOffset: 96, bits: 0, type: { kind: 'int', size: 1, signed: false } },
+    {
+      name: 'reserved',
+      bitOffset: 104,
+      bits: 0,
+      type: { kind: 'array', element: { kind: 'int', size: 1, signed: false }, count: 3 },
+    },
+  ],
+};
 
 function encodeCounters(v: DataView, o: number, x: Counters, p: string): void {
   c.obj(x, p, '');
@@ -157,19 +201,24 @@ export const CountersCodec: Codec<Counters> = {
   decode: decodeCounters,
 };
 
-/** Where each member of struct counters lives: checked against the BTF of its maps. */
-export const CountersMembers: readonly MemberLayout[] = [
-  { name: 'a', bitOffset: 0, bits: 0, size: 8 },
-  { name: 'b', bitOffset: 64, bits: 0, size: 8 },
-  { name: 'c', bitOffset: 128, bits: 0, size: 8 },
-  { name: 'd', bitOffset: 192, bits: 0, size: 8 },
-];
+/** struct counters as BTF says it, member by member: checked against the BTF of its maps. */
+export const CountersTypeSpec: TypeSpec = {
+  kind: 'struct',
+  name: 'counters',
+  size: 32,
+  members: [
+    { name: 'a', bitOffset: 0, bits: 0, type: { kind: 'int', size: 8, signed: false } },
+    { name: 'b', bitOffset: 64, bits: 0, type: { kind: 'int', size: 8, signed: false } },
+    { name: 'c', bitOffset: 128, bits: 0, type: { kind: 'int', size: 8, signed: false } },
+    { name: 'd', bitOffset: 192, bits: 0, type: { kind: 'int', size: 8, signed: false } },
+  ],
+};
 
 /** Map events: BPF_MAP_TYPE_RINGBUF of BenchEvent events, 16777216 bytes. */
 export type EventsEvent = BenchEvent;
 export const eventsEventSpec: EventSpec = {
   variants: [
-    { name: 'BenchEvent', cName: 'bench_event', size: 40, fixed: 40, members: BenchEventMembers },
+    { name: 'BenchEvent', cName: 'bench_event', size: 40, fixed: 40, type: BenchEventTypeSpec },
   ],
 };
 export const eventsSpec: MapSpec = {
@@ -191,6 +240,8 @@ export const eventsSpec: MapSpec = {
       maxEntries: 1,
       flags: 0,
       spinLock: false,
+      keyType: { kind: 'int', size: 4, signed: false },
+      valueType: { kind: 'int', size: 8, signed: false },
     },
   },
 };
@@ -210,8 +261,8 @@ export const flowsSpec: MapSpec = {
   maxEntries: 1,
   flags: 0,
   spinLock: false,
-  keyMembers: TupleMembers,
-  valueMembers: CountersMembers,
+  keyType: TupleTypeSpec,
+  valueType: CountersTypeSpec,
 };
 export const flowsMap = mapType(HashMap, flowsSpec, TupleCodec, CountersCodec);
 
@@ -228,8 +279,8 @@ export const percpuSpec: MapSpec = {
   maxEntries: 1,
   flags: 0,
   spinLock: false,
-  keyMembers: TupleMembers,
-  valueMembers: CountersMembers,
+  keyType: TupleTypeSpec,
+  valueType: CountersTypeSpec,
 };
 export const percpuMap = mapType(PerCpuHashMap, percpuSpec, TupleCodec, CountersCodec);
 
@@ -243,7 +294,8 @@ export const slotsSpec: MapSpec = {
   maxEntries: 1,
   flags: 1024,
   spinLock: false,
-  valueMembers: CountersMembers,
+  keyType: { kind: 'int', size: 4, signed: false },
+  valueType: CountersTypeSpec,
 };
 export const slotsMap = mapType(ArrayMap, slotsSpec, CountersCodec);
 
@@ -255,8 +307,8 @@ export type Maps = MapGroup<{
   slots: ArrayMap<Counters>;
 }>;
 
-/** bpfmaps schema d78145a33479ba4d: a hash of its layouts, names and maps (also in the header). */
-export const schemaHash = 'd78145a33479ba4d';
+/** bpfmaps schema 9fb97fc923d2e1dc: a hash of its layouts, names and maps (also in the header). */
+export const schemaHash = '9fb97fc923d2e1dc';
 
 /**
  * Binds every map of a loaded object by name. Throws BpfError INCOMPATIBLE,

@@ -12,7 +12,7 @@ import {
   type EventSpec,
   type MapGroup,
   type MapSpec,
-  type MemberLayout,
+  type TypeSpec,
   type UnknownEvent,
 } from '@bpfmaps/runtime';
 
@@ -118,17 +118,59 @@ export const ExecEventCodec: Codec<ExecEvent> = {
   decode: decodeExecEvent,
 };
 
-/** Where each member of struct exec_event lives: checked against the BTF of its maps. */
-export const ExecEventMembers: readonly MemberLayout[] = [
-  { name: 'kind', bitOffset: 0, bits: 0, size: 4 },
-  { name: 'pid', bitOffset: 32, bits: 0, size: 4 },
-  { name: 'ppid', bitOffset: 64, bits: 0, size: 4 },
-  { name: 'uid', bitOffset: 96, bits: 0, size: 4 },
-  { name: 'comm', bitOffset: 128, bits: 0, size: 16 },
-  { name: 'filename', bitOffset: 256, bits: 0, size: 128 },
-  { name: 'argsSize', bitOffset: 1280, bits: 0, size: 4 },
-  { name: 'args', bitOffset: 1312, bits: 0, size: 512 },
-];
+/** struct exec_event as BTF says it, member by member: checked against the BTF of its maps. */
+export const ExecEventTypeSpec: TypeSpec = {
+  kind: 'struct',
+  name: 'exec_event',
+  size: 676,
+  members: [
+    {
+      name: 'kind',
+      bitOffset: 0,
+      bits: 0,
+      type: {
+        kind: 'enum',
+        name: 'event_kind',
+        size: 4,
+        signed: false,
+        values: [
+          { name: 'EVENT_KIND_EXEC', value: 1 },
+          { name: 'EVENT_KIND_EXIT', value: 2 },
+        ],
+      },
+    },
+    { name: 'pid', bitOffset: 32, bits: 0, type: { kind: 'int', size: 4, signed: false } },
+    { name: 'ppid', bitOffset: 64, bits: 0, type: { kind: 'int', size: 4, signed: false } },
+    { name: 'uid', bitOffset: 96, bits: 0, type: { kind: 'int', size: 4, signed: false } },
+    {
+      name: 'comm',
+      bitOffset: 128,
+      bits: 0,
+      type: {
+        kind: 'array',
+        element: { kind: 'int', size: 1, signed: true, char: true },
+        count: 16,
+      },
+    },
+    {
+      name: 'filename',
+      bitOffset: 256,
+      bits: 0,
+      type: {
+        kind: 'array',
+        element: { kind: 'int', size: 1, signed: true, char: true },
+        count: 128,
+      },
+    },
+    { name: 'argsSize', bitOffset: 1280, bits: 0, type: { kind: 'int', size: 4, signed: false } },
+    {
+      name: 'args',
+      bitOffset: 1312,
+      bits: 0,
+      type: { kind: 'array', element: { kind: 'int', size: 1, signed: false }, count: 512 },
+    },
+  ],
+};
 
 function encodeExitEvent(v: DataView, o: number, x: ExitEvent, p: string): void {
   c.obj(x, p, '');
@@ -161,16 +203,44 @@ export const ExitEventCodec: Codec<ExitEvent> = {
   decode: decodeExitEvent,
 };
 
-/** Where each member of struct exit_event lives: checked against the BTF of its maps. */
-export const ExitEventMembers: readonly MemberLayout[] = [
-  { name: 'kind', bitOffset: 0, bits: 0, size: 4 },
-  { name: 'pid', bitOffset: 32, bits: 0, size: 4 },
-  { name: 'ppid', bitOffset: 64, bits: 0, size: 4 },
-  { name: 'code', bitOffset: 96, bits: 0, size: 4 },
-  { name: 'signal', bitOffset: 128, bits: 0, size: 4 },
-  { name: 'comm', bitOffset: 160, bits: 0, size: 16 },
-  { name: 'durationNs', bitOffset: 320, bits: 0, size: 8 },
-];
+/** struct exit_event as BTF says it, member by member: checked against the BTF of its maps. */
+export const ExitEventTypeSpec: TypeSpec = {
+  kind: 'struct',
+  name: 'exit_event',
+  size: 48,
+  members: [
+    {
+      name: 'kind',
+      bitOffset: 0,
+      bits: 0,
+      type: {
+        kind: 'enum',
+        name: 'event_kind',
+        size: 4,
+        signed: false,
+        values: [
+          { name: 'EVENT_KIND_EXEC', value: 1 },
+          { name: 'EVENT_KIND_EXIT', value: 2 },
+        ],
+      },
+    },
+    { name: 'pid', bitOffset: 32, bits: 0, type: { kind: 'int', size: 4, signed: false } },
+    { name: 'ppid', bitOffset: 64, bits: 0, type: { kind: 'int', size: 4, signed: false } },
+    { name: 'code', bitOffset: 96, bits: 0, type: { kind: 'int', size: 4, signed: true } },
+    { name: 'signal', bitOffset: 128, bits: 0, type: { kind: 'int', size: 4, signed: false } },
+    {
+      name: 'comm',
+      bitOffset: 160,
+      bits: 0,
+      type: {
+        kind: 'array',
+        element: { kind: 'int', size: 1, signed: true, char: true },
+        count: 16,
+      },
+    },
+    { name: 'durationNs', bitOffset: 320, bits: 0, type: { kind: 'int', size: 8, signed: false } },
+  ],
+};
 
 /**
  * Map events: BPF_MAP_TYPE_RINGBUF of ExecEvent | ExitEvent events, 262144
@@ -191,7 +261,7 @@ export const eventsEventSpec: EventSpec = {
       size: 676,
       fixed: 164,
       tail: { field: 'args', offset: 164, elementSize: 1, length: { offset: 160, size: 4 } },
-      members: ExecEventMembers,
+      type: ExecEventTypeSpec,
     },
     {
       name: 'ExitEvent',
@@ -199,7 +269,7 @@ export const eventsEventSpec: EventSpec = {
       tag: 2,
       size: 48,
       fixed: 48,
-      members: ExitEventMembers,
+      type: ExitEventTypeSpec,
     },
   ],
 };
@@ -222,6 +292,8 @@ export const eventsSpec: MapSpec = {
       maxEntries: 1,
       flags: 0,
       spinLock: false,
+      keyType: { kind: 'int', size: 4, signed: false },
+      valueType: { kind: 'int', size: 8, signed: false },
     },
   },
 };
@@ -261,6 +333,8 @@ export const execStartsSpec: MapSpec = {
   maxEntries: 16384,
   flags: 0,
   spinLock: false,
+  keyType: { kind: 'int', size: 4, signed: false },
+  valueType: { kind: 'int', size: 8, signed: false },
 };
 export const execStartsMap = mapType(
   HashMap,
@@ -275,8 +349,8 @@ export type Maps = MapGroup<{
   exec_starts: HashMap<number, bigint>;
 }>;
 
-/** bpfmaps schema 6a87072ebecbbda1: a hash of its layouts, names and maps (also in the header). */
-export const schemaHash = '6a87072ebecbbda1';
+/** bpfmaps schema 233296c22fe753b0: a hash of its layouts, names and maps (also in the header). */
+export const schemaHash = '233296c22fe753b0';
 
 /**
  * Binds every map of a loaded object by name. Throws BpfError INCOMPATIBLE,

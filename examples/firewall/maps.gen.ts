@@ -9,7 +9,7 @@ import {
   type Codec,
   type MapGroup,
   type MapSpec,
-  type MemberLayout,
+  type TypeSpec,
 } from '@bpfmaps/runtime';
 
 /** struct cidr: 8 bytes, aligned to 4. */
@@ -51,11 +51,21 @@ export const CidrCodec: Codec<Cidr> = {
   decode: decodeCidr,
 };
 
-/** Where each member of struct cidr lives: checked against the BTF of its maps. */
-export const CidrMembers: readonly MemberLayout[] = [
-  { name: 'prefixlen', bitOffset: 0, bits: 0, size: 4 },
-  { name: 'addr', bitOffset: 32, bits: 0, size: 4 },
-];
+/** struct cidr as BTF says it, member by member: checked against the BTF of its maps. */
+export const CidrTypeSpec: TypeSpec = {
+  kind: 'struct',
+  name: 'cidr',
+  size: 8,
+  members: [
+    { name: 'prefixlen', bitOffset: 0, bits: 0, type: { kind: 'int', size: 4, signed: false } },
+    {
+      name: 'addr',
+      bitOffset: 32,
+      bits: 0,
+      type: { kind: 'int', size: 4, signed: false, bigEndian: true },
+    },
+  ],
+};
 
 function encodeRule(v: DataView, o: number, x: Rule, p: string): void {
   c.obj(x, p, '');
@@ -78,11 +88,16 @@ export const RuleCodec: Codec<Rule> = {
   decode: decodeRule,
 };
 
-/** Where each member of struct rule lives: checked against the BTF of its maps. */
-export const RuleMembers: readonly MemberLayout[] = [
-  { name: 'id', bitOffset: 0, bits: 0, size: 4 },
-  { name: 'hits', bitOffset: 64, bits: 0, size: 8 },
-];
+/** struct rule as BTF says it, member by member: checked against the BTF of its maps. */
+export const RuleTypeSpec: TypeSpec = {
+  kind: 'struct',
+  name: 'rule',
+  size: 16,
+  members: [
+    { name: 'id', bitOffset: 0, bits: 0, type: { kind: 'int', size: 4, signed: false } },
+    { name: 'hits', bitOffset: 64, bits: 0, type: { kind: 'int', size: 8, signed: false } },
+  ],
+};
 
 /**
  * Map blocklist: BPF_MAP_TYPE_LPM_TRIE of Cidr -> Rule, at most 4096
@@ -98,8 +113,8 @@ export const blocklistSpec: MapSpec = {
   maxEntries: 4096,
   flags: 1,
   spinLock: false,
-  keyMembers: CidrMembers,
-  valueMembers: RuleMembers,
+  keyType: CidrTypeSpec,
+  valueType: RuleTypeSpec,
 };
 export const blocklistMap = mapType(LpmTrieMap, blocklistSpec, CidrCodec, RuleCodec);
 
@@ -108,8 +123,8 @@ export type Maps = MapGroup<{
   blocklist: LpmTrieMap<Cidr, Rule>;
 }>;
 
-/** bpfmaps schema 08249ba7713041e7: a hash of its layouts, names and maps (also in the header). */
-export const schemaHash = '08249ba7713041e7';
+/** bpfmaps schema 31832b5275cdaab0: a hash of its layouts, names and maps (also in the header). */
+export const schemaHash = '31832b5275cdaab0';
 
 /**
  * Binds every map of a loaded object by name. Throws BpfError INCOMPATIBLE,

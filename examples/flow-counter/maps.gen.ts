@@ -10,7 +10,7 @@ import {
   type Codec,
   type MapGroup,
   type MapSpec,
-  type MemberLayout,
+  type TypeSpec,
 } from '@bpfmaps/runtime';
 
 /** enum drop_reason: decodes to a member name, or to the number when no member has it. */
@@ -96,11 +96,16 @@ export const DropStatsCodec: Codec<DropStats> = {
   decode: decodeDropStats,
 };
 
-/** Where each member of struct drop_stats lives: checked against the BTF of its maps. */
-export const DropStatsMembers: readonly MemberLayout[] = [
-  { name: 'packets', bitOffset: 0, bits: 0, size: 8 },
-  { name: 'bytes', bitOffset: 64, bits: 0, size: 8 },
-];
+/** struct drop_stats as BTF says it, member by member: checked against the BTF of its maps. */
+export const DropStatsTypeSpec: TypeSpec = {
+  kind: 'struct',
+  name: 'drop_stats',
+  size: 16,
+  members: [
+    { name: 'packets', bitOffset: 0, bits: 0, type: { kind: 'int', size: 8, signed: false } },
+    { name: 'bytes', bitOffset: 64, bits: 0, type: { kind: 'int', size: 8, signed: false } },
+  ],
+};
 
 function encodeAddr(v: DataView, o: number, x: Addr, p: string): void {
   c.obj(x, p, '');
@@ -127,11 +132,26 @@ export const AddrCodec: Codec<Addr> = {
   decode: decodeAddr,
 };
 
-/** Where each member of union addr lives: checked against the BTF of its maps. */
-export const AddrMembers: readonly MemberLayout[] = [
-  { name: 'v4', bitOffset: 0, bits: 0, size: 4 },
-  { name: 'v6', bitOffset: 0, bits: 0, size: 16 },
-];
+/** union addr as BTF says it, member by member: checked against the BTF of its maps. */
+export const AddrTypeSpec: TypeSpec = {
+  kind: 'union',
+  name: 'addr',
+  size: 16,
+  members: [
+    {
+      name: 'v4',
+      bitOffset: 0,
+      bits: 0,
+      type: { kind: 'int', size: 4, signed: false, bigEndian: true },
+    },
+    {
+      name: 'v6',
+      bitOffset: 0,
+      bits: 0,
+      type: { kind: 'array', element: { kind: 'int', size: 1, signed: false }, count: 16 },
+    },
+  ],
+};
 
 function encodeFlowKey(v: DataView, o: number, x: FlowKey, p: string): void {
   c.obj(x, p, '');
@@ -162,15 +182,30 @@ export const FlowKeyCodec: Codec<FlowKey> = {
   decode: decodeFlowKey,
 };
 
-/** Where each member of struct flow_key lives: checked against the BTF of its maps. */
-export const FlowKeyMembers: readonly MemberLayout[] = [
-  { name: 'saddr', bitOffset: 0, bits: 0, size: 16 },
-  { name: 'daddr', bitOffset: 128, bits: 0, size: 16 },
-  { name: 'sport', bitOffset: 256, bits: 0, size: 2 },
-  { name: 'dport', bitOffset: 272, bits: 0, size: 2 },
-  { name: 'family', bitOffset: 288, bits: 0, size: 1 },
-  { name: 'proto', bitOffset: 296, bits: 0, size: 1 },
-];
+/** struct flow_key as BTF says it, member by member: checked against the BTF of its maps. */
+export const FlowKeyTypeSpec: TypeSpec = {
+  kind: 'struct',
+  name: 'flow_key',
+  size: 40,
+  members: [
+    { name: 'saddr', bitOffset: 0, bits: 0, type: AddrTypeSpec },
+    { name: 'daddr', bitOffset: 128, bits: 0, type: AddrTypeSpec },
+    {
+      name: 'sport',
+      bitOffset: 256,
+      bits: 0,
+      type: { kind: 'int', size: 2, signed: false, bigEndian: true },
+    },
+    {
+      name: 'dport',
+      bitOffset: 272,
+      bits: 0,
+      type: { kind: 'int', size: 2, signed: false, bigEndian: true },
+    },
+    { name: 'family', bitOffset: 288, bits: 0, type: { kind: 'int', size: 1, signed: false } },
+    { name: 'proto', bitOffset: 296, bits: 0, type: { kind: 'int', size: 1, signed: false } },
+  ],
+};
 
 function encodeFlowStats(v: DataView, o: number, x: FlowStats, p: string): void {
   c.obj(x, p, '');
@@ -192,11 +227,16 @@ export const FlowStatsCodec: Codec<FlowStats> = {
   decode: decodeFlowStats,
 };
 
-/** Where each member of struct flow_stats lives: checked against the BTF of its maps. */
-export const FlowStatsMembers: readonly MemberLayout[] = [
-  { name: 'packets', bitOffset: 0, bits: 0, size: 8 },
-  { name: 'bytes', bitOffset: 64, bits: 0, size: 8 },
-];
+/** struct flow_stats as BTF says it, member by member: checked against the BTF of its maps. */
+export const FlowStatsTypeSpec: TypeSpec = {
+  kind: 'struct',
+  name: 'flow_stats',
+  size: 16,
+  members: [
+    { name: 'packets', bitOffset: 0, bits: 0, type: { kind: 'int', size: 8, signed: false } },
+    { name: 'bytes', bitOffset: 64, bits: 0, type: { kind: 'int', size: 8, signed: false } },
+  ],
+};
 
 /**
  * Map drops: BPF_MAP_TYPE_PERCPU_ARRAY of number -> DropStats, at most 2
@@ -212,7 +252,8 @@ export const dropsSpec: MapSpec = {
   maxEntries: 2,
   flags: 0,
   spinLock: false,
-  valueMembers: DropStatsMembers,
+  keyType: { kind: 'int', size: 4, signed: false },
+  valueType: DropStatsTypeSpec,
 };
 export const dropsMap = mapType(PerCpuArrayMap, dropsSpec, DropStatsCodec);
 
@@ -230,8 +271,8 @@ export const flowsSpec: MapSpec = {
   maxEntries: 1024,
   flags: 0,
   spinLock: false,
-  keyMembers: FlowKeyMembers,
-  valueMembers: FlowStatsMembers,
+  keyType: FlowKeyTypeSpec,
+  valueType: FlowStatsTypeSpec,
 };
 export const flowsMap = mapType(HashMap, flowsSpec, FlowKeyCodec, FlowStatsCodec);
 
@@ -241,8 +282,8 @@ export type Maps = MapGroup<{
   flows: HashMap<FlowKey, FlowStats>;
 }>;
 
-/** bpfmaps schema 9120181ea6c2b658: a hash of its layouts, names and maps (also in the header). */
-export const schemaHash = '9120181ea6c2b658';
+/** bpfmaps schema e2a0fe1eb8c74990: a hash of its layouts, names and maps (also in the header). */
+export const schemaHash = 'e2a0fe1eb8c74990';
 
 /**
  * Binds every map of a loaded object by name. Throws BpfError INCOMPATIBLE,

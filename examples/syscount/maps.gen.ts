@@ -11,7 +11,7 @@ import {
   type GlobalsSpec,
   type MapGroup,
   type MapSpec,
-  type MemberLayout,
+  type TypeSpec,
 } from '@bpfmaps/runtime';
 
 /** struct syscall_key: 8 bytes, aligned to 4. */
@@ -59,11 +59,16 @@ export const SyscallKeyCodec: Codec<SyscallKey> = {
   decode: decodeSyscallKey,
 };
 
-/** Where each member of struct syscall_key lives: checked against the BTF of its maps. */
-export const SyscallKeyMembers: readonly MemberLayout[] = [
-  { name: 'pid', bitOffset: 0, bits: 0, size: 4 },
-  { name: 'nr', bitOffset: 32, bits: 0, size: 4 },
-];
+/** struct syscall_key as BTF says it, member by member: checked against the BTF of its maps. */
+export const SyscallKeyTypeSpec: TypeSpec = {
+  kind: 'struct',
+  name: 'syscall_key',
+  size: 8,
+  members: [
+    { name: 'pid', bitOffset: 0, bits: 0, type: { kind: 'int', size: 4, signed: false } },
+    { name: 'nr', bitOffset: 32, bits: 0, type: { kind: 'int', size: 4, signed: false } },
+  ],
+};
 
 function encodeSyscallStats(v: DataView, o: number, x: SyscallStats, p: string): void {
   c.obj(x, p, '');
@@ -85,11 +90,25 @@ export const SyscallStatsCodec: Codec<SyscallStats> = {
   decode: decodeSyscallStats,
 };
 
-/** Where each member of struct syscall_stats lives: checked against the BTF of its maps. */
-export const SyscallStatsMembers: readonly MemberLayout[] = [
-  { name: 'count', bitOffset: 0, bits: 0, size: 8 },
-  { name: 'comm', bitOffset: 64, bits: 0, size: 16 },
-];
+/** struct syscall_stats as BTF says it, member by member: checked against the BTF of its maps. */
+export const SyscallStatsTypeSpec: TypeSpec = {
+  kind: 'struct',
+  name: 'syscall_stats',
+  size: 24,
+  members: [
+    { name: 'count', bitOffset: 0, bits: 0, type: { kind: 'int', size: 8, signed: false } },
+    {
+      name: 'comm',
+      bitOffset: 64,
+      bits: 0,
+      type: {
+        kind: 'array',
+        element: { kind: 'int', size: 1, signed: true, char: true },
+        count: 16,
+      },
+    },
+  ],
+};
 
 /**
  * Map syscalls: BPF_MAP_TYPE_HASH of SyscallKey -> SyscallStats, at most
@@ -105,8 +124,8 @@ export const syscallsSpec: MapSpec = {
   maxEntries: 16384,
   flags: 0,
   spinLock: false,
-  keyMembers: SyscallKeyMembers,
-  valueMembers: SyscallStatsMembers,
+  keyType: SyscallKeyTypeSpec,
+  valueType: SyscallStatsTypeSpec,
 };
 export const syscallsMap = mapType(HashMap, syscallsSpec, SyscallKeyCodec, SyscallStatsCodec);
 
@@ -146,8 +165,8 @@ export interface ConfigGlobals {
 export const configGlobals: GlobalsSpec = {
   section: '.rodata',
   variables: [
-    { name: 'filter_pid', size: 4 },
-    { name: 'by_process', size: 1 },
+    { name: 'filter_pid', size: 4, type: { kind: 'int', size: 4, signed: false } },
+    { name: 'by_process', size: 1, type: { kind: 'int', size: 1, signed: false, bool: true } },
   ],
 };
 
@@ -172,7 +191,7 @@ export interface CountersGlobals {
 }
 export const countersGlobals: GlobalsSpec = {
   section: '.bss',
-  variables: [{ name: 'missed', size: 8 }],
+  variables: [{ name: 'missed', size: 8, type: { kind: 'int', size: 8, signed: false } }],
 };
 
 /** Typed handles for every map of maps.schema.ts; close() (or `using`) closes them all. */
@@ -180,8 +199,8 @@ export type Maps = MapGroup<{
   syscalls: HashMap<SyscallKey, SyscallStats>;
 }>;
 
-/** bpfmaps schema 4ebc36f1d8762cd5: a hash of its layouts, names and maps (also in the header). */
-export const schemaHash = '4ebc36f1d8762cd5';
+/** bpfmaps schema 3900dd4a8c27a384: a hash of its layouts, names and maps (also in the header). */
+export const schemaHash = '3900dd4a8c27a384';
 
 /**
  * Binds every map of a loaded object by name. Throws BpfError INCOMPATIBLE,
@@ -207,14 +226,15 @@ export function createMaps(): Maps {
 
 /** The globals of maps.schema.ts, by declaration: each variable a property of its group. */
 export interface Globals {
-  config: ConfigGlobals;
-  counters: CountersGlobals;
+  readonly config: ConfigGlobals;
+  readonly counters: CountersGlobals;
 }
 
 /**
  * The globals of an object (opened or loaded), read and written in place:
  * setting a variable encodes it into the object's memory, reading decodes
- * it (a struct whole). Set .rodata between BpfObject.open() and
+ * it; a struct or array reads as a view that writes through
+ * (`config.filter.port = 443`). Set .rodata between BpfObject.open() and
  * load(); .data and .bss at any time, without syscalls once loaded. Throws
  * BpfError INCOMPATIBLE, before anything is read, when the object was built
  * from a header of another version of the schema, or a variable is missing
@@ -223,7 +243,7 @@ export interface Globals {
  */
 export function openGlobals(obj: BpfObject): Globals {
   checkSchema(obj, schemaHash, 'maps.schema.ts', 'open globals of');
-  return {
+  return Object.freeze({
     config: bindGlobals<ConfigGlobals>(
       obj,
       configGlobals,
@@ -236,5 +256,5 @@ export function openGlobals(obj: BpfObject): Globals {
       { missed: counters_missedCodec },
       'counters',
     ),
-  };
+  });
 }

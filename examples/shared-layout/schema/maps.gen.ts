@@ -9,7 +9,7 @@ import {
   type Codec,
   type MapGroup,
   type MapSpec,
-  type MemberLayout,
+  type TypeSpec,
 } from '@bpfmaps/runtime';
 
 /** struct ether_stats: 16 bytes, aligned to 8. */
@@ -40,11 +40,16 @@ export const EtherStatsCodec: Codec<EtherStats> = {
   decode: decodeEtherStats,
 };
 
-/** Where each member of struct ether_stats lives: checked against the BTF of its maps. */
-export const EtherStatsMembers: readonly MemberLayout[] = [
-  { name: 'packets', bitOffset: 0, bits: 0, size: 8 },
-  { name: 'bytes', bitOffset: 64, bits: 0, size: 8 },
-];
+/** struct ether_stats as BTF says it, member by member: checked against the BTF of its maps. */
+export const EtherStatsTypeSpec: TypeSpec = {
+  kind: 'struct',
+  name: 'ether_stats',
+  size: 16,
+  members: [
+    { name: 'packets', bitOffset: 0, bits: 0, type: { kind: 'int', size: 8, signed: false } },
+    { name: 'bytes', bitOffset: 64, bits: 0, type: { kind: 'int', size: 8, signed: false } },
+  ],
+};
 
 const by_ethertypeKeyCodec: Codec<number> = {
   size: 2,
@@ -68,7 +73,8 @@ export const by_ethertypeSpec: MapSpec = {
   maxEntries: 64,
   flags: 0,
   spinLock: false,
-  valueMembers: EtherStatsMembers,
+  keyType: { kind: 'int', size: 2, signed: false, bigEndian: true },
+  valueType: EtherStatsTypeSpec,
 };
 export const by_ethertypeMap = mapType(
   HashMap,
@@ -82,8 +88,8 @@ export type Maps = MapGroup<{
   by_ethertype: HashMap<number, EtherStats>;
 }>;
 
-/** bpfmaps schema 422dc3d1ee2f3c4e: a hash of its layouts, names and maps (also in the header). */
-export const schemaHash = '422dc3d1ee2f3c4e';
+/** bpfmaps schema bf6d7865e7cbe31a: a hash of its layouts, names and maps (also in the header). */
+export const schemaHash = 'bf6d7865e7cbe31a';
 
 /**
  * Binds every map of a loaded object by name. Throws BpfError INCOMPATIBLE,

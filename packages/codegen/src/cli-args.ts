@@ -27,7 +27,9 @@ export async function parseArgs(argv: string[], version: string): Promise<CliArg
   rejectBooleanValues(argv);
   const args = await yargs(argv)
     .scriptName('codegen')
-    .usage('$0 <schema..>\n\nGenerate a C header and a typed TS module from bpfmaps schema files.')
+    .usage(
+      '$0 <schema..>\n\nGenerate a C header and a typed TS module from bpfmaps schema files.\n\n$0 import <object.bpf.o>: write a schema file from a BPF object written in C (codegen import --help).',
+    )
     .positional('schema', { describe: 'schema files (maps.schema.ts)', type: 'string' })
     .option('c', {
       type: 'string',

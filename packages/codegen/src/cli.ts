@@ -1,5 +1,6 @@
 /**
- * codegen: the command-line shell over generate(). Exit codes: 0 done (or up
+ * codegen: the command-line shell over generate(), and `codegen import`
+ * (import/cli.ts), which writes a schema from a BPF object. Exit codes: 0 done (or up
  * to date with --check), 1 stale files found by --check, 2 invalid input (a
  * missing file, a schema that throws or is invalid; nothing written), 64 a
  * wrong command line (EX_USAGE), 128 + n stopped by signal n (signals.ts).
@@ -21,6 +22,10 @@ const { version } = JSON.parse(
 ) as { version: string };
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'import') {
+    const { runImport } = await import('./import/cli.js');
+    return runImport(argv.slice(1), version);
+  }
   const args = await parseArgs(argv, version);
   const plans = planOutputs(args.schemas, args.paths);
   if (args.watch) {

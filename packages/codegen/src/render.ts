@@ -39,6 +39,11 @@ export function renderHeader(model: FileModel): string {
 
 /** The TS module, formatted by prettier (loaded on first use: it is large). */
 export async function renderModule(model: FileModel): Promise<string> {
+  return formatTs(module(model));
+}
+
+/** TS source as every file codegen writes is formatted. */
+export async function formatTs(source: string): Promise<string> {
   const { format } = await import('prettier');
-  return format(module(model), PRETTIER);
+  return format(source, PRETTIER);
 }

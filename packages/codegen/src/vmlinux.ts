@@ -5,7 +5,7 @@
  * kernel's BTF (the file vmlinux.h is generated from) and names each clash.
  */
 import { readFileSync } from 'node:fs';
-import { catalog } from '@bpfmaps/schema';
+import { Btf, BtfFormatError, catalog, type BtfKind } from '@bpfmaps/schema';
 import { CodegenError } from './errors.js';
 import { headerDefinitions } from './header-names.js';
 
@@ -19,16 +19,8 @@ interface KernelNames {
   identifiers: Set<string>;
 }
 
-// BTF kinds (include/uapi/linux/btf.h) and the bytes each adds after its 12-byte header.
-const INT = 1, ARRAY = 3, STRUCT = 4, UNION = 5, ENUM = 6, FWD = 7, TYPEDEF = 8, FUNC_PROTO = 13, VAR = 14, DATASEC = 15, DECL_TAG = 17, ENUM64 = 19; // prettier-ignore
-
-function trailing(kind: number, vlen: number): number {
-  if (kind === INT || kind === VAR || kind === DECL_TAG) return 4;
-  if (kind === ARRAY) return 12;
-  if (kind === STRUCT || kind === UNION || kind === DATASEC || kind === ENUM64) return 12 * vlen;
-  if (kind === ENUM || kind === FUNC_PROTO) return 8 * vlen;
-  return 0;
-}
+/** Kinds whose names are tags: `struct x`, `union x`, `enum x`. */
+const TAGGED = new Set<BtfKind>(['struct', 'union', 'enum', 'enum64', 'fwd']);
 
 /** The names a raw BTF blob declares; throws CodegenError naming the file when it is not BTF. */
 export function kernelNames(path = KERNEL_BTF): KernelNames {
@@ -40,46 +32,18 @@ export function kernelNames(path = KERNEL_BTF): KernelNames {
     const hint = path === KERNEL_BTF ? '; the kernel needs CONFIG_DEBUG_INFO_BTF' : '';
     throw new CodegenError(`--vmlinux: cannot read ${path} (${(error as Error).message})${hint}`);
   }
-  const invalid = (why: string) =>
-    new CodegenError(`--vmlinux: ${path} is not a valid BTF file: ${why}`);
-  const v = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  if (file.length < 2 || v.getUint16(0, true) !== 0xeb9f)
-    throw invalid('it does not start with the BTF magic 0xeb9f');
-  if (file.length < 24)
-    throw invalid(`truncated at byte ${file.length}, inside the 24-byte header`);
-  const headerLength = v.getUint32(4, true);
-  const [typeOff, typeLen, strOff, strLen] = [8, 12, 16, 20].map((at) => v.getUint32(at, true));
-  const types = headerLength + typeOff!;
-  const typesEnd = types + typeLen!;
-  const strings = headerLength + strOff!;
-  const stringsEnd = strings + strLen!;
-  const size = Math.max(typesEnd, stringsEnd);
-  if (size > file.length)
-    throw invalid(`truncated at byte ${file.length}: its header says it holds ${size} bytes`);
-  const name = (offset: number) => {
-    const start = strings + offset;
-    const end = file.indexOf(0, start);
-    if (offset >= strLen! || end < 0 || end >= stringsEnd)
-      throw invalid(`a name at string offset ${offset} lies outside its string section`);
-    return file.toString('latin1', start, end);
-  };
+  let btf: Btf;
+  try {
+    btf = new Btf(file, path);
+  } catch (error) {
+    if (!(error instanceof BtfFormatError)) throw error;
+    throw new CodegenError(`--vmlinux: ${path} is not a valid BTF file: ${error.why}`);
+  }
   const names: KernelNames = { tags: new Set(), identifiers: new Set() };
-  for (let at = types; at < typesEnd; ) {
-    if (at + 12 > typesEnd) throw invalid(`its type section ends inside the type at byte ${at}`);
-    const info = v.getUint32(at + 4, true);
-    const kind = (info >>> 24) & 0x1f;
-    const vlen = info & 0xffff;
-    const next = at + 12 + trailing(kind, vlen);
-    if (next > typesEnd) throw invalid(`its type section ends inside the type at byte ${at}`);
-    const own = name(v.getUint32(at, true));
-    if (own && [STRUCT, UNION, ENUM, ENUM64, FWD].includes(kind)) names.tags.add(own);
-    if (own && kind === TYPEDEF) names.identifiers.add(own);
-    if (kind === ENUM || kind === ENUM64) {
-      const size = kind === ENUM ? 8 : 12;
-      for (let i = 0; i < vlen; i++)
-        names.identifiers.add(name(v.getUint32(at + 12 + i * size, true)));
-    }
-    at = next;
+  for (const t of btf.types) {
+    if (t.name && TAGGED.has(t.kind)) names.tags.add(t.name);
+    if (t.name && t.kind === 'typedef') names.identifiers.add(t.name);
+    for (const v of t.values ?? []) names.identifiers.add(v.name);
   }
   return names;
 }

@@ -170,6 +170,39 @@ describeWith(['clang', 'libbpf-headers', 'bpftool', 'bpf'], 'globals from the he
     expect(g.config.targ_pid).toBe(7);
   });
 
+  it('struct and array members write through; the groups are frozen', async () => {
+    const { openGlobals } = await gen();
+    using obj = BpfObject.open(linked);
+    const g = openGlobals(obj);
+    g.config.filter = { port: 1, proto: 17 };
+    g.config.filter.port = 9999;
+    expect(g.config.filter).toEqual({ port: 9999, proto: 17 });
+    const e = thrown(() => (g.config.filter.port = 70000)) as unknown as Error;
+    expect(e.message).toBe(
+      `global filter of object ${linked}: PortFilter.port: expected an integer in 0..65535 (u16), received 70000`,
+    );
+    expect(g.config.filter.port).toBe(9999);
+    expect(JSON.stringify(g.config)).toContain('"filter":{"port":9999,"proto":17}');
+    expect(() => {
+      (g as { config: unknown }).config = { targ_pid: 1 };
+    }).toThrow(TypeError);
+    expect(() => delete (g.config.filter as { port?: number }).port).toThrow(
+      "cannot delete a member of a global's value in place",
+    );
+    obj.load();
+    expect(run(obj, 'count', 1)).toBe(9999);
+    run(obj, 'per_cpu', 2, 0);
+    const byCpu = g.counters.by_cpu;
+    expect(byCpu[0]).toBe(2);
+    byCpu[0] = 40; // .bss: an array element written into the kernel map
+    expect(g.counters.by_cpu).toEqual([40, 0, 0, 0]);
+    run(obj, 'per_cpu', 1, 0);
+    expect(byCpu[0]).toBe(41); // a view held across kernel updates reads afresh
+    expect(() => (byCpu[1] = -1)).toThrow(
+      `global by_cpu[1] of object ${linked}: expected an integer in 0..4294967295 (u32), received -1`,
+    );
+  });
+
   it('.bss counters and .data values are the kernel memory once loaded', async () => {
     const { openGlobals } = await gen();
     using obj = BpfObject.load(linked);

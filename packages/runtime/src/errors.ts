@@ -175,6 +175,11 @@ const TABLE: Record<OpClass, Record<string, Meaning>> = {
   },
   load: {
     EPERM: LOAD_EPERM,
+    // libbpf looks the target of tp_btf/, fentry/, fexit/ and lsm/ programs up in the kernel's BTF.
+    ESRCH: {
+      code: 'NOT_FOUND',
+      hint: 'the kernel has no function or tracepoint of the name the section gives (see the log); check it in /sys/kernel/btf/vmlinux (bpftool btf dump file /sys/kernel/btf/vmlinux | grep <name>)',
+    },
     EACCES: { code: 'PERMISSION', hint: 'the kernel refused the program (see the log)' },
     ...LIBBPF_ERRNOS_MEANING,
   },
@@ -231,6 +236,10 @@ const TABLE: Record<OpClass, Record<string, Meaning>> = {
     ENODEV: { code: 'NOT_FOUND', hint: 'no such network interface' },
     ESRCH: { code: 'NOT_FOUND', hint: 'no such process' },
     EBUSY: { code: 'EXISTS', hint: 'the hook already has a program attached' },
+    EEXIST: {
+      code: 'EXISTS',
+      hint: 'the program is already attached to this hook; close the link you have (or attach another program)',
+    },
     EOPNOTSUPP: {
       code: 'NOT_SUPPORTED',
       hint: 'this kernel does not support attaching this program type here',

@@ -14,15 +14,17 @@ import {
   type CType,
   type GlobalsDecl,
   type GlobalsSpec,
+  type Btf,
   type InferGlobals,
-  type MemberLayout,
+  type TypeSpec,
+  typeDifferences,
 } from '@bpfmaps/schema';
 import { referenceCodec, type Codec } from './codec.js';
 import { BpfError, errnoError } from './errors.js';
 import { addressOf, lastErrno, native, viewOf, type Pointer } from './ffi/libbpf.js';
 import { NativeBuffer } from './ffi/native-buffer.js';
 import { datasec } from './maps/btf.js';
-import { memberDifferences } from './maps/check.js';
+import { liveValue } from './live-value.js';
 
 const BPF_F_RDONLY_PROG = 1 << 7;
 const BPF_F_MMAPABLE = 1 << 10;
@@ -43,8 +45,8 @@ export interface GlobalInfo {
   size: number;
   /** The kernel freezes the section at load (`.rodata`): writable only before. */
   frozenAtLoad: boolean;
-  /** Struct or union members, from the object's BTF; undefined for other types. */
-  members: readonly MemberLayout[] | undefined;
+  /** Its type, from the object's BTF. */
+  type: TypeSpec;
 }
 
 /** One section of variables and its memory (undefined where libbpf keeps no image of it). */
@@ -56,9 +58,8 @@ export interface GlobalSection {
 }
 
 /** The sections of variables of a libbpf object, read once when it is opened. */
-export function globalSections(obj: Pointer): GlobalSection[] {
+export function globalSections(obj: Pointer, btf: Btf | undefined): GlobalSection[] {
   const lib = native();
-  const btf = lib.objectBtf(obj);
   if (!btf) return [];
   const sections: GlobalSection[] = [];
   const size = new NativeBuffer(8);
@@ -168,8 +169,11 @@ export class Global<T> {
     } catch (error) {
       if (!(error instanceof EncodeError)) throw error;
       // A codec names the type it checks (`u32`, `Filter.port`): say which variable of which object too.
-      const inner = error.path === `global ${this.name}` ? '' : `: ${error.path}`;
-      throw new EncodeError(`${this.#target}${inner}`, error.expected, error.received);
+      const own = `global ${this.name}`;
+      const path = error.path.startsWith(own)
+        ? this.#target.replace(own, error.path)
+        : `${this.#target}: ${error.path}`;
+      throw new EncodeError(path, error.expected, error.received);
     }
     new Uint8Array(view.buffer, view.byteOffset + this.info.offset, this.info.size).set(
       new Uint8Array(scratch.buffer),
@@ -188,12 +192,14 @@ export interface GlobalsSource {
 export type GlobalCodecs<G> = { [K in keyof G]: Codec<G[K]> };
 
 /**
- * The variables of `spec` in `obj` as one object of accessors: `g.targ_pid
- * = 42` encodes into the section's memory, `g.targ_pid` decodes from it
- * (a struct is read and written whole). Each variable is checked against
- * the object's BTF first: present, in the section the spec says, of the
- * same size and, for structs, the same members. Throws BpfError
- * INCOMPATIBLE listing every difference, before anything is read.
+ * The variables of `spec` in `obj` as one frozen object of accessors:
+ * `g.targ_pid = 42` encodes into the section's memory, `g.targ_pid`
+ * decodes from it. A struct or array reads as a live view that writes
+ * through (`g.filter.port = 443` rewrites `filter` with that member
+ * changed, checked first). Each variable is checked against the object's
+ * BTF first: present, in the section the spec says, of the same type down to
+ * every member. Throws BpfError INCOMPATIBLE listing every difference,
+ * before anything is read.
  */
 export function bindGlobals<G extends object>(
   obj: GlobalsSource,
@@ -206,13 +212,13 @@ export function bindGlobals<G extends object>(
     const actual = found.get(v.name);
     if (!actual)
       return [
-        `${v.name}: not in the object's BTF (include the generated header and build with clang -g)`,
+        `${v.name}: not in the object's BTF (build with clang -g, including the generated header without BPFMAPS_NO_GLOBALS, or define the variable yourself)`,
       ];
     if (actual.section !== spec.section)
       return [`${v.name}: schema says section ${spec.section}, BTF says ${actual.section}`];
     if (actual.size !== v.size)
       return [`${v.name}: schema says size ${v.size}, BTF says ${actual.size}`];
-    return memberDifferences(v.name, v.members, actual.members);
+    return typeDifferences(v.name, v.type, actual.type);
   });
   if (differences.length > 0) {
     throw new BpfError({
@@ -223,21 +229,45 @@ export function bindGlobals<G extends object>(
     });
   }
   const view = {} as G;
-  for (const v of spec.variables) {
-    const name = v.name as keyof G & string;
-    const global = obj.global(name, codecs[name]);
-    Object.defineProperty(view, name, {
+  const globals = spec.variables.map((v) => obj.global(v.name, codecs[v.name as keyof G]));
+  for (const global of globals) {
+    const read = () => global.get();
+    const write = (value: unknown) => global.set(value as never);
+    Object.defineProperty(view, global.name, {
       enumerable: true,
-      get: () => global.get(),
-      set: (value: G[typeof name]) => global.set(value),
+      // Structs and arrays write through: `g.filter.port = 443` sets that member.
+      get: () => liveValue(read, write),
+      set: write,
     });
   }
-  return Object.seal(view);
+  // What console.log and JSON.stringify show: the values, not accessors.
+  const snapshot = () => Object.fromEntries(globals.map((g) => [g.name, g.get()]));
+  Object.defineProperty(view, 'toJSON', { value: snapshot });
+  Object.defineProperty(view, Symbol.for('nodejs.util.inspect.custom'), { value: snapshot });
+  return Object.freeze(view);
 }
 
-/** A codec for `obj.global(name, ...)`: a codec, or any schema type (its reference codec). */
-export function globalCodec<T>(type: Codec<T> | CType<T>): Codec<T> {
-  return isCType(type) ? referenceCodec(type as CType<T>) : type;
+/**
+ * A codec for `obj.global(name, ...)`: a codec, or any schema type (its
+ * reference codec). Throws BpfError INVALID naming `target` for anything else.
+ */
+export function globalCodec<T>(type: Codec<T> | CType<T>, target: string): Codec<T> {
+  if (isCType(type)) return referenceCodec(type as CType<T>);
+  const codec = type as Partial<Codec<T>> | null;
+  if (
+    typeof codec === 'object' &&
+    codec !== null &&
+    typeof codec.size === 'number' &&
+    typeof codec.encode === 'function' &&
+    typeof codec.decode === 'function'
+  )
+    return type as Codec<T>;
+  throw new BpfError({
+    code: 'INVALID',
+    op: 'open',
+    target,
+    detail: `expected a schema type (such as u32 from @bpfmaps/schema) or a codec, received ${typeof type === 'string' ? JSON.stringify(type) : typeof type}`,
+  });
 }
 
 /**

@@ -55,7 +55,9 @@ export {
   type ErrnoClass,
   type OpClass,
 } from './errors.js';
-export type { MapSpec, MemberLayout, GlobalsSpec } from '@bpfmaps/schema';
+export type { MapSpec, GlobalsSpec, TypeSpec } from '@bpfmaps/schema';
+/** Thrown by every codec, before any syscall, when a value does not fit its type. */
+export { EncodeError } from '@bpfmaps/schema';
 export { RingBuffer, type RingBufferOptions } from './events/ring-buffer.js';
 export { PerfEventArray, type PerfEventArrayOptions } from './events/perf-event-array.js';
 export { EventMap, type ReadOptions, type Subscription } from './events/event-map.js';

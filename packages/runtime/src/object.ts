@@ -5,9 +5,9 @@ import { loadError } from './load-errors.js';
 import { lastErrno, native, type Pointer } from './ffi/libbpf.js';
 import { withLibbpfLog } from './ffi/log.js';
 import type { MapSource } from './maps/raw-map.js';
-import { readSection, schemaHashesOf } from './elf.js';
+import { schemaHashesOf } from './elf.js';
 import { NativeBuffer } from './ffi/native-buffer.js';
-import { structMembers } from './maps/btf.js';
+import { readBtf, structType } from './maps/btf.js';
 import { Program } from './program.js';
 import {
   Global,
@@ -18,7 +18,7 @@ import {
   type GlobalSection,
 } from './globals.js';
 import type { Codec } from './codec.js';
-import type { CType } from '@bpfmaps/schema';
+import { isCType, readSection, typeDifferences, type Btf, type CType } from '@bpfmaps/schema';
 
 const ENOENT = 2;
 
@@ -45,6 +45,8 @@ export class BpfObject implements Disposable {
   /** Links of its programs still open: closing the object detaches them. */
   readonly #links = new Set<{ closeWithObject(): void }>();
   readonly #sections: readonly GlobalSection[];
+  /** The object's BTF as libbpf fixed it up when opening (data sections placed), parsed once. */
+  readonly #btf: Btf | undefined;
 
   private constructor(
     ptr: Pointer,
@@ -53,7 +55,9 @@ export class BpfObject implements Disposable {
   ) {
     this.#ptr = ptr;
     this.#schemaHashes = schemaHashes;
-    this.#sections = globalSections(ptr);
+    const btf = native().objectBtf(ptr);
+    this.#btf = btf ? readBtf(btf, `the BTF of object ${path}`) : undefined;
+    this.#sections = globalSections(ptr, this.#btf);
   }
 
   /**
@@ -242,9 +246,9 @@ export class BpfObject implements Disposable {
       origin,
       name,
       sibling: (other) => (this.mapNames().includes(other) ? this.map(other) : undefined),
-      structMembers: (cName) => {
-        const btf = lib.objectBtf(this.#handle('read the BTF of'));
-        return btf ? structMembers(btf, cName) : undefined;
+      structType: (cName) => {
+        this.#handle('read the BTF of');
+        return this.#btf ? structType(this.#btf, cName) : undefined;
       },
       fd: () => {
         this.#handle('open map', `${name} of ${origin} (the object is closed)`);
@@ -297,7 +301,8 @@ export class BpfObject implements Disposable {
    * object built with clang -g has them. Set .rodata before load(); .data
    * and .bss at any time, without syscalls once loaded. Throws BpfError
    * NOT_FOUND listing the globals there are, INCOMPATIBLE when the codec's
-   * size is not the variable's, NOT_SUPPORTED when libbpf keeps no memory
+   * size is not the variable's (or, for a schema type, any member differs
+   * from the BTF), INVALID when `codec` is neither, NOT_SUPPORTED when libbpf keeps no memory
    * for its section; the Global's get and set throw CLOSED after close().
    */
   global<T>(name: string, codec: Codec<T> | CType<T>): Global<T> {
@@ -313,14 +318,23 @@ export class BpfObject implements Disposable {
         detail: `object ${this.path} has no such global variable; it has: ${names.join(', ') || 'none'}`,
       });
     }
-    const typed = globalCodec(codec);
     const target = `global ${name} of object ${this.path}`;
+    const typed = globalCodec(codec, target);
     if (typed.size !== info.size)
       throw new BpfError({
         code: 'INCOMPATIBLE',
         op: 'open',
         target,
         detail: `the variable is ${info.size} bytes in ${section.name}, the codec ${typed.size}; use a type of ${info.size} bytes`,
+      });
+    // A schema type says more than its size: every member is compared with the BTF.
+    const differences = isCType(codec) ? typeDifferences(name, codec.typeSpec(), info.type) : [];
+    if (differences.length > 0)
+      throw new BpfError({
+        code: 'INCOMPATIBLE',
+        op: 'open',
+        target,
+        detail: `the type differs from the object's BTF (${differences.join('; ')})`,
       });
     const view = section.view;
     if (!view)

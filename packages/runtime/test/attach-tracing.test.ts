@@ -148,6 +148,17 @@ describeWith(['bpf', 'clang', 'libbpf-headers', 'tracefs'], 'attaching tracing p
     firesUntilClosed(btf, count, SLOT.tpBtf);
   });
 
+  it('the same program on the same tracepoint twice is EXISTS, saying so', () => {
+    const { obj } = load();
+    using first = obj.program('on_tp').attach();
+    const again = thrown(() => obj.program('on_tp').attach());
+    expect(again.code).toBe('EXISTS');
+    expect(again.message).toContain(
+      'the program is already attached to this hook; close the link you have',
+    );
+    expect(first.closed).toBe(false);
+  });
+
   it('a missing tracepoint names what is missing, never tracefs when it is mounted', () => {
     const { obj } = load();
     const prog = obj.program('on_tp');

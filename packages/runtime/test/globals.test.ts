@@ -4,7 +4,7 @@
  * and .data are the kernel's memory once loaded.
  */
 import { compileBpf, describeWith } from '@bpfmaps/testing';
-import { EncodeError, globals, struct, u16, u32, u64, u8 } from '@bpfmaps/schema';
+import { EncodeError, globals, i32, struct, u16, u32, u64, u8 } from '@bpfmaps/schema';
 import { expect, it } from 'vitest';
 import { BpfObject, globalsFromSchema, referenceCodec } from '../src/index.js';
 import { thrown } from './helpers.js';
@@ -70,9 +70,10 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'globals by name', () => {
       { name: 'runs', section: '.bss', size: 8, frozenAtLoad: false },
       { name: 'targ_pid', section: '.rodata', size: 4, frozenAtLoad: true },
     ]);
-    expect(obj.globalInfo().find((g) => g.name === 'filter')!.members).toEqual([
-      { name: 'port', bitOffset: 0, bits: 0, size: 2 },
-      { name: 'proto', bitOffset: 16, bits: 0, size: 1 },
+    const filter = obj.globalInfo().find((g) => g.name === 'filter')!.type;
+    expect(filter.kind === 'struct' && filter.members).toEqual([
+      { name: 'port', bitOffset: 0, bits: 0, type: { kind: 'int', size: 2, signed: false } },
+      { name: 'proto', bitOffset: 16, bits: 0, type: { kind: 'int', size: 1, signed: false } },
     ]);
   });
 
@@ -168,6 +169,37 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'globals by name', () => {
     );
   });
 
+  it('a schema type is compared with the BTF member by member; anything else is refused', () => {
+    using obj = BpfObject.open(path);
+    // Same size as struct filter, members swapped: reading it would mix them up.
+    const Swapped = struct('Filter', { proto: u8, pad: u8, port: u16 });
+    const e = thrown(() => obj.global('filter', Swapped));
+    expect(e.code).toBe('INCOMPATIBLE');
+    expect(e.message).toContain(
+      `open global filter of object ${path}: the type differs from the object's BTF (`,
+    );
+    expect(e.message).toContain('filter.proto: schema says offset 0, BTF says offset 2');
+    expect(e.message).toContain('filter.port: schema says offset 2, BTF says offset 0');
+    expect(thrown(() => obj.global('targ_pid', i32)).message).toContain(
+      'targ_pid: schema says signed __s32, BTF says unsigned __u32',
+    );
+    const text = thrown(() => obj.global('targ_pid', 'u32' as never));
+    expect(text.code).toBe('INVALID');
+    expect(text.message).toBe(
+      `open global targ_pid of object ${path}: expected a schema type (such as u32 from @bpfmaps/schema) or a codec, received "u32"`,
+    );
+    // A codec states only its size: that much is checked.
+    expect(obj.global('targ_pid', referenceCodec(i32)).get()).toBe(0);
+  });
+
+  it('an array element set out of range names the element and the object once', () => {
+    using obj = BpfObject.open(path);
+    const g = globalsFromSchema(obj, globals('.rodata', { filter: Filter }));
+    expect(() => (g.filter.port = -1)).toThrow(
+      `global filter of object ${path}: Filter.port: expected an integer in 0..65535 (u16), received -1`,
+    );
+  });
+
   it('every access after close throws CLOSED, before and after load', () => {
     for (const load of [false, true]) {
       const obj = BpfObject.open(path);
@@ -222,7 +254,7 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'globals by name', () => {
         'targ_pid: schema says size 8, BTF says 4; ' +
         'filter: schema says size 8, BTF says 4; ' +
         'answer: schema says section .rodata, BTF says .data; ' +
-        "missing: not in the object's BTF (include the generated header and build with clang -g)). " +
+        "missing: not in the object's BTF (build with clang -g, including the generated header without BPFMAPS_NO_GLOBALS, or define the variable yourself)). " +
         'If the schema changed, regenerate the header and rebuild the BPF object',
     );
   });

@@ -147,6 +147,28 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'open, configure, load', () => 
     expect(obj.program('pass').testRun(frame).retval).toBe(2);
   });
 
+  it('a tp_btf program whose target the kernel lacks is NOT_FOUND, naming it', () => {
+    const missing = compileBpf(`#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+SEC("tp_btf/no_such_btf_tp")
+int on_nothing(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+char LICENSE[] SEC("license") = "GPL";
+`);
+    const e = thrown(() => BpfObject.load(missing));
+    expect(e.code).toBe('NOT_FOUND');
+    expect(e.message).toContain(
+      `load object ${missing}: ESRCH (errno 3): loading program on_nothing, which can be left out`,
+    );
+    expect(e.message).toContain(
+      'the kernel has no function or tracepoint of the name the section gives',
+    );
+    expect(e.log).toContain("failed to find kernel BTF type ID of 'no_such_btf_tp'");
+  });
+
   it('everything refuses use after close, loaded or not', () => {
     const obj = BpfObject.open(path);
     obj.close();

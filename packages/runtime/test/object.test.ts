@@ -270,8 +270,8 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'what is checked is what was lo
       using obj = BpfObject.load(path);
       expect(obj.mapNames()).toContain('ticks_drops');
       // The program uses struct tick alone: the others are in BTF through the header's anchors.
-      const members = obj.map('procs').structMembers?.('exit_event');
-      expect(members?.map((m) => m.name)).toEqual(['kind', 'pid', 'code']);
+      const exit = obj.map('procs').structType?.('exit_event');
+      expect(exit?.members.map((m) => m.name)).toEqual(['kind', 'pid', 'code']);
       return log().text;
     });
     expect(said).toBe('');

@@ -28,7 +28,15 @@ import {
 } from '@bpfmaps/schema';
 import { describeWith } from '@bpfmaps/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BpfError, mapFromSchema, possibleCpus, type KeyedMap } from '../src/index.js';
+import {
+  BpfError,
+  createMap,
+  HashMap,
+  mapFromSchema,
+  possibleCpus,
+  referenceCodec,
+  type KeyedMap,
+} from '../src/index.js';
 import { Handles, readsNaturally, thrown } from './helpers.js';
 
 const Key = struct('Key', { id: u32, port: u16 });
@@ -532,21 +540,32 @@ describeWith(['bpf'], 'what the table cannot show', () => {
     expect(map.getMany([byId(1), byId(2)])).toEqual([val(1), undefined]);
   });
 
-  it("'lock' on a map without BTF (created from user space) says the kernel cannot find the spinLock", () => {
+  it("'lock' works on maps created from user space (they carry BTF); without BTF it is refused", () => {
     const Locked = struct('Locked', { lock: spinLock, pad: pad(4), n: u64 });
-    const map = handles.add(
-      mapFromSchema(hash('t_nobtf', { key: u32, value: Locked, maxEntries: 4 })),
+    const decl = hash('t_lock', { key: u32, value: Locked, maxEntries: 4 });
+    const map = handles.add(mapFromSchema(decl));
+    map.set(1, { n: 1n }, 'lock');
+    map.update(1, (v) => ({ n: v!.n + 1n }), { lock: true });
+    expect(map.get(1)).toEqual({ n: 2n });
+    // A spec without the value's type (hand-written, say) creates a map without BTF.
+    const bare = handles.add(
+      createMap(
+        HashMap,
+        { ...decl.spec, name: 't_nobtf', valueType: undefined },
+        referenceCodec(u32),
+        referenceCodec(Locked),
+      ),
     );
-    map.set(1, { n: 1n });
-    const e = thrown(() => map.set(1, { n: 2n }, 'lock'));
+    bare.set(1, { n: 1n });
+    const e = thrown(() => bare.set(1, { n: 2n }, 'lock'));
     expect([e.code, e.errno]).toEqual(['INVALID', undefined]);
     expect(e.message).toBe(
-      "set t_nobtf: the map carries no BTF for its value, so the kernel cannot find the spinLock for mode 'lock' (BPF_F_LOCK) to take (maps created from user space have none; a BPF object needs clang -g); use mode 'lock' on a map a BPF object defines, or use mode 'any'",
+      "set t_nobtf: the map carries no BTF for its value, so the kernel cannot find the spinLock for mode 'lock' (BPF_F_LOCK) to take (a BPF object needs clang -g; a spec without valueType creates a map without BTF); use mode 'lock' on a map with BTF, or use mode 'any'",
     );
-    const u = thrown(() => map.update(1, (v) => v, { lock: true }));
+    const u = thrown(() => bare.update(1, (v) => v, { lock: true }));
     expect([u.code, u.errno]).toEqual(['INVALID', undefined]);
     expect(u.message).toContain('update t_nobtf: the map carries no BTF for its value');
-    expect(map.get(1)).toEqual({ n: 1n });
+    expect(bare.get(1)).toEqual({ n: 1n });
   });
 
   it('a batch refused before it starts says nothing was written', () => {

@@ -109,7 +109,7 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'kernel programs and maps toget
       openMap(
         HashMap,
         obj.map('by_len'),
-        { ...spec, valueMembers: Swapped.memberLayout() },
+        { ...spec, valueType: Swapped.typeSpec() },
         referenceCodec(u32),
         referenceCodec(Swapped),
       ),
@@ -121,13 +121,13 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'kernel programs and maps toget
       openMap(
         HashMap,
         obj.map('by_len'),
-        { ...spec, valueMembers: Renamed.memberLayout() },
+        { ...spec, valueType: Renamed.typeSpec() },
         referenceCodec(u32),
         referenceCodec(Renamed),
       ),
     );
-    expect(r.message).toContain("value.octets: missing from the map's BTF");
-    expect(r.message).toContain("value.bytes: in the map's BTF but not in the schema");
+    expect(r.message).toContain('value.octets: missing from the BTF');
+    expect(r.message).toContain('value.bytes: in the BTF but not in the schema');
   });
 });
 

@@ -8,6 +8,7 @@ export type SchemaErrorCode =
   | 'INVALID_SIZE'
   | 'INVALID_MAP'
   | 'INVALID_GLOBALS'
+  | 'INVALID_BTF'
   | 'EMPTY_STRUCT'
   | 'INVALID_TYPE';
 

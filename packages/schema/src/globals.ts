@@ -8,7 +8,8 @@
  */
 import { SchemaError } from './errors.js';
 import { checkIdentifier } from './names.js';
-import { isCType, type CType, type MemberLayout } from './types/base.js';
+import { isCType, type CType } from './types/base.js';
+import type { TypeSpec } from './btf/type-spec.js';
 import { countSpinLocks, SpinLockType } from './types/pad.js';
 
 /** Brand that tells a globals declaration from anything else a schema file exports. */
@@ -37,11 +38,11 @@ export const GLOBAL_SECTIONS: Readonly<Record<GlobalSection, GlobalSectionFacts>
   },
 };
 
-/** What one variable must be in an object's BTF: its name and size and, for structs, each member. */
+/** What one variable must be in an object's BTF: its name, size and type. */
 export interface GlobalVariableSpec {
   name: string;
   size: number;
-  members?: readonly MemberLayout[];
+  type: TypeSpec;
 }
 
 /** What a group of globals must be: the section, then each variable. Offsets are the linker's. */
@@ -114,10 +115,9 @@ export function globals<F extends GlobalFields>(
   }
   const spec: GlobalsSpec = Object.freeze({
     section,
-    variables: Object.entries(variables).map(([name, type]) => {
-      const members = type.memberLayout();
-      return Object.freeze({ name, size: type.size, ...(members ? { members } : {}) });
-    }),
+    variables: Object.entries(variables).map(([name, type]) =>
+      Object.freeze({ name, size: type.size, type: type.typeSpec() }),
+    ),
   });
   return Object.freeze({
     [GLOBALS_BRAND]: true as const,
@@ -131,6 +131,15 @@ export function globals<F extends GlobalFields>(
 function checkVariable(name: string, type: unknown): asserts type is CType<unknown> {
   const path = `global ${name}`;
   checkIdentifier(name, path, 'global name');
+  // The group's TS object has these already: a variable would hide them.
+  if (name in Object.prototype || name === 'toJSON') {
+    throw new SchemaError(
+      'RESERVED_NAME',
+      path,
+      `${name} is a property every JS object has, and the variable would hide it in TS`,
+      'Rename the global',
+    );
+  }
   if (!isCType(type)) {
     throw new SchemaError(
       'UNKNOWN_TYPE',

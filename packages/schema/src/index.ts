@@ -86,3 +86,28 @@ export {
   type InferGlobals,
 } from './globals.js';
 export { catalog, isComposite, isEnum, type Catalog } from './catalog.js';
+export {
+  describeSpec,
+  flatMemberSpecs,
+  sizeOfSpec,
+  type TypeSpec,
+  type IntTypeSpec,
+  type FloatTypeSpec,
+  type PointerTypeSpec,
+  type ArrayTypeSpec,
+  type CompositeTypeSpec,
+  type MemberSpec,
+  type EnumTypeSpec,
+  type EnumValueSpec,
+  type OpaqueTypeSpec,
+} from './btf/type-spec.js';
+export {
+  Btf,
+  BtfFormatError,
+  BTF_KINDS,
+  type BtfKind,
+  type BtfType,
+  type BtfMember,
+} from './btf/parse.js';
+export { typeDifferences } from './btf/compare.js';
+export { readSection } from './btf/elf.js';

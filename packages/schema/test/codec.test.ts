@@ -146,6 +146,12 @@ describe('reference codec: bad values name the field at fault', () => {
       message: 'FlowKey.bytes: expected a bigint in 0..2^64-1 (u64)',
     },
     {
+      name: 'u64 given a number past 2^53, which prints as an integer it is not',
+      value: { ...good, bytes: 2 ** 60 },
+      message:
+        'FlowKey.bytes: expected a bigint in 0..2^64-1 (u64), received the number 1152921504606847000, which is past 2^53 and so not exact (write a bigint: 1152921504606846976n)',
+    },
+    {
       name: 'string with an embedded NUL (C would cut it there)',
       value: { ...good, comm: 'a\0b' },
       message: 'FlowKey.comm: expected a string of at most 3 UTF-8 bytes without NUL',

@@ -38,24 +38,51 @@ describe('globals declarations', () => {
     });
     expect(isGlobalsDecl(config)).toBe(true);
     expect(config.section).toBe('.rodata');
+    const u = (size: number) => ({ kind: 'int', size, signed: false });
     expect(config.spec).toEqual({
       section: '.rodata',
       variables: [
-        { name: 'targ_pid', size: 4 },
-        { name: 'min_ns', size: 8 },
-        { name: 'verbose', size: 1 },
-        { name: 'proto', size: 1 },
-        { name: 'comm', size: 16 },
-        { name: 'addr', size: 4 },
+        { name: 'targ_pid', size: 4, type: u(4) },
+        { name: 'min_ns', size: 8, type: u(8) },
+        { name: 'verbose', size: 1, type: { ...u(1), bool: true } },
+        {
+          name: 'proto',
+          size: 1,
+          type: {
+            kind: 'enum',
+            name: 'proto',
+            size: 1,
+            signed: false,
+            values: [
+              { name: 'PROTO_TCP', value: 6 },
+              { name: 'PROTO_UDP', value: 17 },
+            ],
+          },
+        },
+        {
+          name: 'comm',
+          size: 16,
+          type: {
+            kind: 'array',
+            element: { kind: 'int', size: 1, signed: true, char: true },
+            count: 16,
+          },
+        },
+        { name: 'addr', size: 4, type: { ...u(4), bigEndian: true } },
         {
           name: 'filter',
           size: 8,
-          members: [
-            { name: 'port', bitOffset: 0, bits: 0, size: 4 },
-            { name: 'proto', bitOffset: 32, bits: 0, size: 1 },
-          ],
+          type: {
+            kind: 'struct',
+            name: 'filter',
+            size: 8,
+            members: [
+              { name: 'port', bitOffset: 0, bits: 0, type: u(4) },
+              { name: 'proto', bitOffset: 32, bits: 0, type: u(1) },
+            ],
+          },
         },
-        { name: 'ports', size: 16 },
+        { name: 'ports', size: 16, type: { kind: 'array', element: u(4), count: 4 } },
       ],
     });
     expectTypeOf<InferGlobals<typeof config>>().toEqualTypeOf<{
@@ -93,6 +120,10 @@ describe('globals declarations', () => {
     );
     expect(error(() => globals('.data', { linux: u32 })).code).toBe('RESERVED_NAME');
     expect(error(() => globals('.data', { __x: u32 })).code).toBe('RESERVED_NAME');
+    for (const name of ['toString', 'constructor', 'valueOf', 'toJSON'])
+      expect(error(() => globals('.data', { [name]: u32 })).message).toBe(
+        `global ${name}: ${name} is a property every JS object has, and the variable would hide it in TS. Rename the global`,
+      );
   });
 
   it('refuse what is not a type, or cannot stand alone', () => {

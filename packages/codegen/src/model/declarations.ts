@@ -1,6 +1,6 @@
 /** The view models of enums, structs and unions: every identifier computed here, not in templates. */
 import { createHash } from 'node:crypto';
-import { commentLines, membersOf, type CompositeType, type EnumType } from '@bpfmaps/schema';
+import { commentLines, type CompositeType, type EnumType } from '@bpfmaps/schema';
 import { jsdoc } from './comments.js';
 import { tsLiteral, type Refs } from './literal.js';
 import type { ModuleNames } from './names.js';
@@ -40,7 +40,8 @@ export interface StructModel {
   cAsserts: { test: string; message: string }[];
   tsFields: { name: string; type: string; optional: boolean; jsdoc: string[] }[];
   /** Member layouts as a TS literal, for the runtime's BTF check. */
-  members: string;
+  /** The TypeSpec literal; nested named structs print as their constants. */
+  typeSpec: string;
   encode: string[];
   decode: string[];
 }
@@ -88,16 +89,16 @@ export function structModel(s: Composite, names: ModuleNames, refs: Refs): Struc
   for (const name of [
     s.name,
     `${s.name}Codec`,
-    `${s.name}Members`,
+    `${s.name}TypeSpec`,
     `encode${s.name}`,
     `decode${s.name}`,
   ]) {
     names.claim(name, `${s.keyword} ${s.name}`, s.name);
   }
   const type = `${s.keyword} ${s.cName}`;
-  const layout = membersOf(s)!;
-  const members = tsLiteral(layout);
-  refs.name(layout, `${s.name}Members`);
+  const spec = s.typeSpec();
+  const typeSpec = tsLiteral(spec, refs);
+  refs.name(spec, `${s.name}TypeSpec`);
   const cLines = s.cBody();
   return {
     keyword: s.keyword,
@@ -133,7 +134,7 @@ export function structModel(s: Composite, names: ModuleNames, refs: Refs): Struc
     tsFields: s
       .interfaceFields()
       .map((f) => ({ name: f.name, type: f.type, optional: f.optional, jsdoc: jsdoc(f.doc) })),
-    members,
+    typeSpec,
     encode: s.tsEncoder(),
     decode: s.tsDecoder(),
   };

@@ -44,7 +44,7 @@ const FIXED_NAMES = [
   'Codec',
   'MapGroup',
   'MapSpec',
-  'MemberLayout',
+  'TypeSpec',
   'eventDecoder',
   'EventSpec',
   'UnknownEvent',
@@ -118,7 +118,7 @@ function imports(
     ...(events.length ? ['EventSpec'] : []),
     ...(globals.length ? ['GlobalsSpec'] : []),
     ...(maps.length ? ['MapGroup', 'MapSpec'] : []),
-    ...(structs.length ? ['MemberLayout'] : []),
+    ...(structs.length ? ['TypeSpec'] : []),
     ...(maps.some((m) => m.types.some((t) => t.definition.includes('UnknownEvent<')))
       ? ['UnknownEvent']
       : []),
@@ -133,7 +133,7 @@ function imports(
 function schemaHash({ maps, globals, composites, enums }: Catalog): string {
   const data = {
     enums: enums.map((e) => e.shape()),
-    structs: composites.map((c) => [c.name, c.shape(), c.size, c.align, c.memberLayout()]),
+    structs: composites.map((c) => [c.name, c.shape(), c.size, c.align, c.typeSpec()]),
     maps: maps.map(({ exportName, decl }) => [
       exportName,
       decl.kind.name,

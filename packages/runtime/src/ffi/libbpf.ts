@@ -116,12 +116,43 @@ function bind() {
     // BTF (tools/lib/bpf/btf.h).
     btfLoadById: f<(id: number) => Pointer | null>('btf *btf__load_from_kernel_by_id(uint32_t id)'),
     btfFree: f<(btf: Pointer) => void>('void btf__free(btf *btf)'),
-    btfTypeById: f<(btf: Pointer, id: number) => Pointer | null>(
-      'const void *btf__type_by_id(const btf *btf, uint32_t id)',
+    /** The BTF's bytes as the kernel takes them, and their length written at `size`. */
+    btfRawData: f<(btf: Pointer, size: Address) => Pointer | null>(
+      'const void *btf__raw_data(const btf *btf, uintptr_t size)',
     ),
-    btfName: f<(btf: Pointer, offset: number) => string | null>(
-      'const char *btf__name_by_offset(const btf *btf, uint32_t offset)',
+    // Building BTF for the maps bpfmaps creates: each returns the new type's id, or a negative errno.
+    btfNewEmpty: f<() => Pointer | null>('btf *btf__new_empty(void)'),
+    btfAddInt: f<(btf: Pointer, name: string, size: number, encoding: number) => number>(
+      'int btf__add_int(btf *btf, const char *name, size_t byte_sz, int encoding)',
     ),
+    btfAddFloat: f<(btf: Pointer, name: string, size: number) => number>(
+      'int btf__add_float(btf *btf, const char *name, size_t byte_sz)',
+    ),
+    btfAddTypedef: f<(btf: Pointer, name: string, type: number) => number>(
+      'int btf__add_typedef(btf *btf, const char *name, int ref_type_id)',
+    ),
+    btfAddArray: f<(btf: Pointer, indexType: number, elementType: number, count: number) => number>(
+      'int btf__add_array(btf *btf, int index_type_id, int elem_type_id, uint32_t nr_elems)',
+    ),
+    btfAddStruct: f<(btf: Pointer, name: string, size: number) => number>(
+      'int btf__add_struct(btf *btf, const char *name, uint32_t sz)',
+    ),
+    btfAddUnion: f<(btf: Pointer, name: string, size: number) => number>(
+      'int btf__add_union(btf *btf, const char *name, uint32_t sz)',
+    ),
+    btfAddField: f<
+      (btf: Pointer, name: string, type: number, bitOffset: number, bits: number) => number
+    >(
+      'int btf__add_field(btf *btf, const char *name, int field_type_id, uint32_t bit_offset, uint32_t bit_size)',
+    ),
+    btfAddEnum: f<(btf: Pointer, name: string, size: number) => number>(
+      'int btf__add_enum(btf *btf, const char *name, uint32_t bytes_sz)',
+    ),
+    btfAddEnumValue: f<(btf: Pointer, name: string, value: bigint) => number>(
+      'int btf__add_enum_value(btf *btf, const char *name, int64_t value)',
+    ),
+    btfLoadIntoKernel: f<(btf: Pointer) => number>('int btf__load_into_kernel(btf *btf)'),
+    btfFd: f<(btf: Pointer) => number>('int btf__fd(const btf *btf)'),
 
     // Objects and programs (tools/lib/bpf/libbpf.h).
     objectOpenMem: f<(buffer: Address, size: number, opts: Address) => Pointer | null>(
@@ -150,9 +181,6 @@ function bind() {
     ),
     linkDestroy: f<(link: Pointer) => number>('int bpf_link__destroy(bpf_link *link)'),
     objectBtf: f<(obj: Pointer) => Pointer | null>('btf *bpf_object__btf(const bpf_object *obj)'),
-    btfFindByNameKind: f<(btf: Pointer, name: string, kind: number) => number>(
-      'int btf__find_by_name_kind(const btf *btf, const char *name, uint32_t kind)',
-    ),
 
     // Attach and links.
     attach: f<(prog: Pointer) => Pointer | null>(
@@ -300,11 +328,6 @@ export function native(): ReturnType<typeof bind> {
 /** errno of the last failed call on this thread (for calls that return NULL or -1). */
 export function lastErrno(): number {
   return koffi.errno();
-}
-
-/** koffi's view of C memory at `ptr` (for memory libbpf owns, such as BTF records). */
-export function decode<T>(ptr: Pointer, offset: number, type: string): T {
-  return koffi.decode(ptr, offset, type) as T;
 }
 
 /** Registers a JS function libbpf calls back; kept alive for the life of the process. */

@@ -1,38 +1,41 @@
 /**
  * Opening a map compares it with the schema's spec before any data is read:
- * the kernel's map info, then every member's place where the map has BTF.
- * A mismatch lists each difference.
+ * the kernel's map info, then, where the map has BTF, its key and value
+ * types down to every member of every nested struct. A mismatch lists each
+ * difference.
  */
 import {
   FD_ONLY_FLAGS,
   flagNames,
   MAP_KINDS,
   mapFlags,
+  typeDifferences,
+  type CompositeTypeSpec,
   type MapSpec,
-  type MemberLayout,
+  type TypeSpec,
 } from '@bpfmaps/schema';
 import { BpfError } from '../errors.js';
-import { btfMembers } from './btf.js';
+import { mapBtfTypes } from './btf.js';
 import type { MapInfo } from './info.js';
 
 /**
  * Throws BpfError INCOMPATIBLE listing every difference between the map and
- * `spec`. `structMembers` looks structs up in the BTF of the map's object,
+ * `spec`. `structType` looks structs up in the BTF of the map's object,
  * where the event types of ring and perf buffers are (they have no value type).
  */
 export function checkMap(
   spec: MapSpec,
   info: MapInfo,
   origin: string,
-  structMembers?: (cName: string) => readonly MemberLayout[] | undefined,
+  structType?: (cName: string) => CompositeTypeSpec | undefined,
 ): void {
   const target = `${spec.name} from ${origin}`;
-  const btf = btfMembers(info.btfId, info.btfKeyTypeId, info.btfValueTypeId, target);
+  const btf = mapBtfTypes(info.btfId, info.btfKeyTypeId, info.btfValueTypeId, target);
   const differences = [
     ...infoDifferences(spec, info),
-    ...memberDifferences('key', spec.keyMembers, btf?.key),
-    ...memberDifferences('value', spec.valueMembers, btf?.value),
-    ...eventDifferences(spec, structMembers),
+    ...partDifferences('key', spec.keyType, btf?.key),
+    ...partDifferences('value', spec.valueType, btf?.value),
+    ...eventDifferences(spec, structType),
   ];
   if (differences.length === 0) return;
   throw new BpfError({
@@ -46,17 +49,26 @@ export function checkMap(
 /** Each event struct against the object's BTF: missing, or member by member. */
 function eventDifferences(
   spec: MapSpec,
-  structMembers?: (cName: string) => readonly MemberLayout[] | undefined,
+  structType?: (cName: string) => CompositeTypeSpec | undefined,
 ): string[] {
-  if (!spec.event || !structMembers) return [];
+  if (!spec.event || !structType) return [];
   return spec.event.variants.flatMap((v) => {
-    const actual = structMembers(v.cName);
+    const actual = structType(v.cName);
     if (!actual)
       return [
         `event struct ${v.cName} is not in the object's BTF: include the generated header and build with clang -g`,
       ];
-    return memberDifferences(`event ${v.name}`, v.members, actual);
+    return typeDifferences(`event ${v.name}`, v.type, actual);
   });
+}
+
+/** The key or value against the map's BTF, where both say what it is. */
+function partDifferences(
+  part: string,
+  expected: TypeSpec | undefined,
+  actual: TypeSpec | undefined,
+): string[] {
+  return expected && actual ? typeDifferences(part, expected, actual) : [];
 }
 
 /** The differences between the kernel's map info and the spec. */
@@ -86,34 +98,4 @@ export function infoDifferences(spec: MapSpec, info: MapInfo): string[] {
 function kindOfType(type: number): string {
   const kind = Object.values(MAP_KINDS).find((k) => k.id === type);
   return kind ? `${kind.name} (${type})` : String(type);
-}
-
-/** Compares member layouts (from BTF) with the spec's; names every difference. */
-export function memberDifferences(
-  part: string,
-  expected: readonly MemberLayout[] | undefined,
-  actual: readonly MemberLayout[] | undefined,
-): string[] {
-  if (!expected || !actual) return [];
-  const differences: string[] = [];
-  const byName = new Map(actual.map((m) => [m.name, m]));
-  for (const m of expected) {
-    const a = byName.get(m.name);
-    if (!a) {
-      differences.push(`${part}.${m.name}: missing from the map's BTF`);
-      continue;
-    }
-    byName.delete(m.name);
-    const where = (x: MemberLayout) =>
-      x.bits ? `bit ${x.bitOffset} (${x.bits} bits)` : `offset ${x.bitOffset / 8}`;
-    if (a.bitOffset !== m.bitOffset || a.bits !== m.bits)
-      differences.push(`${part}.${m.name}: schema says ${where(m)}, BTF says ${where(a)}`);
-    else if (!m.bits && a.size !== m.size)
-      differences.push(`${part}.${m.name}: schema says size ${m.size}, BTF says ${a.size}`);
-  }
-  // Names starting with "__" are the padding members bpfmaps writes into headers.
-  for (const extra of byName.keys())
-    if (!extra.startsWith('__'))
-      differences.push(`${part}.${extra}: in the map's BTF but not in the schema`);
-  return differences;
 }

@@ -1,3 +1,4 @@
+import { flatMemberSpecs } from '@bpfmaps/schema';
 import { BpfError } from '../errors.js';
 import { KeyedMap } from './keyed.js';
 
@@ -49,7 +50,9 @@ export class LpmTrieMap<K, V> extends DeletableMap<K, V> {
     const prefixlen = view.getUint32(offset, true);
     const bits = (this.keyCodec.size - 4) * 8;
     if (prefixlen <= bits) return;
-    const field = this.raw.spec.keyMembers?.[0]?.name ?? 'prefixlen';
+    const keyType = this.raw.spec.keyType;
+    const field =
+      (keyType?.kind === 'struct' ? flatMemberSpecs(keyType)[0]?.name : undefined) ?? 'prefixlen';
     throw new BpfError({
       code: 'INVALID',
       op,

@@ -46,7 +46,7 @@ export function checkLock(raw: RawMap, op: string, how: string, instead: string)
       code: 'INVALID',
       op,
       target: raw.name,
-      detail: `the map carries no BTF for its value, so the kernel cannot find the spinLock for ${how} (BPF_F_LOCK) to take (maps created from user space have none; a BPF object needs clang -g); use ${how} on a map a BPF object defines, or ${instead}`,
+      detail: `the map carries no BTF for its value, so the kernel cannot find the spinLock for ${how} (BPF_F_LOCK) to take (a BPF object needs clang -g; a spec without valueType creates a map without BTF); use ${how} on a map with BTF, or ${instead}`,
     });
   }
 }

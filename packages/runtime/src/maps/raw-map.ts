@@ -1,6 +1,6 @@
 import { existsSync, readlinkSync, statfsSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { kindNamed, type MapKind, type MapSpec, type MemberLayout } from '@bpfmaps/schema';
+import { kindNamed, type CompositeTypeSpec, type MapKind, type MapSpec } from '@bpfmaps/schema';
 import { possibleCpus } from '../cpus.js';
 import { BpfError, errnoError, errnoName, type ErrnoClass, type OpClass } from '../errors.js';
 import { OwnedFd } from '../fd.js';
@@ -10,6 +10,10 @@ import { checkMap } from './check.js';
 import { mapInfo, type MapInfo } from './info.js';
 import { pinDenial } from './pin-access.js';
 import { BPF_FS_MAGIC } from '../mounts.js';
+import { mapBtf, type MapBtf } from './btf-write.js';
+
+/** The origin of maps created from user space, in messages. */
+const CREATED = 'user space';
 
 /**
  * Where a map comes from: something that lends an fd while it is open
@@ -24,8 +28,8 @@ export interface MapSource {
   fd(): number;
   /** Another map of the same origin (a companion, such as a drop counter), when it has one by that name. */
   sibling?(name: string): MapSource | undefined;
-  /** The members of struct `cName` in the origin's BTF (an object's), for checking event types. */
-  structMembers?(cName: string): readonly MemberLayout[] | undefined;
+  /** Struct `cName` of the origin's BTF (an object's), for checking event types. */
+  structType?(cName: string): CompositeTypeSpec | undefined;
 }
 
 /**
@@ -145,7 +149,14 @@ export class RawMap implements Disposable {
         });
       this.kind = kind;
       this.info = mapInfo(fd.use('open'), spec.name);
-      checkMap(spec, this.info, origin, source?.structMembers?.bind(source));
+      // A map just created from this spec has its BTF from it too: reading it back would check nothing.
+      const created = origin === CREATED;
+      checkMap(
+        spec,
+        created ? { ...this.info, btfId: 0 } : this.info,
+        origin,
+        source?.structType?.bind(source),
+      );
     } catch (error) {
       fd.close();
       throw error;
@@ -252,8 +263,15 @@ export class RawMap implements Disposable {
   static create(spec: MapSpec): RawMap {
     const template = spec.inner ? RawMap.create(spec.inner) : undefined;
     const opts = new NativeBuffer(CREATE_OPTS_SIZE);
+    let btf: MapBtf | undefined;
     try {
+      btf = mapBtf(spec);
       opts.view.setBigUint64(0, BigInt(CREATE_OPTS_SIZE), true);
+      if (btf) {
+        opts.view.setUint32(8, btf.fd, true); // btf_fd
+        opts.view.setUint32(12, btf.keyTypeId, true);
+        opts.view.setUint32(16, btf.valueTypeId, true);
+      }
       opts.view.setUint32(24, template ? template.fd('create') : 0, true); // inner_map_fd
       opts.view.setUint32(28, spec.flags, true);
       opts.view.setBigUint64(32, BigInt(spec.extra ?? 0), true);
@@ -268,12 +286,13 @@ export class RawMap implements Disposable {
         opts.address,
       );
       if (fd < 0) throw errnoError(fd, 'create', 'create map', spec.name);
-      return new RawMap(new OwnedFd(fd, `map ${spec.name}`), spec, 'user space').#withCompanions(
+      return new RawMap(new OwnedFd(fd, `map ${spec.name}`), spec, CREATED).#withCompanions(
         RawMap.create,
       );
     } finally {
       opts.free();
       template?.close();
+      btf?.free();
     }
   }
 

@@ -16,9 +16,10 @@ export function fail(
   i: number | undefined,
   expected: string,
   received: unknown,
+  receivedText?: string,
 ): never {
   const at = f === '' ? p : `${p}.${f}`;
-  throw new EncodeError(i === undefined ? at : `${at}[${i}]`, expected, received);
+  throw new EncodeError(i === undefined ? at : `${at}[${i}]`, expected, received, receivedText);
 }
 
 export function u8(v: unknown, p: string, f: string, i?: number): number {
@@ -57,7 +58,7 @@ export function u64(v: unknown, p: string, f: string, i?: number): bigint {
   } else if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) {
     return BigInt(v);
   }
-  return fail(p, f, i, 'a bigint in 0..2^64-1 (u64)', v);
+  return fail(p, f, i, 'a bigint in 0..2^64-1 (u64)', v, unsafeText(v));
 }
 /** Accepts a bigint, or a safe integer number, in -2^63..2^63-1. */
 export function i64(v: unknown, p: string, f: string, i?: number): bigint {
@@ -66,7 +67,13 @@ export function i64(v: unknown, p: string, f: string, i?: number): bigint {
   } else if (typeof v === 'number' && Number.isSafeInteger(v)) {
     return BigInt(v);
   }
-  return fail(p, f, i, 'a bigint in -2^63..2^63-1 (i64)', v);
+  return fail(p, f, i, 'a bigint in -2^63..2^63-1 (i64)', v, unsafeText(v));
+}
+
+/** A number past 2^53 is not the integer it prints as: say so, and how to write it exactly. */
+function unsafeText(v: unknown): string | undefined {
+  if (typeof v !== 'number' || !Number.isInteger(v) || Number.isSafeInteger(v)) return undefined;
+  return `the number ${v}, which is past 2^53 and so not exact (write a bigint: ${BigInt(v)}n)`;
 }
 
 /** A boolean as the byte C stores: 1 or 0. */

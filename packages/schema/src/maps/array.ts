@@ -18,6 +18,7 @@ export const ARRAY = defineKind({
   accessorArgs: ['value'],
   fixedKeys: true,
   canBeInner: true,
+  btfTypes: true,
   helpers: ['lookup', 'update'],
   counterAdd: 'add-atomic',
   batch: ARRAY_BATCH,

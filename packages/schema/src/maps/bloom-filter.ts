@@ -15,6 +15,7 @@ export const BLOOM_FILTER = defineKind({
   id: 30,
   parts: ['value'],
   accessor: 'BloomFilterMap',
+  btfTypes: true,
   // A bloom filter takes push (add) and peek (maybe present) only: pop is refused by the verifier.
   helpers: ['bloom-push', 'bloom-peek'],
   flags: mapFlags.zeroSeed | ACCESS_FLAGS,

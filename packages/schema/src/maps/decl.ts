@@ -5,7 +5,7 @@ import { countSpinLocks } from '../types/pad.js';
 import { flagNames, KNOWN_FLAGS, mapFlags } from './flags.js';
 import { MAP_BRAND, type MapDecl, type MapKind, type Pinning } from './types.js';
 import { eventSpec, type EventType } from './events.js';
-import { membersOf, type MapSpec } from './spec.js';
+import type { MapSpec } from './spec.js';
 
 export { MAP_BRAND, type MapDecl, type Pinning } from './types.js';
 
@@ -122,8 +122,8 @@ export function declareMap<K, V, N extends string, I = unknown>(
     flags,
     ...(extra ? { extra } : {}),
     ...optional('spinLock', value && countSpinLocks(value) > 0),
-    ...optional('keyMembers', membersOf(key)),
-    ...optional('valueMembers', membersOf(value)),
+    ...optional('keyType', key?.typeSpec()),
+    ...optional('valueType', value?.typeSpec()),
     ...optional('inner', inner?.spec),
     ...optional('event', event?.spec),
     ...optional(

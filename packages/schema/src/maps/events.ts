@@ -5,7 +5,8 @@
  * schema computes here as data (EventSpec).
  */
 import { SchemaError } from '../errors.js';
-import { isCType, type CType, type MemberLayout } from '../types/base.js';
+import { isCType, type CType } from '../types/base.js';
+import type { CompositeTypeSpec } from '../btf/type-spec.js';
 import { EnumType } from '../types/enum.js';
 import { StructType } from '../types/struct.js';
 import { SpinLockType } from '../types/pad.js';
@@ -126,8 +127,8 @@ export interface EventVariantSpec {
     elementSize: number;
     length?: { offset: number; size: number };
   };
-  /** Where each member lives, for the check against the object's BTF. */
-  members: readonly MemberLayout[];
+  /** The struct, member by member, for the check against the object's BTF. */
+  type: CompositeTypeSpec;
 }
 
 /** What the runtime needs to decode the events of a ring or perf buffer. */
@@ -159,7 +160,7 @@ function variantSpec(type: StructType, tag?: number): EventVariantSpec {
           },
         }
       : {}),
-    members: type.memberLayout(),
+    type: type.typeSpec(),
   };
 }
 

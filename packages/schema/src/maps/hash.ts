@@ -20,6 +20,7 @@ export const HASH = defineKind({
   counterAdd: 'add-atomic',
   batch: ALL_BATCH,
   canBeInner: true,
+  btfTypes: true,
   flags: mapFlags.noPrealloc | mapFlags.zeroSeed | ACCESS_FLAGS,
 });
 

@@ -17,7 +17,7 @@ export {
 } from './kind.js';
 export type { MapKind, Part } from './types.js';
 export { mapFlags, cFlags, flagNames, ACCESS_FLAGS, FD_ONLY_FLAGS } from './flags.js';
-export { membersOf, type MapSpec, type MemberLayout } from './spec.js';
+export type { MapSpec } from './spec.js';
 export {
   HASH,
   LRU_HASH,

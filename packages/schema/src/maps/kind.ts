@@ -26,6 +26,7 @@ export function defineKind<N extends string>(
     perCpu: false,
     fixedKeys: false,
     canBeInner: false,
+    btfTypes: false,
     cpuSized: false,
     counterAdd: undefined,
     batch: NO_BATCH,

@@ -13,6 +13,7 @@ export const LPM_TRIE = defineKind({
   helpers: ['lookup', 'update', 'delete'],
   counterAdd: 'add-atomic',
   canBeInner: true,
+  btfTypes: true,
   flags: mapFlags.noPrealloc | ACCESS_FLAGS,
   requiredFlags: mapFlags.noPrealloc,
 });

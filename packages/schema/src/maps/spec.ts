@@ -2,10 +2,8 @@
  * What a map must be, as data: the schema computes it once; codegen prints
  * it into the generated module and the runtime checks kernel maps against it.
  */
-import type { CType, MemberLayout } from '../types/base.js';
+import type { TypeSpec } from '../btf/type-spec.js';
 import type { EventSpec } from './events.js';
-
-export type { MemberLayout };
 
 /** What a kernel map must be: type, sizes, limits and, for structs, each member. */
 export interface MapSpec {
@@ -26,9 +24,13 @@ export interface MapSpec {
    * a hand-written spec may leave it out, and then the kernel decides.
    */
   spinLock?: boolean;
-  /** Members of struct keys and values, for the field-by-field check against the map's BTF. */
-  keyMembers?: readonly MemberLayout[];
-  valueMembers?: readonly MemberLayout[];
+  /**
+   * What the key and value are, down to every member of every nested struct:
+   * compared with the map's BTF when it is opened, and written as BTF into
+   * maps created from user space.
+   */
+  keyType?: TypeSpec;
+  valueType?: TypeSpec;
   /** The template every inner map of a map-in-map must match. */
   inner?: MapSpec;
   /** How to decode the events of a ring buffer or perf event array. */
@@ -38,8 +40,3 @@ export interface MapSpec {
 }
 
 export type { EventSpec };
-
-/** The flat member layout of a struct or union type; undefined for scalars. */
-export function membersOf(type: CType<unknown> | undefined): readonly MemberLayout[] | undefined {
-  return type?.memberLayout();
-}

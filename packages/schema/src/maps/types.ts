@@ -31,6 +31,12 @@ export interface MapKind<N extends string = string> {
   readonly perCpu: boolean;
   /** max_entries 0 means one per possible CPU, which libbpf (or the runtime, creating it) fills in. */
   readonly cpuSized: boolean;
+  /**
+   * The kernel keeps BTF for the key and value of this kind (maps bpfmaps
+   * creates carry it); for the others it refuses BTF: their values are fds,
+   * or they have no key (queue, stack).
+   */
+  readonly btfTypes: boolean;
   /** The kernel lets a map of this kind be the inner map of a map-in-map. */
   readonly canBeInner: boolean;
   /** Keys are the indexes 0..max_entries-1, which always exist (a value is zeroed, not deleted). */

@@ -25,6 +25,7 @@ import {
 import { StructType } from './struct.js';
 import { MemberOnlyType } from './member-only.js';
 import { cComment } from './text.js';
+import type { MemberSpec, TypeSpec } from '../btf/type-spec.js';
 import { UnionType, type InferUnion } from './union.js';
 import type { InferFields } from './composite.js';
 
@@ -70,6 +71,15 @@ export class AnonymousType<C extends CompositeType<Fields, unknown>, T> extends 
 
   override flatten(m: Member, base: number, optional: boolean): FlatMember[] {
     return this.inner.flatMembers(base + m.offset, optional);
+  }
+
+  /** BTF lists it as a member without a name, of an unnamed struct or union. */
+  override memberSpecs(m: Member): MemberSpec[] {
+    return [{ name: '', bitOffset: m.offset * 8, bits: 0, type: this.typeSpec() }];
+  }
+
+  typeSpec(): TypeSpec {
+    return this.inner.typeSpec();
   }
 
   override cMember(_m: Member, pads: PadNames): string[] {

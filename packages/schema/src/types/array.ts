@@ -10,6 +10,7 @@ import {
   type EncodeSite,
   type MemberContext,
 } from './base.js';
+import type { TypeSpec } from '../btf/type-spec.js';
 
 /** Arrays up to this length decode as an array literal; longer ones as a loop. */
 const UNROLL_LIMIT = 16;
@@ -34,6 +35,10 @@ export class ArrayType<E> extends CType<E[]> {
 
   cDeclare(declarator: string): string {
     return this.element.cDeclare(`${declarator}[${this.length}]`);
+  }
+
+  typeSpec(): TypeSpec {
+    return { kind: 'array', element: this.element.typeSpec(), count: this.length };
   }
 
   override children(): readonly CType<unknown>[] {

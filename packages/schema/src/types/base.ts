@@ -2,6 +2,7 @@ import { BufferReader, BufferWriter } from 'typed-binary';
 import { SchemaError } from '../errors.js';
 import type { Arbitrary, FastCheck } from './arbitrary-types.js';
 import type { ByteInput, ByteOutput } from './serial.js';
+import type { MemberSpec, TypeSpec } from '../btf/type-spec.js';
 import { cComment, docText } from './text.js';
 
 /**
@@ -59,17 +60,6 @@ export interface Member {
 export interface FlatMember extends Member {
   /** Set alone, as one member of a union: optional in TS. */
   optional: boolean;
-}
-
-/** Where one member of a key or value lives, as BTF would say it. */
-export interface MemberLayout {
-  name: string;
-  /** Offset in bits from the start of the key or value. */
-  bitOffset: number;
-  /** Width in bits for a bitfield, else 0. */
-  bits: number;
-  /** Size in bytes of the member's type. */
-  size: number;
 }
 
 /** A field of a generated TS interface. */
@@ -197,10 +187,8 @@ export abstract class CType<T> {
     return undefined;
   }
 
-  /** Where each member lives, for the check against a map's BTF; undefined for types without members. */
-  memberLayout(): readonly MemberLayout[] | undefined {
-    return undefined;
-  }
+  /** What this type is as BTF says it: compared with a map's or an object's BTF, and written into maps bpfmaps creates. */
+  abstract typeSpec(): TypeSpec;
 
   /** The declaration the generated files spell for this type, if it is one (named structs, unions, enums). */
   declaration(): Declaration | undefined {
@@ -253,6 +241,11 @@ export abstract class CType<T> {
   /** The TS property names this member contributes to its composite's value. */
   memberNames(name: string): string[] {
     return [name];
+  }
+
+  /** This member as BTF lists it in its struct or union (padding and bitfields say otherwise). */
+  memberSpecs(m: Member): MemberSpec[] {
+    return [{ name: m.name, bitOffset: m.offset * 8, bits: 0, type: this.typeSpec() }];
   }
 
   /** The member as generated files see it, offsets from `base`. */

@@ -19,6 +19,7 @@ import {
 import { BigIntType, IntType } from './int.js';
 import { MemberOnlyType } from './member-only.js';
 import { cComment, docText } from './text.js';
+import type { MemberSpec, TypeSpec } from '../btf/type-spec.js';
 
 /** A C bitfield of `width` bits stored in a unit of `base`'s type. */
 export class BitfieldType extends MemberOnlyType<number> {
@@ -95,6 +96,15 @@ export class BitfieldType extends MemberOnlyType<number> {
         optional,
       },
     ];
+  }
+
+  override memberSpecs(m: Member): MemberSpec[] {
+    if (this.width === 0) return [];
+    return [{ name: m.name, bitOffset: m.bitOffset!, bits: m.bits!, type: this.typeSpec() }];
+  }
+
+  typeSpec(): TypeSpec {
+    return this.base.typeSpec();
   }
 
   override tsFields(m: FlatMember): TsField[] {

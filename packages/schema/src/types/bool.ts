@@ -3,6 +3,7 @@ import * as c from '../codec/primitives.js';
 import type { FastCheck } from './arbitrary-types.js';
 import { CType, type DecodeSite, type EncodeSite } from './base.js';
 import { checkArgs } from './int.js';
+import type { TypeSpec } from '../btf/type-spec.js';
 
 /** C `_Bool`: one byte, TS boolean; any non-zero byte decodes as true. */
 export class BoolType extends CType<boolean> {
@@ -13,6 +14,10 @@ export class BoolType extends CType<boolean> {
 
   cDeclare(declarator: string): string {
     return `_Bool ${declarator}`;
+  }
+
+  typeSpec(): TypeSpec {
+    return { kind: 'int', size: 1, signed: false, bool: true };
   }
 
   tsEncode(site: EncodeSite): string[] {

@@ -4,6 +4,7 @@ import { SchemaError } from '../errors.js';
 import type { FastCheck } from './arbitrary-types.js';
 import { CType, type DecodeSite, type EncodeSite } from './base.js';
 import { checkArgs } from './int.js';
+import { byteArraySpec, type TypeSpec } from '../btf/type-spec.js';
 
 export function checkSize(size: number, what: string): void {
   if (!Number.isInteger(size) || size < 1) {
@@ -28,6 +29,10 @@ export class BytesType extends CType<Uint8Array> {
 
   cDeclare(declarator: string): string {
     return `__u8 ${declarator}[${this.size}]`;
+  }
+
+  typeSpec(): TypeSpec {
+    return byteArraySpec(this.size);
   }
 
   override elementSize(): number {

@@ -4,6 +4,9 @@ import { SchemaError } from '../errors.js';
 import type { FastCheck } from './arbitrary-types.js';
 import { CType, type DecodeSite, type EncodeSite } from './base.js';
 import { checkArgs } from './int.js';
+import type { TypeSpec } from '../btf/type-spec.js';
+
+const CHAR: TypeSpec = { kind: 'int', size: 1, signed: true, char: true };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -21,6 +24,10 @@ export class CharsType extends CType<string> {
 
   cDeclare(declarator: string): string {
     return `char ${declarator}[${this.size}]`;
+  }
+
+  typeSpec(): TypeSpec {
+    return { kind: 'array', element: CHAR, count: this.size };
   }
 
   override elementSize(): number {

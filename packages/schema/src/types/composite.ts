@@ -11,6 +11,7 @@ import { SchemaError } from '../errors.js';
 import { layoutMembers, type StructLayout } from '../layout.js';
 import { checkIdentifier, snakeCase } from '../names.js';
 import type { FastCheck } from './arbitrary-types.js';
+import { deepFreeze, type CompositeTypeSpec } from '../btf/type-spec.js';
 import {
   CType,
   isCType,
@@ -22,7 +23,6 @@ import {
   type FlatMember,
   type Member,
   type MemberContext,
-  type MemberLayout,
   type ReferenceSite,
   type TsField,
 } from './base.js';
@@ -162,21 +162,17 @@ export abstract class CompositeType<F extends Fields, T> extends CType<T> implem
     return this.flatMembers().flatMap((m) => m.type.tsFields(m));
   }
 
-  #layout: readonly MemberLayout[] | undefined;
+  #spec: CompositeTypeSpec | undefined;
 
-  /** One frozen array per type, so the spec and the generated module can share it. */
-  override memberLayout(): readonly MemberLayout[] {
-    this.#layout ??= Object.freeze(
-      this.flatMembers().map((m) =>
-        Object.freeze({
-          name: m.name,
-          bitOffset: m.bitOffset ?? m.offset * 8,
-          bits: m.bits ?? 0,
-          size: m.type.size,
-        }),
-      ),
-    );
-    return this.#layout;
+  /** One object per type, so specs and the generated module can share it. */
+  typeSpec(): CompositeTypeSpec {
+    this.#spec ??= deepFreeze({
+      kind: this.keyword,
+      name: this.cName,
+      size: this.size,
+      members: this.members.flatMap((m) => m.type.memberSpecs(m)),
+    });
+    return this.#spec;
   }
 
   override checkMember(path: string, context: MemberContext): void {

@@ -6,12 +6,19 @@ import type { FastCheck } from './arbitrary-types.js';
 import { CType, type Declaration, type DecodeSite, type EncodeSite } from './base.js';
 import { IntType, u32 } from './int.js';
 import { checkArgs } from './int.js';
+import type { TypeSpec } from '../btf/type-spec.js';
 
 export interface EnumOptions {
   /** The integer type that stores the enum in structs (default u32, as C's int). */
   storage?: IntType;
   /** The C enum tag; defaults to the snake_case of the name. */
   cName?: string;
+  /**
+   * What starts each C constant, before the member in upper snake case:
+   * `${CNAME}_` by default (`PROTO_TCP`); '' uses the members as they are,
+   * as for an enum imported from C (`CONN_NEW`).
+   */
+  prefix?: string;
   doc?: string;
 }
 
@@ -36,7 +43,7 @@ export class EnumType<N extends string = string> extends CType<N | number> imple
   constructor(
     readonly name: string,
     members: Record<N, number>,
-    options: EnumOptions = {},
+    readonly options: EnumOptions = {},
   ) {
     super();
     this.storage = options.storage ?? u32;
@@ -54,9 +61,9 @@ export class EnumType<N extends string = string> extends CType<N | number> imple
 
   /** The C constants: `PROTO_TCP` for member `TCP` of enum `proto`. */
   constants(): { name: string; value: number }[] {
-    const prefix = this.cName.toUpperCase();
+    const prefix = this.options.prefix ?? `${this.cName.toUpperCase()}_`;
     return Object.entries(this.values).map(([member, value]) => ({
-      name: `${prefix}_${snakeCase(member).toUpperCase()}`,
+      name: `${prefix}${snakeCase(member).toUpperCase()}`,
       value: value as number,
     }));
   }
@@ -72,6 +79,16 @@ export class EnumType<N extends string = string> extends CType<N | number> imple
 
   cDeclare(declarator: string): string {
     return this.storage.cDeclare(declarator);
+  }
+
+  typeSpec(): TypeSpec {
+    return {
+      kind: 'enum',
+      name: this.cName,
+      size: this.size,
+      signed: this.storage.spec.signed,
+      values: this.constants(),
+    };
   }
 
   tsEncode(site: EncodeSite): string[] {
@@ -125,6 +142,13 @@ export function enumType<const N extends string>(
 ): EnumType<N> {
   checkIdentifier(name, String(name), 'enum name');
   if (options.cName !== undefined) checkIdentifier(options.cName, name, 'C enum name');
+  if (options.prefix !== undefined && !/^([A-Za-z_]\w*)?$/.test(String(options.prefix)))
+    throw new SchemaError(
+      'INVALID_NAME',
+      `${name}.prefix`,
+      `prefix ${JSON.stringify(options.prefix)} cannot start a C identifier`,
+      "Use letters, digits and underscores, not starting with a digit, or '' for none",
+    );
   const storage = options.storage ?? u32;
   if (!(storage instanceof IntType) || storage.spec.bigEndian) {
     throw new SchemaError(

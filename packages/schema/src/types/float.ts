@@ -3,6 +3,7 @@ import * as c from '../codec/primitives.js';
 import type { FastCheck } from './arbitrary-types.js';
 import { CType, type DecodeSite, type EncodeSite } from './base.js';
 import { checkArgs } from './int.js';
+import type { TypeSpec } from '../btf/type-spec.js';
 
 /** C `float` or `double`, stored for user space (BPF programs cannot compute with them). */
 export class FloatType extends CType<number> {
@@ -22,6 +23,10 @@ export class FloatType extends CType<number> {
 
   cDeclare(declarator: string): string {
     return `${this.size === 4 ? 'float' : 'double'} ${declarator}`;
+  }
+
+  typeSpec(): TypeSpec {
+    return { kind: 'float', size: this.size };
   }
 
   tsEncode(site: EncodeSite): string[] {

@@ -3,6 +3,7 @@ import * as c from '../codec/primitives.js';
 import { SchemaError } from '../errors.js';
 import type { FastCheck } from './arbitrary-types.js';
 import { CType, type DecodeSite, type EncodeSite } from './base.js';
+import type { TypeSpec } from '../btf/type-spec.js';
 
 type Check<T> = (v: unknown, p: string, f: string, i?: number) => T;
 
@@ -23,6 +24,16 @@ export interface IntSpec<T> {
 /** The checker's arguments after the value: `p, 'field'` or `p, 'field', i0`. */
 export function checkArgs(site: EncodeSite): string {
   return `${site.path}, ${site.field}${site.index ? `, ${site.index}` : ''}`;
+}
+
+/** An integer's BTF facts: size, signedness and, for `__be` types, byte order. */
+function intSpec(spec: IntSpec<unknown>): TypeSpec {
+  return {
+    kind: 'int',
+    size: spec.bytes,
+    signed: spec.signed,
+    ...(spec.bigEndian && { bigEndian: true as const }),
+  };
 }
 
 function counterOf<T extends CType<unknown>>(type: T, spec: IntSpec<unknown>, hint: string): T {
@@ -55,6 +66,10 @@ export class IntType extends CType<number> {
   /** Marks a field the kernel increments: codegen emits an add helper for it. */
   counter(): this {
     return counterOf(this, this.spec, 'Use u16/u32/u64');
+  }
+
+  typeSpec(): TypeSpec {
+    return intSpec(this.spec);
   }
 
   /** The smallest and largest values. */
@@ -124,6 +139,10 @@ export class BigIntType extends CType<bigint> {
     return `${this.spec.c} ${declarator}`;
   }
 
+  typeSpec(): TypeSpec {
+    return intSpec(this.spec);
+  }
+
   /** Marks a field the kernel increments: codegen emits an add helper for it. */
   counter(): this {
     return counterOf(this, this.spec, 'Use u64 or i64');
@@ -189,6 +208,10 @@ export class Int64NumberType extends CType<number> {
 
   cDeclare(declarator: string): string {
     return this.wide.cDeclare(declarator);
+  }
+
+  typeSpec(): TypeSpec {
+    return this.wide.typeSpec();
   }
 
   counter(): this {

@@ -4,6 +4,7 @@ import { formatIPv4, formatIPv6, formatMac, parseIPv4, parseIPv6, parseMac } fro
 import type { FastCheck } from './arbitrary-types.js';
 import { CType, type DecodeSite, type EncodeSite } from './base.js';
 import { checkArgs } from './int.js';
+import { byteArraySpec, type TypeSpec } from '../btf/type-spec.js';
 
 /** An IPv4 address: C `__be32` (network order), TS "10.0.0.1". */
 export class IPv4Type extends CType<string> {
@@ -14,6 +15,10 @@ export class IPv4Type extends CType<string> {
 
   cDeclare(declarator: string): string {
     return `__be32 ${declarator}`;
+  }
+
+  typeSpec(): TypeSpec {
+    return { kind: 'int', size: 4, signed: false, bigEndian: true };
   }
 
   tsEncode(site: EncodeSite): string[] {
@@ -64,6 +69,10 @@ export class AddressBytesType extends CType<string> {
 
   cDeclare(declarator: string): string {
     return `__u8 ${declarator}[${this.size}]`;
+  }
+
+  typeSpec(): TypeSpec {
+    return byteArraySpec(this.size);
   }
 
   tsEncode(site: EncodeSite): string[] {

@@ -12,6 +12,7 @@ import {
 } from './base.js';
 import { checkSize } from './bytes.js';
 import { zeroes } from './zeroes.js';
+import { byteArraySpec, type MemberSpec, type TypeSpec } from '../btf/type-spec.js';
 
 /**
  * Explicit padding: N bytes that are always zero and absent from the TS type
@@ -31,6 +32,15 @@ export class PadType extends CType<undefined> {
 
   cDeclare(declarator: string): string {
     return `__u8 ${declarator}[${this.size}]`;
+  }
+
+  typeSpec(): TypeSpec {
+    return byteArraySpec(this.size);
+  }
+
+  // C code may name its padding anything (`__pad`, `reserved`): a schema's need not match.
+  override memberSpecs(m: Member): MemberSpec[] {
+    return [{ ...super.memberSpecs(m)[0]!, padding: true }];
   }
 
   override checkStandalone(path: string): void {
@@ -120,7 +130,24 @@ export class SpinLockType extends PadType {
   override cDeclare(declarator: string): string {
     return `struct bpf_spin_lock ${declarator}`;
   }
+
+  /** As linux/bpf.h defines it: the kernel finds the lock in a map value by this name. */
+  override typeSpec(): TypeSpec {
+    return SPIN_LOCK;
+  }
+
+  /** The lock is no padding: a value without it in BTF cannot take BPF_F_LOCK. */
+  override memberSpecs(m: Member): MemberSpec[] {
+    return [{ name: m.name, bitOffset: m.offset * 8, bits: 0, type: SPIN_LOCK }];
+  }
 }
+
+const SPIN_LOCK: TypeSpec = {
+  kind: 'struct',
+  name: 'bpf_spin_lock',
+  size: 4,
+  members: [{ name: 'val', bitOffset: 0, bits: 0, type: { kind: 'int', size: 4, signed: false } }],
+};
 
 /** spinLock: a `struct bpf_spin_lock` member (see SpinLockType). */
 export const spinLock = new SpinLockType();
