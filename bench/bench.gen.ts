@@ -173,6 +173,7 @@ export const TupleTypeSpec: TypeSpec = {
       bitOffset: 104,
       bits: 0,
       type: { kind: 'array', element: { kind: 'int', size: 1, signed: false }, count: 3 },
+      padding: true,
     },
   ],
 };
@@ -307,8 +308,8 @@ export type Maps = MapGroup<{
   slots: ArrayMap<Counters>;
 }>;
 
-/** bpfmaps schema 9fb97fc923d2e1dc: a hash of its layouts, names and maps (also in the header). */
-export const schemaHash = '9fb97fc923d2e1dc';
+/** bpfmaps schema 7cc945d8ea2231f2: a hash of its layouts, names and maps (also in the header). */
+export const schemaHash = '7cc945d8ea2231f2';
 
 /**
  * Binds every map of a loaded object by name. Throws BpfError INCOMPATIBLE,

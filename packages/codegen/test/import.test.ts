@@ -7,7 +7,7 @@
  * member; the original object, configured and run, is read through the
  * imported schema's generated module.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BpfObject } from '@bpfmaps/runtime';
 import { Btf, flatMemberSpecs, readSection, typeDifferences, type TypeSpec } from '@bpfmaps/schema';
@@ -195,6 +195,7 @@ interface Generated {
     flag_table: { get(i: number): unknown };
     events: { drain(): unknown[] };
     close(): void;
+    [Symbol.dispose](): void;
   };
   openGlobals(obj: BpfObject): {
     rodata: { targ_pid: number; targ_failed: boolean; targ_flags: Record<string, number> };
@@ -296,3 +297,137 @@ describeWith(['clang', 'libbpf-headers', 'bpf'], 'codegen import, round trip', (
     expect(g.bss.total_events).toBe(5n);
   });
 });
+
+describeWith(
+  ['clang', 'libbpf-headers'],
+  'codegen import refuses, naming the fault, writing nothing',
+  () => {
+    const withRing = (extra: string) =>
+      compileBpf(`${INCLUDES}
+struct sample { __u32 pid; };
+${extra}
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} ring SEC(".maps");
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__type(value, struct sample);
+} samples SEC(".maps");
+char LICENSE[] SEC("license") = "GPL";
+`);
+    const noEventStruct = withRing('');
+    const flexible = compileBpf(`${INCLUDES}
+struct msg { __u32 len; __u8 data[]; };
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct msg);
+} msgs SEC(".maps");
+char LICENSE[] SEC("license") = "GPL";
+`);
+    const noBtf = compileBpf(
+      `${INCLUDES}\nSEC("xdp")\nint x(struct xdp_md *c)\n{\n\t(void)c;\n\treturn 2;\n}\n`,
+      {
+        args: ['-g0'],
+      },
+    );
+
+    it.each([
+      {
+        name: 'an object without BTF',
+        args: [noBtf],
+        code: 2,
+        says: 'has no BTF (no .BTF section): is it a BPF object built with clang -g?',
+      },
+      {
+        name: 'a file that is no object',
+        args: ['notes.txt'],
+        code: 2,
+        says: 'notes.txt has no BTF (no .BTF section)',
+      },
+      {
+        name: 'a missing file',
+        args: ['nope.bpf.o'],
+        code: 2,
+        says: 'cannot read nope.bpf.o (ENOENT',
+      },
+      {
+        name: 'a map the object lacks',
+        args: [noEventStruct, '--maps', 'samples,nope', '--event', 'ring=sample'],
+        code: 2,
+        says: 'has no map nope; it has: ring, samples',
+      },
+      {
+        name: 'events whose struct the BTF does not say',
+        args: [noEventStruct],
+        code: 2,
+        says: "map ring carries events, and the object's BTF does not say which struct they are; name it: --event ring=<struct> (the object's structs: sample). A struct only local variables use is not in the BTF",
+      },
+      {
+        name: 'an event struct the BTF lacks',
+        args: [noEventStruct, '--event', 'ring=event'],
+        code: 2,
+        says: "--event ring=event: the object's BTF has no struct event",
+      },
+      {
+        name: '--event without map=struct',
+        args: [noEventStruct, '--event', 'ring'],
+        code: 64,
+        says: '--event takes map=struct (C names), e.g. --event events=event; received "ring"',
+      },
+      {
+        name: 'a flexible array member',
+        args: [flexible],
+        code: 2,
+        says: 'struct msg.data is an array of no elements (a flexible array member): a schema has no type for it',
+      },
+      { name: 'no object', args: [], code: 64, says: 'Name one BPF object' },
+      { name: 'two objects', args: [noBtf, noBtf], code: 64, says: 'Name one BPF object' },
+      {
+        name: 'the object as the output',
+        args: [noEventStruct, '-o', noEventStruct],
+        code: 64,
+        says: 'is the object itself: name a .schema.ts file',
+      },
+      {
+        name: 'an unknown option',
+        args: [noBtf, '--mpas', 'x'],
+        code: 64,
+        says: 'Unknown argument',
+      },
+    ])('$name (exit $code)', ({ args, code, says }) => {
+      box.write('notes.txt', 'not an object\n');
+      const r = box.codegen('import', ...args);
+      expect(r.stderr).toContain(says);
+      expect(r.stderr).not.toContain('    at ');
+      expect(r.code).toBe(code);
+      expect(readdirSync(box.dir).filter((f) => f.endsWith('.ts'))).toEqual([]);
+    });
+
+    it('an existing schema file is replaced only with --force', () => {
+      box.write('prog.schema.ts', '// mine\n');
+      const object = withRing('struct sample *unused_sample __attribute__((unused));');
+      const args = ['import', object, '-o', 'prog.schema.ts', '--event', 'ring=sample'];
+      const refused = box.codegen(...args);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toBe(
+        'codegen: prog.schema.ts exists: pass --force to replace it (nothing was written)\n',
+      );
+      expect(readFileSync(join(box.dir, 'prog.schema.ts'), 'utf8')).toBe('// mine\n');
+      const forced = box.codegen(...args, '--force');
+      expect(forced.stderr).toBe('note: global unused_sample (.bss): a pointer; left out\n');
+      expect(forced.code).toBe(0);
+      const schema = readFileSync(join(box.dir, 'prog.schema.ts'), 'utf8');
+      expect(schema).toContain(
+        "export const ring = ringbuf('ring', { event: Sample, size: 4096 });",
+      );
+      expect(schema).toContain(
+        "export const samples = hash('samples', { key: u32, value: Sample, maxEntries: 4 });",
+      );
+    });
+  },
+);

@@ -127,6 +127,8 @@ class BtfWriter {
         return id;
       }
       case 'enum': {
+        // The kernel reads an enum member of a struct with bitfields as int-sized: narrower ones go as their integer.
+        if (spec.size !== 4) return this.add({ kind: 'int', size: spec.size, signed: spec.signed });
         const id = this.#check(lib.btfAddEnum(this.btf, spec.name, spec.size), `enum ${spec.name}`);
         for (const v of spec.values)
           this.#check(
