@@ -190,7 +190,9 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'types compared at open', () =>
     }
     const e = thrown(open);
     expect(e.code).toBe('INCOMPATIBLE');
-    expect(e.message).toContain(`open map ${map} from object ${path}: layout differs from the schema (`);
+    expect(e.message).toContain(
+      `open map ${map} from object ${path}: layout differs from the schema (`,
+    );
     for (const text of says) expect(e.message).toContain(text);
     // Nothing else is reported: each difference is named once, at its own path.
     const listed = /\((.*)\)\. If the schema changed/.exec(e.message)![1]!.split('; ');
