@@ -83,7 +83,9 @@ describeWith(['bpf', 'bpftool', 'bpffs'], 'BTF of maps created from user space',
   );
 
   it('bpftool map dump prints fields by name, decoded from the BTF', () => {
-    const map = handles.add(mapFromSchema(WITH_BTF[0]!));
+    const map = handles.add(
+      mapFromSchema(hash('t_btf_dump', { key: u32, value: Value, maxEntries: 4 })),
+    );
     map.set(7, { packets: 3n, comm: 'curl', port: { number: 443, proto: 'TCP', flags: 5 } });
     const dump = bpftool<{ formatted: { key: number; value: Record<string, unknown> } }[]>(
       'map',
