@@ -23,7 +23,7 @@ const EventKindNames: Readonly<Record<number, EventKind>> = { '1': 'EXEC', '2': 
 
 /** struct exec_event: 676 bytes, aligned to 4. */
 export interface ExecEvent {
-  /** `__u32 kind` at offset 0 */
+  /** `enum event_kind kind` at offset 0 */
   kind: EventKind | number;
   /**
    * Thread group id: the process.
@@ -61,7 +61,7 @@ export interface ExecEvent {
 
 /** struct exit_event: 48 bytes, aligned to 8. */
 export interface ExitEvent {
-  /** `__u32 kind` at offset 0 */
+  /** `enum event_kind kind` at offset 0 */
   kind: EventKind | number;
   /** `__u32 pid` at offset 4 */
   pid: number;

@@ -26,13 +26,13 @@ enum event_kind {
 };
 #endif
 
-#ifndef BPFMAPS_TYPE_exec_event_1182566E
-#define BPFMAPS_TYPE_exec_event_1182566E
+#ifndef BPFMAPS_TYPE_exec_event_E6BD678C
+#define BPFMAPS_TYPE_exec_event_E6BD678C
 /*
  * ExecEvent: 676 bytes, aligned to 4.
  */
 struct exec_event {
-	__u32 kind; /* offset 0, size 4 */
+	enum event_kind kind; /* offset 0, size 4 */
 	/* Thread group id: the process. */
 	__u32 pid; /* offset 4, size 4 */
 	/* Parent process. */
@@ -69,13 +69,13 @@ _Static_assert(__builtin_offsetof(struct exec_event, args) == 164,
 	       "bpfmaps: ExecEvent.args must be at offset 164");
 #endif
 
-#ifndef BPFMAPS_TYPE_exit_event_F1DB2CAF
-#define BPFMAPS_TYPE_exit_event_F1DB2CAF
+#ifndef BPFMAPS_TYPE_exit_event_BA27CE10
+#define BPFMAPS_TYPE_exit_event_BA27CE10
 /*
  * ExitEvent: 48 bytes, aligned to 8.
  */
 struct exit_event {
-	__u32 kind; /* offset 0, size 4 */
+	enum event_kind kind; /* offset 0, size 4 */
 	__u32 pid; /* offset 4, size 4 */
 	__u32 ppid; /* offset 8, size 4 */
 	/* Exit status, when it exited. */

@@ -110,4 +110,12 @@ export {
   type BtfMember,
 } from './btf/parse.js';
 export { typeDifferences } from './btf/compare.js';
-export { readSection } from './btf/elf.js';
+export {
+  elfKind,
+  readSection,
+  readSections,
+  readSymbols,
+  type ElfKind,
+  type ElfSection,
+  type ElfSymbol,
+} from './btf/elf.js';

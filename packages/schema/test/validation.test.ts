@@ -288,6 +288,21 @@ describe('schema validation', () => {
       message: 'map h.value: Two holds more than one spinLock',
     },
     {
+      name: 'a spinLock beside a bitfield off a byte boundary (the kernel refuses such BTF)',
+      fn: () =>
+        hash('h', {
+          key: u32,
+          value: struct('Locked', {
+            lock: spinLock,
+            inner: struct('Flags', { on: bits(u32, 1), rest: bits(u32, 31) }),
+          }),
+          maxEntries: 2,
+        }),
+      code: 'INVALID_TYPE',
+      message:
+        'map h.value: Locked holds a spinLock and a bitfield that does not start on a byte (Locked.inner.rest at bit 33); the kernel refuses the BTF of such a value, and without BTF it cannot find the lock. Start every bitfield on a byte',
+    },
+    {
       name: 'enum members with one value',
       fn: () => enumType('E', { A: 1, B: 1 }),
       code: 'DUPLICATE_NAME',

@@ -81,6 +81,10 @@ export async function parseImportArgs(argv: string[], version: string): Promise<
       throw new UsageError(
         `--event takes map=struct (C names), e.g. --event events=event; received ${JSON.stringify(pair)}`,
       );
+    if (match[1]! in events)
+      throw new UsageError(
+        `--event names map ${match[1]} twice: give each ring or perf buffer one struct`,
+      );
     events[match[1]!] = match[2]!;
   }
   return {

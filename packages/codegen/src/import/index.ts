@@ -15,8 +15,14 @@ import {
   catalog,
   mapFlags,
   MAP_KINDS,
+  decodeReference,
+  elfKind,
   readSection,
+  readSections,
+  readSymbols,
   typeDifferences,
+  type ElfSection,
+  type ElfSymbol,
   type BtfType,
   type CType,
   type MapDecl,
@@ -24,6 +30,7 @@ import {
 } from '@bpfmaps/schema';
 import * as dsl from '@bpfmaps/schema';
 import { CodegenError } from '../errors.js';
+import { tsLiteral } from '../model/literal.js';
 import { mapDefs, type MapDef } from './map-defs.js';
 import { camelCase, pascalCase, TypeImporter, type Imported } from './types.js';
 
@@ -64,6 +71,7 @@ export function importSchema(
   options: ImportOptions = {},
 ): ImportResult {
   const source = basename(path);
+  checkElf(image, source);
   const section = readSection(image, '.BTF');
   if (!section)
     throw new CodegenError(
@@ -85,6 +93,8 @@ export function importSchema(
       `${source} has no map ${unknown.join(', ')}; it has: ${all.map((d) => d.name).join(', ') || 'none'}`,
     );
   const wanted = options.maps ? all.filter((d) => options.maps!.includes(d.name)) : all;
+  const events = checkEvents(options.events ?? {}, all, btf, source);
+  const initialised = staticallyFilled(image);
   const importer = new TypeImporter(
     btf,
     source,
@@ -106,12 +116,26 @@ export function importSchema(
       continue;
     }
     const exportName = camelCase(def.name);
-    const { code, decl } = mapDeclaration(importer, def, kind, btf, options.events ?? {}, notes);
+    const { code, decl } = mapDeclaration(importer, def, kind, btf, events, notes);
+    if (initialised.has(def.name))
+      notes.push(
+        `map ${def.name} is filled in C (.values = { ... }); the header's definition starts empty: set its slots from user space (maps.${def.name}.set(index, ...)), or keep its definition in C`,
+      );
     module[exportName] = decl;
     mapCode.push(`export const ${exportName} = ${code};`);
   }
   const globalCode: string[] = [];
   const globalNames: string[] = [];
+  const symbols = readSymbols(image);
+  const sections = readSections(image);
+  for (const datasec of btf.types.filter((t) => t.kind === 'datasec')) {
+    // A schema declares .rodata, .data and .bss; a custom .data.* or .rodata.* section is read by name.
+    if (/^\.(rodata|data|bss)\./.test(datasec.name))
+      for (const e of datasec.entries!)
+        notes.push(
+          `global ${btf.type(e.type).name} (${datasec.name}): a custom section, which a schema does not declare; left out (read it with obj.global(name, type))`,
+        );
+  }
   for (const name of SECTIONS) {
     const [datasec] = btf.named(name, 'datasec');
     const variables = (datasec?.entries ?? [])
@@ -132,6 +156,11 @@ export function importSchema(
       }
       const imported = importer.type(v.type, `global ${v.name}`);
       checkImported(importer, `global ${v.name}`, imported, v.type);
+      const initial = initialValue(v.name, name, imported, symbols, sections);
+      if (initial !== undefined)
+        notes.push(
+          `global ${v.name} (${name}) starts as ${initial} in C; the header's definition starts zeroed: keep the C definition with its value after the include (C completes the header's), or set it before load (openGlobals(obj).${EXPORT_OF_SECTION[name]}.${v.name} = ...)`,
+        );
       fields.push(`${v.name}: ${imported.expr}`);
       types[v.name] = imported.type;
       globalNames.push(v.name);
@@ -311,6 +340,85 @@ function innerTemplate(
   return { type: decl as never, expr: code };
 }
 
+/** Throws CodegenError saying what `image` is when it is no little-endian 64-bit ELF file. */
+function checkElf(image: Uint8Array, source: string): void {
+  const kind = elfKind(image);
+  if (kind === 'not-elf')
+    throw new CodegenError(
+      `${source} is not an ELF file: name a BPF object (clang -g -target bpf -c prog.bpf.c -o prog.bpf.o)`,
+    );
+  if (kind === '32-bit')
+    throw new CodegenError(`${source} is a 32-bit ELF file, not a BPF object (those are 64-bit)`);
+  if (kind === 'big-endian')
+    throw new CodegenError(
+      `${source} is a big-endian object (clang -target bpfeb): only little-endian objects are read; build with -target bpf (or bpfel)`,
+    );
+}
+
+/** A global's initial value in C, as text, when it is not all zeros (where the header's definition starts). */
+function initialValue(
+  name: string,
+  section: string,
+  imported: Imported,
+  symbols: readonly ElfSymbol[],
+  sections: readonly ElfSection[],
+): string | undefined {
+  const symbol = symbols.find((s) => s.name === name && s.section === section);
+  const bytes = sections.find((s) => s.name === section && s.type !== 8)?.bytes;
+  if (!symbol || !bytes || symbol.offset + symbol.size > bytes.length) return undefined;
+  // A copy: the reference codec reads from the start of its buffer.
+  const value = new Uint8Array(bytes.subarray(symbol.offset, symbol.offset + symbol.size));
+  if (value.every((b) => b === 0)) return undefined;
+  try {
+    return tsLiteral(decodeReference(imported.type, value));
+  } catch {
+    return 'a value other than zero';
+  }
+}
+
+/** The maps whose definitions C fills (`.values = { [0] = &inner }`): libbpf finds those as relocations of `.maps`. */
+function staticallyFilled(image: Uint8Array): Set<string> {
+  const sections = readSections(image);
+  const rel = sections.find((s) => s.name === '.rel.maps');
+  if (!rel) return new Set();
+  const maps = readSymbols(image).filter((s) => s.section === '.maps');
+  const v = new DataView(rel.bytes.buffer, rel.bytes.byteOffset, rel.bytes.byteLength);
+  const filled = new Set<string>();
+  for (let at = 0; at + 16 <= rel.bytes.length; at += 16) {
+    const offset = Number(v.getBigUint64(at, true));
+    const map = maps.find((m) => offset >= m.offset && offset < m.offset + m.size);
+    if (map) filled.add(map.name);
+  }
+  return filled;
+}
+
+/** `--event map=struct` pairs, checked: the map exists and carries events, the struct exists. */
+function checkEvents(
+  events: Readonly<Record<string, string>>,
+  maps: readonly MapDef[],
+  btf: Btf,
+  source: string,
+): Readonly<Record<string, string>> {
+  for (const [map, struct] of Object.entries(events)) {
+    const def = maps.find((d) => d.name === map);
+    if (!def)
+      throw new CodegenError(
+        `${source}: --event ${map}=${struct}: the object has no map ${map}; it has: ${maps.map((d) => d.name).join(', ') || 'none'}`,
+      );
+    const kind = Object.values(MAP_KINDS).find((k) => k.id === def.type);
+    if (!kind?.parts.includes('event'))
+      throw new CodegenError(
+        `${source}: --event ${map}=${struct}: map ${map} is ${kind ? `a ${kind.name}` : `of map type ${def.type}`}, not a ring buffer or perf event array`,
+      );
+    const found = btf.named(struct).find((t) => t.kind !== 'datasec' && t.kind !== 'var');
+    if (found && found.kind !== 'struct')
+      throw new CodegenError(
+        `${source}: --event ${map}=${struct}: ${struct} is ${found.kind === 'enum' || found.kind === 'enum64' ? 'an enum' : `a ${found.kind}`}, and events are structs`,
+      );
+  }
+  return events;
+}
+
 /** The struct a ring or perf buffer carries: named by --event, or the one struct the object names as an event. */
 function eventType(
   importer: TypeImporter,
@@ -329,7 +437,11 @@ function eventType(
         `${importer.source}: --event ${def.name}=${named}: the object's BTF has no struct ${named}. ${KEEP_IN_BTF}`,
       );
   } else {
-    const candidates = structs.filter((t) => /event/i.test(t.name));
+    // libbpf-tools call it event; tracepoint contexts (trace_event_raw_*) are no candidates.
+    const exact = structs.filter((t) => t.name === 'event');
+    const candidates = exact.length
+      ? exact
+      : structs.filter((t) => /(^|_)event$/i.test(t.name) && !t.name.startsWith('trace_'));
     if (candidates.length !== 1)
       throw new CodegenError(
         `${importer.source}: map ${def.name} carries events, and the object's BTF does not say which struct they are; name it: --event ${def.name}=<struct> (the object's structs: ${structs.map((t) => t.name).join(', ') || 'none'}). ${KEEP_IN_BTF}`,

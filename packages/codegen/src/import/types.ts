@@ -24,6 +24,8 @@ import {
   i32,
   i64,
   i8,
+  ipv4,
+  ipv6,
   pad,
   snakeCase,
   spinLock,
@@ -55,6 +57,12 @@ export interface Declaration {
   code: string;
   type: CType<unknown>;
 }
+
+/** Kernel address structs, which a schema holds as its address types (and a CO-RE header cannot redeclare). */
+const ADDRESSES: Record<string, { type: CType<unknown>; expr: string }> = {
+  in6_addr: { type: ipv6, expr: 'ipv6' },
+  in_addr: { type: ipv4, expr: 'ipv4' },
+};
 
 const INTS: Record<string, [CType<unknown>, string]> = {
   u8: [u8, 'u8'],
@@ -162,9 +170,17 @@ export class TypeImporter {
       case 'array':
         return this.#array(t, context);
       case 'struct':
-      case 'union':
+      case 'union': {
         if (t.name === 'bpf_spin_lock') return { type: spinLock, expr: this.#use('spinLock') };
+        const address = ADDRESSES[t.name];
+        if (address && t.size === address.type.size) {
+          this.notes.push(
+            `${context}: struct ${t.name}, imported as ${address.expr} (the same bytes, decoded as an address; C code that reads its members reads the bytes instead, and the header needs no kernel type)`,
+          );
+          return { type: address.type, expr: this.#use(address.expr) };
+        }
         return this.#composite(t, context);
+      }
       case 'enum':
       case 'enum64':
         return this.#enum(t, context);
@@ -240,8 +256,12 @@ export class TypeImporter {
     const fields = this.#fields(t, `${t.kind} ${cName}`);
     const make = t.kind === 'union' ? union : struct;
     const expected = this.btf.typeSpec(t.id);
-    const fitted = this.#fit(`${t.kind} ${cName}`, expected, fields, (f, options) =>
-      make(exportName, f, { cName, ...options }),
+    const fitted = this.#fit(
+      `${t.kind} ${cName}`,
+      expected,
+      this.alignOf(t.id),
+      fields,
+      (f, options) => make(exportName, f, { cName, ...options }),
     );
     const needsCName = snakeCase(exportName) !== cName;
     const options = {
@@ -261,14 +281,25 @@ export class TypeImporter {
   /** The members of a struct or union as schema fields (anonymous members nested). */
   #fields(t: BtfType, owner: string): Field[] {
     let anonymous = 0;
-    return t.members!.map((m) => {
+    const members = t.members!.filter((m) => {
+      const resolved = this.btf.resolve(m.type).type;
+      // A flexible array member has no bytes in the struct: its elements follow it, outside any map value.
+      if (resolved.kind !== 'array' || resolved.array!.count !== 0) return true;
+      this.notes.push(
+        `${owner}.${m.name}: a flexible array member, left out (it has no bytes in the struct; an event's variable tail is a struct option, tail)`,
+      );
+      return false;
+    });
+    return members.map((m) => {
       const at = `${owner}.${m.name || '(anonymous)'}`;
       const resolved = this.btf.resolve(m.type).type;
       if (m.name === '' && (resolved.kind === 'struct' || resolved.kind === 'union')) {
         const inner = this.#fields(resolved, at);
         const expected = this.btf.typeSpec(resolved.id);
         const make = resolved.kind === 'union' ? anonymousUnion : anonymousStruct;
-        const fitted = this.#fit(at, expected, inner, (f, options) => make(f, options));
+        const fitted = this.#fit(at, expected, this.alignOf(resolved.id), inner, (f, options) =>
+          make(f, options),
+        );
         const dsl = this.#use(resolved.kind === 'union' ? 'anonymousUnion' : 'anonymousStruct');
         const options = [
           ...(fitted.options.packed ? ['packed: true'] : []),
@@ -288,6 +319,9 @@ export class TypeImporter {
             `${this.source}: ${at} is a bitfield named with a leading "__", which a schema cannot name; rename it in C`,
           );
         const size = this.btf.sizeOf(m.type);
+        this.notes.push(
+          `${at}: a name C reserves, imported as padding (pad(${size}), named ${this.#padName(m.name)}): TS does not see it, and C code that names it must use the new name`,
+        );
         return {
           name: this.#padName(m.name),
           type: pad(size),
@@ -322,29 +356,34 @@ export class TypeImporter {
   }
 
   /**
-   * The first declaration whose layout matches `expected`: natural, packed,
-   * aligned, then packed with explicit padding. Throws CodegenError listing
-   * what the last try got wrong.
+   * The declaration that lays out as `expected` with C's alignment `align`
+   * (which BTF does not state: alignOf infers it): natural, aligned, with
+   * explicit padding, then packed; among those that match the offsets, the
+   * first with that alignment. Throws CodegenError when none matches.
    */
   #fit(
     what: string,
     expected: TypeSpec,
+    align: number,
     fields: Field[],
     make: (fields: Record<string, CType<any>>, options: CompositeOptions) => CType<unknown>,
   ): { type: CType<unknown>; fields: Field[]; options: CompositeOptions } {
     const size = expected.kind === 'struct' || expected.kind === 'union' ? expected.size : 0;
-    const aligns = [2, 4, 8, 16, 32, 64].filter((a) => size % a === 0);
-    const padded = this.#withPadding(fields, size);
+    // Holes between members; a packed struct also needs the one at the end (nothing rounds its size up).
+    const padded = this.#withPadding(fields);
+    const packed = this.#withPadding(fields, size);
+    const aligned: CompositeOptions = align > 1 ? { align } : {};
     const tries: { fields: Field[]; options: CompositeOptions }[] = [
       { fields, options: {} },
+      { fields, options: aligned },
+      { fields: padded, options: aligned },
+      { fields: padded, options: {} },
       { fields, options: { packed: true } },
-      ...aligns.map((align) => ({ fields, options: { align } })),
-      ...[...aligns]
-        .reverse()
-        .map((align) => ({ fields: padded, options: { packed: true, align } })),
-      { fields: padded, options: { packed: true } },
+      { fields: packed, options: { packed: true, ...aligned } },
+      { fields: packed, options: { packed: true } },
     ];
     let last: string[] = [];
+    let matched: { type: CType<unknown>; fields: Field[]; options: CompositeOptions } | undefined;
     for (const attempt of tries) {
       let type: CType<unknown>;
       try {
@@ -357,15 +396,69 @@ export class TypeImporter {
         continue;
       }
       last = typeDifferences(what, type.typeSpec(), expected);
-      if (last.length === 0) return { type, ...attempt };
+      if (last.length > 0) continue;
+      if (type.align === align) return { type, ...attempt };
+      matched ??= { type, ...attempt };
+    }
+    if (matched) {
+      this.notes.push(
+        `${what}: its offsets are C's, but its alignment is ${matched.type.align} where C's looks like ${align} (BTF does not say): check it where it is embedded`,
+      );
+      return matched;
     }
     throw new CodegenError(
       `${this.source}: cannot reproduce the layout of ${what} with a schema (${last.join('; ')})`,
     );
   }
 
-  /** The fields with pad(N) in every hole and at the end, for a packed struct that keeps C's offsets. */
-  #withPadding(fields: Field[], size: number): Field[] {
+  /**
+   * C's alignment of type `id`, as far as its BTF tells: a member's largest,
+   * raised where a member sits past its natural place (`aligned(N)`), and 1
+   * for a packed struct (a member off its alignment, or a size that is no
+   * multiple of it).
+   */
+  alignOf(id: number): number {
+    const { type: t } = this.btf.resolve(id);
+    switch (t.kind) {
+      case 'int':
+      case 'enum':
+      case 'enum64':
+      case 'float':
+        return Math.max(1, Math.min(t.size, 16));
+      case 'ptr':
+        return 8;
+      case 'array':
+        return this.alignOf(t.array!.type);
+      case 'struct':
+      case 'union': {
+        let natural = 1;
+        let raised = 1;
+        let end = 0;
+        for (const m of t.members!) {
+          const a = this.alignOf(m.type);
+          natural = Math.max(natural, a);
+          if (m.bits) {
+            end = Math.max(end, Math.ceil((m.bitOffset + m.bits) / 8));
+            continue;
+          }
+          const at = m.bitOffset / 8;
+          if (at % a !== 0) return 1;
+          if (t.kind === 'struct' && at > Math.ceil(end / a) * a)
+            raised = Math.max(raised, at & -at);
+          end = Math.max(end, at + this.btf.sizeOf(m.type));
+        }
+        if (t.size % natural !== 0) return 1;
+        let align = Math.max(natural, Math.min(raised, 64));
+        while (align > natural && t.size % align !== 0) align /= 2;
+        return align;
+      }
+      default:
+        return 1;
+    }
+  }
+
+  /** The fields with pad(N) in every hole between them and, given the struct's `size`, at its end. */
+  #withPadding(fields: Field[], size?: number): Field[] {
     const out: Field[] = [];
     let at = 0;
     let n = 0;
@@ -387,7 +480,7 @@ export class TypeImporter {
       out.push(f);
       at = Math.max(at, f.bitOffset / 8 + f.type.size);
     }
-    hole(size);
+    if (size !== undefined) hole(size);
     return out;
   }
 

@@ -302,7 +302,7 @@ export abstract class EventMap<E> extends MapHandle implements AsyncIterable<E> 
         code: 'NOT_FOUND',
         op: 'read drops of',
         target: this.name,
-        detail: `its drop counter ${this.name}_drops was not opened with it (maps opened by id come alone)`,
+        detail: `its drop counter ${this.name}_drops was not opened with it: ${this.raw.origin.startsWith('object ') ? `the object has none (programs count drops there through the bpfmaps header's helpers; an object built without them counts none)` : 'maps opened by id or pin come alone'}`,
       });
     }
     this.#dropCounter ??= new PerCpuArrayMap(counter, u64Codec);

@@ -38,8 +38,15 @@ export function mapBtf(spec: MapSpec): MapBtf | undefined {
     const writer = new BtfWriter(btf, spec.name);
     const keyTypeId = spec.keyType ? writer.add(spec.keyType) : 0;
     const valueTypeId = writer.add(spec.valueType);
-    // As libbpf does for an object's maps: a kernel that refuses the BTF gets the map without it.
-    const ret = withLibbpfLog(() => lib.btfLoadIntoKernel(btf));
+    // As libbpf does for an object's maps: a kernel that refuses the BTF gets the map without it,
+    // unless the value holds a spinLock, which the kernel finds only through BTF.
+    const { ret, log } = withLibbpfLog((log) => ({ ret: lib.btfLoadIntoKernel(btf), log }));
+    if (ret < 0 && spec.spinLock)
+      throw errnoError(ret, 'create', 'create map', spec.name, {
+        detail:
+          'the kernel refused the BTF of its key and value, which a value with a spinLock needs (the kernel finds the lock through it)',
+        log: log().text,
+      });
     if (ret < 0) {
       lib.btfFree(btf);
       return undefined;

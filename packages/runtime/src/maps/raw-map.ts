@@ -123,6 +123,8 @@ export class RawMap implements Disposable {
   readonly info: MapInfo;
   /** Opened read-only (BPF_F_RDONLY): the kernel refuses writes through this fd. */
   readonly readOnly: boolean;
+  /** Where the map came from, for messages: `object flow.bpf.o`, `user space`, `id 12`, a pin's path. */
+  readonly origin: string;
   readonly #fd: OwnedFd;
   readonly #companions = new Map<string, RawMap>();
 
@@ -138,6 +140,7 @@ export class RawMap implements Disposable {
     this.name = spec.name;
     this.spec = spec;
     this.readOnly = readOnly;
+    this.origin = origin;
     try {
       const kind = kindNamed(spec.kind);
       if (!kind)

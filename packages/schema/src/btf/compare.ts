@@ -88,17 +88,26 @@ function intDifferences(
   return differences;
 }
 
+/**
+ * Enums compare by size and values. Their signedness in BTF is clang's guess
+ * (unsigned unless a constant is negative, and not always then), so values
+ * compare as the bits they store.
+ */
 function enumDifferences(path: string, expected: EnumTypeSpec, actual: EnumTypeSpec): string[] {
-  const differences =
-    intDifferences(path, { size: expected.size, signed: expected.signed }, actual) ?? [];
-  const byName = new Map(actual.values.map((v) => [v.name, v.value]));
-  const values = new Set(actual.values.map((v) => v.value));
+  if (expected.size !== actual.size)
+    return [`${path}: schema says ${describeSpec(expected)}, BTF says ${describeSpec(actual)}`];
+  const differences: string[] = [];
+  const bits = (v: number) => BigInt.asUintN(expected.size * 8, BigInt(v));
+  const byName = new Map(actual.values.map((v) => [v.name, bits(v.value)]));
+  const values = new Set(actual.values.map((v) => bits(v.value)));
   const listed = actual.values.map((v) => `${v.name} = ${v.value}`).join(', ');
   for (const { name, value } of expected.values) {
     const other = byName.get(name);
-    if (other !== undefined && other !== value)
-      differences.push(`${path}: schema says ${name} = ${value}, BTF says ${name} = ${other}`);
-    else if (other === undefined && !values.has(value))
+    if (other !== undefined && other !== bits(value))
+      differences.push(
+        `${path}: schema says ${name} = ${value}, BTF says ${name} = ${actual.values.find((v) => v.name === name)!.value}`,
+      );
+    else if (other === undefined && !values.has(bits(value)))
       differences.push(
         `${path}: schema's ${name} = ${value} is no value of ${describeSpec(actual)} (${listed})`,
       );
@@ -133,8 +142,9 @@ function compositeDifferences(
     else differences.push(...typeDifferences(at, m.type, a.type));
   }
   // Names starting with "__" are the padding members bpfmaps writes into headers.
+  // A flexible array member (`__u8 data[]`) has no bytes in the struct: a schema has nothing to say of it.
   for (const [extra, m] of byName)
-    if (!extra.startsWith('__') && !m.padding)
+    if (!extra.startsWith('__') && !m.padding && !(m.type.kind === 'array' && m.type.count === 0))
       differences.push(`${path}.${extra}: in the BTF but not in the schema`);
   return differences;
 }

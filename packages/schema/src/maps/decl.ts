@@ -2,6 +2,7 @@ import { SchemaError } from '../errors.js';
 import { checkIdentifier } from '../names.js';
 import { isCType, type CType } from '../types/base.js';
 import { countSpinLocks } from '../types/pad.js';
+import type { TypeSpec } from '../btf/type-spec.js';
 import { flagNames, KNOWN_FLAGS, mapFlags } from './flags.js';
 import { MAP_BRAND, type MapDecl, type MapKind, type Pinning } from './types.js';
 import { eventSpec, type EventType } from './events.js';
@@ -188,7 +189,8 @@ function checkInner<I>(path: string, inner: (I & MapDecl) | undefined): I & MapD
 
 /** The kernel allows one bpf_spin_lock per value; with two it drops the map's BTF and every layout check with it. */
 function checkSpinLocks(path: string, value: CType<unknown>): void {
-  if (countSpinLocks(value) > 1) {
+  const locks = countSpinLocks(value);
+  if (locks > 1) {
     throw new SchemaError(
       'INVALID_TYPE',
       `${path}.value`,
@@ -196,6 +198,30 @@ function checkSpinLocks(path: string, value: CType<unknown>): void {
       'Keep a single spinLock',
     );
   }
+  // The kernel refuses the BTF of a struct with a lock and a bitfield off a byte boundary, and a lock needs BTF.
+  const bitfield = locks === 1 ? unalignedBitfield(value.typeSpec(), value.label) : undefined;
+  if (bitfield) {
+    throw new SchemaError(
+      'INVALID_TYPE',
+      `${path}.value`,
+      `${value.label} holds a spinLock and a bitfield that does not start on a byte (${bitfield}); the kernel refuses the BTF of such a value, and without BTF it cannot find the lock`,
+      'Start every bitfield on a byte (widths of 8, 16, ... before it), or keep the lock in a value of its own',
+    );
+  }
+}
+
+/** The first bitfield, at any depth, whose bit offset is not a multiple of 8: `Flags.level at bit 33`. */
+function unalignedBitfield(spec: TypeSpec, path: string, base = 0): string | undefined {
+  if (spec.kind === 'array') return unalignedBitfield(spec.element, `${path}[]`);
+  if (spec.kind !== 'struct' && spec.kind !== 'union') return undefined;
+  for (const m of spec.members) {
+    const at = base + m.bitOffset;
+    const name = m.name ? `${path}.${m.name}` : path;
+    if (m.bits && at % 8 !== 0) return `${name} at bit ${at}`;
+    const inner = unalignedBitfield(m.type, name, at);
+    if (inner) return inner;
+  }
+  return undefined;
 }
 
 function checkFlags(kind: MapKind, path: string, flags: number): number {

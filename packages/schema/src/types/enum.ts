@@ -77,8 +77,13 @@ export class EnumType<N extends string = string> extends CType<N | number> imple
     return `enum ${this.cName} { ${members.join(', ')} } in ${this.storage.label}`;
   }
 
+  /**
+   * An int-sized enum is declared as the enum, so BTF (bpftool, the open-time
+   * check) sees its constants; a narrower one as its integer, since a C enum
+   * is int-sized.
+   */
   cDeclare(declarator: string): string {
-    return this.storage.cDeclare(declarator);
+    return this.size === 4 ? `enum ${this.cName} ${declarator}` : this.storage.cDeclare(declarator);
   }
 
   typeSpec(): TypeSpec {
