@@ -32,6 +32,8 @@ export type BpfErrorCode =
   | 'VERIFIER'
   /** The object is opened but not loaded yet, or the program's autoload was off. */
   | 'NOT_LOADED'
+  /** A compare-and-swap kept finding the value changed by someone else (update()). */
+  | 'CONFLICT'
   /** The handle (map, object, program, link) was closed before the call. */
   | 'CLOSED'
   /** Out of memory, file descriptors or another system resource. */

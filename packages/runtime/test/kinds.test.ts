@@ -127,7 +127,7 @@ describeWith(['bpf'], 'LPM tries', () => {
     };
     for (const [name, run] of Object.entries(tries)) {
       const e = thrown(run);
-      const op = name === 'getMany' ? 'get' : name;
+      const op = name;
       expect([name, e.code, e.errno, e.key]).toEqual([name, 'INVALID', undefined, key]);
       expect(e.message).toBe(
         `${op} t_lpm for key {"prefixlen":33,"addr":"10.1.2.3"}: prefixlen 33 is longer than the key's 32 bits of data; this trie takes a prefixlen in 0..32`,

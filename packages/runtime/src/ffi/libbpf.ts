@@ -91,6 +91,19 @@ function bind() {
     >(
       'int bpf_map_lookup_batch(int fd, uintptr_t in_batch, uintptr_t out_batch, uintptr_t keys, uintptr_t values, uintptr_t count, uintptr_t opts)',
     ),
+    lookupAndDeleteBatch: f<
+      (
+        fd: number,
+        inBatch: Address,
+        outBatch: Address,
+        keys: Address,
+        values: Address,
+        count: Address,
+        opts: Address,
+      ) => number
+    >(
+      'int bpf_map_lookup_and_delete_batch(int fd, uintptr_t in_batch, uintptr_t out_batch, uintptr_t keys, uintptr_t values, uintptr_t count, uintptr_t opts)',
+    ),
     updateBatch: f<
       (fd: number, keys: Address, values: Address, count: Address, opts: Address) => number
     >(
@@ -109,6 +122,18 @@ function bind() {
       'int bpf_obj_get_info_by_fd(int fd, uintptr_t info, uintptr_t info_len)',
     ),
     numPossibleCpus: f<() => number>('int libbpf_num_possible_cpus(void)'),
+    progLoad: f<
+      (
+        type: number,
+        name: string,
+        license: string,
+        insns: Address,
+        count: number,
+        opts: Address,
+      ) => number
+    >(
+      'int bpf_prog_load(int prog_type, const char *prog_name, const char *license, uintptr_t insns, size_t insn_cnt, uintptr_t opts)',
+    ),
     progTestRun: f<(fd: number, opts: Address) => number>(
       'int bpf_prog_test_run_opts(int prog_fd, uintptr_t opts)',
     ),

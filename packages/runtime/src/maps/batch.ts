@@ -170,23 +170,48 @@ export function deleteMany<K, V>(
   }
 }
 
+function checkBatchSize(map: BulkTarget<unknown, unknown>, op: string, size = 256): number {
+  if (!Number.isInteger(size) || size < 1) {
+    throw new BpfError({
+      code: 'INVALID',
+      op,
+      target: map.name,
+      detail: `batchSize must be a whole number of at least 1, received ${String(size)}`,
+    });
+  }
+  return size;
+}
+
 /** entries(): batch lookups where the kind has them, else a next-key walk. */
 export function entries<K, V>(
   map: BulkTarget<K, V>,
   options: IterateOptions,
 ): IterableIterator<[K, V]> {
-  const batchSize = options.batchSize ?? 256;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new BpfError({
-      code: 'INVALID',
-      op: 'iterate',
-      target: map.name,
-      detail: `batchSize must be a whole number of at least 1, received ${String(batchSize)}`,
-    });
-  }
+  const batchSize = checkBatchSize(map, 'iterate', options.batchSize);
   if (options.mode !== 'next-key' && map.raw.kind.batch.lookup)
-    return new BatchIterator(map, batchSize);
+    return new BatchIterator(map, batchSize, 'iterate');
   return walk(map);
+}
+
+/**
+ * drain(): BPF_MAP_LOOKUP_AND_DELETE_BATCH, which takes each batch out of
+ * the map in one step: an entry is yielded once and removed, and an update
+ * between the read and the delete cannot be lost. Throws BpfError
+ * NOT_SUPPORTED for a kind without that command.
+ */
+export function drain<K, V>(
+  map: BulkTarget<K, V>,
+  options: { batchSize?: number },
+): IterableIterator<[K, V]> {
+  const batchSize = checkBatchSize(map, 'drain', options.batchSize);
+  if (!map.raw.kind.batch.lookupAndDelete)
+    throw new BpfError({
+      code: 'NOT_SUPPORTED',
+      op: 'drain',
+      target: map.name,
+      detail: `the kernel has no lookup-and-delete batch for ${map.raw.kind.name} maps; iterate with entries() and delete`,
+    });
+  return new BatchIterator(map, batchSize, 'drain');
 }
 
 /** BPF_MAP_GET_NEXT_KEY then a lookup per key, never yielding a key twice. */
@@ -239,9 +264,13 @@ class BatchIterator<K, V> implements IterableIterator<[K, V]> {
   #last = false;
   #done = false;
 
-  constructor(map: BulkTarget<K, V>, batchSize: number) {
+  /** 'drain' takes each batch out of the map as it reads it. */
+  readonly #op: 'iterate' | 'drain';
+
+  constructor(map: BulkTarget<K, V>, batchSize: number, op: 'iterate' | 'drain') {
     this.#map = map;
-    map.raw.fd('iterate'); // a closed map fails here, not at the first next()
+    this.#op = op;
+    map.raw.fd(op); // a closed map fails here, not at the first next()
     // The cursor is a u32 bucket for hash maps and a key for arrays: room for either, in and out.
     this.#half = Math.max(map.keyCodec.size, 8);
     this.#tokens = new NativeBuffer(2 * this.#half);
@@ -257,8 +286,8 @@ class BatchIterator<K, V> implements IterableIterator<[K, V]> {
       this.#count.view.setUint32(0, this.#size, true);
       const inBatch = this.#started ? this.#tokens.address : 0;
       // Checked per batch: the map may have been closed while iterating.
-      const fd = this.#map.raw.fd('iterate');
-      const ret = lib.lookupBatch(
+      const fd = this.#map.raw.fd(this.#op);
+      const ret = (this.#op === 'drain' ? lib.lookupAndDeleteBatch : lib.lookupBatch)(
         fd,
         inBatch,
         this.#tokens.address + this.#half,
@@ -279,7 +308,7 @@ class BatchIterator<K, V> implements IterableIterator<[K, V]> {
       }
       if (ret < 0 && ret !== -ENOENT) {
         this.return();
-        throw errnoError(ret, this.#map.errnoClass, 'iterate', this.#map.name);
+        throw errnoError(ret, this.#map.errnoClass, this.#op, this.#map.name);
       }
       this.#n = n;
       this.#i = 0;

@@ -18,6 +18,18 @@ export abstract class DeletableMap<K, V> extends KeyedMap<K, V> {
   clear(): number {
     return this.deleteKeys([...this.keys()]);
   }
+
+  /**
+   * Takes every entry out of the map, a batch at a time
+   * (BPF_MAP_LOOKUP_AND_DELETE_BATCH): each entry is yielded once and
+   * removed in the same step, so an update between reading and deleting
+   * cannot be lost; entries added while draining are taken or left, never
+   * lost. Throws BpfError NOT_SUPPORTED for a kind without that command
+   * (LPM tries).
+   */
+  drain(options: { batchSize?: number } = {}): IterableIterator<[K, V]> {
+    return this.drainEntries(options);
+  }
 }
 
 /** A map of BPF_MAP_TYPE_HASH or LRU_HASH. */

@@ -8,10 +8,35 @@ import type { Codec } from '../codec.js';
 import { BpfError, closedError, errnoError, type ErrnoClass } from '../errors.js';
 import { native } from '../ffi/libbpf.js';
 import { NativeBuffer } from '../ffi/native-buffer.js';
-import { deleteMany, entries, setMany, type IterateOptions, type KeyCheck } from './batch.js';
+import {
+  deleteMany,
+  drain,
+  entries,
+  setMany,
+  type IterateOptions,
+  type KeyCheck,
+} from './batch.js';
 import { MapHandle } from './handle.js';
 import { BPF_F_LOCK, checkLock, setFlags, type SetMode } from './modes.js';
 import type { RawMap } from './raw-map.js';
+import { KernelBatch, kernelOpsAvailable } from './kernel-batch.js';
+import {
+  addMany,
+  changedField,
+  compareAndSwap,
+  lookupMany,
+  type Delta,
+  type KernelTarget,
+  type SwapResult,
+} from './in-kernel.js';
+
+/** Amounts to add to a value's integer fields: `{ packets: 1, bytes: 1500n }` (negative subtracts). */
+export type Adds<V> = {
+  readonly [F in keyof V]?: V[F] extends number | bigint ? number | bigint : never;
+};
+
+/** How many times update() reads again when a compare-and-swap finds the field changed. */
+const SWAP_ATTEMPTS = 64;
 
 const ENOENT = 2;
 
@@ -36,6 +61,9 @@ export abstract class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V
   readonly #lib = native();
   /** The fd, cached off the getter chain for the hot path; -1 once closed. */
   #fd: number;
+  /** The in-kernel batch operations' scratch and programs: made on first use; null where unavailable. */
+  #kernel: KernelBatch | null | undefined;
+  readonly #bulk: KernelTarget<K, V>;
 
   constructor(map: RawMap, key: Codec<K>, value: Codec<V>) {
     super(map);
@@ -45,6 +73,26 @@ export abstract class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V
     this.#value = new NativeBuffer(value.size);
     this.#fd = map.fd('open');
     this.errnoClass = map.errnoClass(map.kind.fixedKeys ? 'index' : 'element');
+    this.#bulk = {
+      name: this.name,
+      raw: map,
+      keyCodec: key,
+      valueCodec: value,
+      errnoClass: this.errnoClass,
+      checkKey: (view, offset, k, op) => this.checkKey(view, offset, k, op),
+      kernel: (op) => this.#kernelBatch(op),
+    };
+  }
+
+  /** The in-kernel path, where the kind and the kernel allow it (see kernel-batch.ts). */
+  #kernelBatch(op: string): KernelBatch | undefined {
+    if (this.#fd < 0) throw closedError(op, `map ${this.name}`);
+    if (this.#kernel === undefined)
+      this.#kernel =
+        this.kind.kernelOps && !this.raw.readOnly && kernelOpsAvailable()
+          ? new KernelBatch(this.raw, op)
+          : null;
+    return this.#kernel ?? undefined;
   }
 
   /** The fd (throws CLOSED before any memory is touched), with `key` encoded into the scratch key. */
@@ -125,13 +173,18 @@ export abstract class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V
   }
 
   /**
-   * Read-modify-write from user space: looks the value up, applies `fn`, writes
-   * the result back. NOT atomic against the kernel: a program that increments
-   * the value in place between the two syscalls loses its increment when this
-   * writes the whole value back. With `lock`, both copies are taken under the
-   * value's bpf_spin_lock (BPF_F_LOCK), which programs must also take. `fn`
-   * returning undefined deletes the key. Throws BpfError INVALID for `lock`
-   * on a value without a spinLock.
+   * Read-modify-write from user space: looks the value up, applies `fn`,
+   * writes the result back. Where in-kernel operations are available and
+   * `fn` changes one integer field of 4 or 8 bytes, the write is a
+   * compare-and-swap of that field: a kernel program that changed it
+   * meanwhile makes update() read again and call `fn` again (so `fn` may
+   * run more than once), and no increment is lost. Otherwise the whole value
+   * is written back, NOT atomically: a program that increments the value in
+   * place between the lookup and the update loses its increment. With
+   * `lock`, both copies are taken under the value's bpf_spin_lock
+   * (BPF_F_LOCK), which programs must also take. `fn` returning undefined
+   * deletes the key. Throws BpfError INVALID for `lock` on a value without a
+   * spinLock, CONFLICT when the field kept changing for 64 attempts.
    */
   update(
     key: K,
@@ -140,38 +193,124 @@ export abstract class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V
   ): V | undefined {
     if (options.lock) checkLock(this.raw, 'update', '{ lock: true }', 'update without it');
     const flags = options.lock ? BPF_F_LOCK : 0;
-    const fd = this.#withKey(key, 'update');
-    const ret = this.#lib.lookupFlags(fd, this.#key.address, this.#value.address, flags);
-    if (ret < 0 && ret !== -ENOENT) this.fail(ret, 'update', key);
-    const absent = ret === -ENOENT;
-    const next = fn(absent ? undefined : this.valueCodec.decode(this.#value.view, 0));
-    if (next === undefined && this.kind.fixedKeys) {
-      throw new BpfError({
-        code: 'INVALID',
-        op: 'update',
-        target: this.name,
-        key,
-        detail: `the function returned undefined, which deletes, and ${this.kind.name} elements always exist: return a value (the zero value clears it)`,
-      });
+    for (let attempt = 0; attempt < SWAP_ATTEMPTS; attempt++) {
+      const fd = this.#withKey(key, 'update');
+      const ret = this.#lib.lookupFlags(fd, this.#key.address, this.#value.address, flags);
+      if (ret < 0 && ret !== -ENOENT) this.fail(ret, 'update', key);
+      const absent = ret === -ENOENT;
+      const before = absent ? undefined : this.#value.bytes.slice();
+      const next = fn(absent ? undefined : this.valueCodec.decode(this.#value.view, 0));
+      if (next === undefined && this.kind.fixedKeys) {
+        throw new BpfError({
+          code: 'INVALID',
+          op: 'update',
+          target: this.name,
+          key,
+          detail: `the function returned undefined, which deletes, and ${this.kind.name} elements always exist: return a value (the zero value clears it)`,
+        });
+      }
+      if (next === undefined) {
+        if (!absent) this.deleteKey(key);
+        return undefined;
+      }
+      this.#withKey(key, 'update');
+      this.valueCodec.encode(this.#value.view, 0, next);
+      const after = this.#value.bytes;
+      // Nothing changed: writing the same bytes back could only undo someone else's change.
+      if (before && before.every((b, i) => b === after[i])) return next;
+      const field =
+        before && !options.lock && this.#kernelBatch('update')
+          ? changedField(this.raw.spec, before, after)
+          : undefined;
+      if (field) {
+        const read = (bytes: Uint8Array) =>
+          new DataView(bytes.buffer, bytes.byteOffset + field.offset, field.size);
+        const [expected, desired] = [before!, after].map((b) =>
+          field.size === 8 ? read(b).getBigUint64(0, true) : BigInt(read(b).getUint32(0, true)),
+        );
+        if (compareAndSwap(this.#bulk, key, field.name, expected!, desired!, 'update').swapped)
+          return next;
+        continue; // the field changed meanwhile: read it again
+      }
+      const mode = options.lock ? BPF_F_LOCK : absent ? 1 : 2; // BPF_NOEXIST / BPF_EXIST: fail rather than race
+      const written = this.#lib.update(fd, this.#key.address, this.#value.address, mode);
+      if (written < 0) this.fail(written, 'update', key);
+      return next;
     }
-    if (next === undefined) {
-      if (!absent) this.deleteKey(key);
-      return undefined;
-    }
-    this.#withKey(key, 'update');
-    this.valueCodec.encode(this.#value.view, 0, next);
-    const mode = options.lock ? BPF_F_LOCK : absent ? 1 : 2; // BPF_NOEXIST / BPF_EXIST: fail rather than race
-    const written = this.#lib.update(fd, this.#key.address, this.#value.address, mode);
-    if (written < 0) this.fail(written, 'update', key);
-    return next;
+    throw new BpfError({
+      code: 'CONFLICT',
+      op: 'update',
+      target: this.name,
+      key,
+      detail: `the field kept changing under ${SWAP_ATTEMPTS} compare-and-swaps: programs write it faster than update() can read it; use add() for counters`,
+    });
   }
 
-  /** Looks up many keys; the result has one entry per key (undefined where absent). One syscall per key. */
+  /**
+   * Looks up many keys; the result has one entry per key, in order
+   * (undefined where absent). In the kernel, a batch of keys per bpf(2) call
+   * (a syscall program: see docs/runtime.md); else one lookup per key.
+   * Every key is checked before its batch runs.
+   */
   getMany(keys: Iterable<K>): (V | undefined)[] {
-    const list = Array.isArray(keys) ? (keys as readonly K[]) : Array.from(keys);
-    const out = new Array<V | undefined>(list.length);
-    for (let i = 0; i < list.length; i++) out[i] = this.get(list[i]!);
-    return out;
+    return lookupMany(this.#bulk, this.#list(keys, 'getMany'), true, 'getMany') as (
+      | V
+      | undefined
+    )[];
+  }
+
+  /** Whether each key has a value, in order: getMany without copying values out. */
+  hasMany(keys: Iterable<K>): boolean[] {
+    return lookupMany(this.#bulk, this.#list(keys, 'hasMany'), false, 'hasMany') as boolean[];
+  }
+
+  /**
+   * Adds to integer fields (4 or 8 bytes) of `key`'s value in place:
+   * `add(flow, { packets: 1, bytes: 1500 })`. In the kernel the adds are
+   * atomic, exact beside programs that increment the same fields; a missing
+   * key is inserted as zeroes first. Without in-kernel operations it is a
+   * lookup and an update, which a concurrent kernel increment can be lost
+   * to. Throws BpfError INVALID for a field that is no such integer or an
+   * amount that does not fit, MAP_FULL when there is no room for the key.
+   */
+  add(key: K, amounts: Adds<V>): void {
+    addMany(this.#bulk, [[key, amounts as Delta]], 'add');
+  }
+
+  /** add() for many keys, a batch per bpf(2) call in the kernel; every key and amount is checked first. */
+  addMany(entries: Iterable<readonly [K, Adds<V>]>): void {
+    addMany(
+      this.#bulk,
+      this.#list(entries, 'addMany') as readonly (readonly [K, Delta])[],
+      'addMany',
+    );
+  }
+
+  /**
+   * Sets integer field `field` of `key`'s value to `desired` if it holds
+   * `expected`, atomically in the kernel (BPF_CMPXCHG); returns whether it
+   * did and what the field held. Throws BpfError KEY_NOT_FOUND when the key
+   * has no value.
+   */
+  compareAndSwap(
+    key: K,
+    field: keyof V & string,
+    expected: number | bigint,
+    desired: number | bigint,
+  ): SwapResult {
+    return compareAndSwap(this.#bulk, key, field, expected, desired);
+  }
+
+  #list<T>(items: Iterable<T>, op: string): readonly T[] {
+    if (Array.isArray(items)) return items;
+    if (items === null || typeof (items as Partial<Iterable<T>>)?.[Symbol.iterator] !== 'function')
+      throw new BpfError({
+        code: 'INVALID',
+        op,
+        target: this.name,
+        detail: `expected an iterable, received ${items === null ? 'null' : typeof items}`,
+      });
+    return Array.from(items);
   }
 
   /**
@@ -183,6 +322,11 @@ export abstract class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V
    */
   setMany(entries: Iterable<readonly [K, V]>, mode: SetMode = 'any'): void {
     setMany(this, entries, mode, this.#checkKey);
+  }
+
+  /** Takes the entries out (for the kinds that can delete): see DeletableMap.drain. */
+  protected drainEntries(options: { batchSize?: number }): IterableIterator<[K, V]> {
+    return drain(this, options);
   }
 
   /** Deletes many keys; returns how many were there (for the kinds that can delete). */
@@ -225,6 +369,7 @@ export abstract class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V
   /** Closes the map and frees its scratch memory. */
   override close(): void {
     if (this.#fd < 0) return;
+    this.#kernel?.close();
     this.#fd = -1;
     super.close();
     this.#key.free();

@@ -19,6 +19,7 @@ export const ARRAY = defineKind({
   fixedKeys: true,
   canBeInner: true,
   btfTypes: true,
+  kernelOps: true,
   helpers: ['lookup', 'update'],
   counterAdd: 'add-atomic',
   batch: ARRAY_BATCH,
@@ -32,6 +33,7 @@ export const PERCPU_ARRAY = defineKind({
   id: 6,
   accessor: 'PerCpuArrayMap',
   perCpu: true,
+  kernelOps: false,
   counterAdd: 'add-plain',
   // Per-CPU copies cannot be mapped into one address range.
   flags: mapFlags.innerMap | ACCESS_FLAGS,

@@ -21,6 +21,7 @@ export const HASH = defineKind({
   batch: ALL_BATCH,
   canBeInner: true,
   btfTypes: true,
+  kernelOps: true,
   flags: mapFlags.noPrealloc | mapFlags.zeroSeed | ACCESS_FLAGS,
 });
 
@@ -40,6 +41,7 @@ export const PERCPU_HASH = defineKind({
   id: 5,
   accessor: 'PerCpuHashMap',
   perCpu: true,
+  kernelOps: false,
   counterAdd: 'add-plain',
 });
 

@@ -27,6 +27,7 @@ export function defineKind<N extends string>(
     fixedKeys: false,
     canBeInner: false,
     btfTypes: false,
+    kernelOps: false,
     cpuSized: false,
     counterAdd: undefined,
     batch: NO_BATCH,

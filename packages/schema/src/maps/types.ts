@@ -37,6 +37,12 @@ export interface MapKind<N extends string = string> {
    * or they have no key (queue, stack).
    */
   readonly btfTypes: boolean;
+  /**
+   * The runtime may do its bulk operations on this kind in the kernel
+   * (getMany, hasMany, addMany, compare-and-swap through a syscall program):
+   * one value per key (not per-CPU), a map sleepable programs may use.
+   */
+  readonly kernelOps: boolean;
   /** The kernel lets a map of this kind be the inner map of a map-in-map. */
   readonly canBeInner: boolean;
   /** Keys are the indexes 0..max_entries-1, which always exist (a value is zeroed, not deleted). */

@@ -1,0 +1,15 @@
+import { hash, array, struct, u32, u64 } from '@bpfmaps/schema';
+import { mapFromSchema } from './src/index.js';
+const Key = struct('Key', { a: u32, b: u32 });
+const Val = struct('Val', { packets: u64.counter(), bytes: u64.counter(), x: u32 });
+const m = mapFromSchema(hash('t_k', { key: Key, value: Val, maxEntries: 100 }));
+m.set({a:1,b:1}, { packets: 5n, bytes: 6n, x: 1 });
+console.log(m.getMany([{a:1,b:1},{a:2,b:2},{a:1,b:1}]));
+console.log(m.hasMany([{a:1,b:1},{a:2,b:2}]));
+m.addMany([[{a:1,b:1}, { packets: 2, bytes: 10n }], [{a:3,b:3}, { packets: 1 }]]);
+console.log([...m.entries()]);
+console.log(m.compareAndSwap({a:1,b:1}, 'x', 1, 9), m.compareAndSwap({a:1,b:1}, 'x', 1, 10), m.get({a:1,b:1}));
+console.log(m.update({a:1,b:1}, (v) => ({ ...v!, packets: v!.packets + 100n })), m.get({a:1,b:1}));
+const ar = mapFromSchema(array('t_ka', { value: Val, maxEntries: 4 }));
+ar.addMany([[0, { packets: 1 }], [3, { bytes: -1 }]]);
+console.log([...ar.values()]);
