@@ -116,7 +116,7 @@ export function importSchema(
       continue;
     }
     const exportName = camelCase(def.name);
-    const { code, decl } = mapDeclaration(importer, def, kind, btf, events, notes);
+    const { code, decl } = mapDeclaration({ importer, btf, events, notes }, def, kind);
     if (initialised.has(def.name))
       notes.push(
         `map ${def.name} is filled in C (.values = { ... }); the header's definition starts empty: set its slots from user space (maps.${def.name}.set(index, ...)), or keep its definition in C`,
@@ -246,6 +246,14 @@ function part(
   return { type: bytes(size), expr: `bytes(${size})` };
 }
 
+/** What declaring a map needs: the types so far, the object's BTF, the --event choices, the notes. */
+interface Context {
+  importer: TypeImporter;
+  btf: Btf;
+  events: Readonly<Record<string, string>>;
+  notes: string[];
+}
+
 /** An option of a declaration: its value, and how the schema file spells it. */
 type Option = [name: string, value: unknown, text: string];
 
@@ -254,28 +262,21 @@ type Option = [name: string, value: unknown, text: string];
  * and spelled for the schema file. Options follow the kind's parts: a key
  * where keys are not fixed indexes, a value, an inner template, events.
  */
-function mapDeclaration(
-  importer: TypeImporter,
-  def: MapDef,
-  kind: MapKind,
-  btf: Btf,
-  events: Readonly<Record<string, string>>,
-  notes: string[],
-): { code: string; decl: MapDecl } {
+function mapDeclaration(cx: Context, def: MapDef, kind: MapKind): { code: string; decl: MapDecl } {
+  const { importer, notes } = cx;
   const options: Option[] = [];
   const add = (name: string, imported: Imported | undefined) =>
     imported && options.push([name, imported.type, imported.expr]);
   if (kind.parts.includes('event')) {
     // The kernel's key and value of an events map are fds or nothing: the declaration takes the events.
-    add('event', eventType(importer, def, btf, events, notes));
+    add('event', eventType(cx, def));
     if (!kind.cpuSized) options.push(['size', def.maxEntries, String(def.maxEntries)]);
     else if (def.maxEntries) options.push(['maxEntries', def.maxEntries, String(def.maxEntries)]);
   } else {
     if (kind.parts.includes('key') && !kind.fixedKeys)
       add('key', part(importer, def, 'key', notes));
     if (kind.parts.includes('value')) add('value', part(importer, def, 'value', notes));
-    if (kind.parts.includes('inner'))
-      add('inner', innerTemplate(importer, def, btf, events, notes));
+    if (kind.parts.includes('inner')) add('inner', innerTemplate(cx, def));
     if (def.maxEntries || !kind.cpuSized)
       options.push(['maxEntries', def.maxEntries, String(def.maxEntries)]);
   }
@@ -312,13 +313,8 @@ function mapDeclaration(
 }
 
 /** The inner map template of a map of maps, declared inline. */
-function innerTemplate(
-  importer: TypeImporter,
-  def: MapDef,
-  btf: Btf,
-  events: Readonly<Record<string, string>>,
-  notes: string[],
-): Imported {
+function innerTemplate(cx: Context, def: MapDef): Imported {
+  const { importer } = cx;
   const inner = def.inner;
   if (!inner)
     throw new CodegenError(
@@ -329,14 +325,7 @@ function innerTemplate(
     throw new CodegenError(
       `${importer.source}: the inner maps of ${def.name} are of map type ${inner.type}, which has no bpfmaps kind`,
     );
-  const { code, decl } = mapDeclaration(
-    importer,
-    { ...inner, name: inner.name.slice(0, 15) },
-    kind,
-    btf,
-    events,
-    notes,
-  );
+  const { code, decl } = mapDeclaration(cx, { ...inner, name: inner.name.slice(0, 15) }, kind);
   return { type: decl as never, expr: code };
 }
 
@@ -420,13 +409,8 @@ function checkEvents(
 }
 
 /** The struct a ring or perf buffer carries: named by --event, or the one struct the object names as an event. */
-function eventType(
-  importer: TypeImporter,
-  def: MapDef,
-  btf: Btf,
-  events: Readonly<Record<string, string>>,
-  notes: string[],
-): Imported {
+function eventType(cx: Context, def: MapDef): Imported {
+  const { importer, btf, events, notes } = cx;
   const structs = btf.types.filter((t) => t.kind === 'struct' && t.name !== '');
   const named = events[def.name];
   let found: BtfType | undefined;

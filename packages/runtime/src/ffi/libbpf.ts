@@ -41,6 +41,17 @@ koffi.proto('void bpfmaps_perf_sample_fn(void *ctx, int cpu, void *data, uint32_
 koffi.proto('void bpfmaps_perf_lost_fn(void *ctx, int cpu, uint64_t count)');
 koffi.proto('int bpfmaps_ring_sample_fn(void *ctx, void *data, size_t size)');
 
+/** bpf_map_lookup_batch and bpf_map_lookup_and_delete_batch: a cursor in and out, keys, values, a count. */
+type BatchLookup = (
+  fd: number,
+  inBatch: Address,
+  outBatch: Address,
+  keys: Address,
+  values: Address,
+  count: Address,
+  opts: Address,
+) => number;
+
 function bind() {
   const lib = load('libbpf.so.1', 'Install libbpf 1.x (Debian/Ubuntu: apt-get install libbpf1)');
   const libc = load('libc.so.6', 'bpfmaps needs glibc');
@@ -78,30 +89,10 @@ function bind() {
     nextKey: f<(fd: number, key: Address, next: Address) => number>(
       'int bpf_map_get_next_key(int fd, uintptr_t key, uintptr_t next_key)',
     ),
-    lookupBatch: f<
-      (
-        fd: number,
-        inBatch: Address,
-        outBatch: Address,
-        keys: Address,
-        values: Address,
-        count: Address,
-        opts: Address,
-      ) => number
-    >(
+    lookupBatch: f<BatchLookup>(
       'int bpf_map_lookup_batch(int fd, uintptr_t in_batch, uintptr_t out_batch, uintptr_t keys, uintptr_t values, uintptr_t count, uintptr_t opts)',
     ),
-    lookupAndDeleteBatch: f<
-      (
-        fd: number,
-        inBatch: Address,
-        outBatch: Address,
-        keys: Address,
-        values: Address,
-        count: Address,
-        opts: Address,
-      ) => number
-    >(
+    lookupAndDeleteBatch: f<BatchLookup>(
       'int bpf_map_lookup_and_delete_batch(int fd, uintptr_t in_batch, uintptr_t out_batch, uintptr_t keys, uintptr_t values, uintptr_t count, uintptr_t opts)',
     ),
     updateBatch: f<

@@ -105,6 +105,14 @@ function checkDeltas<K>(
     });
   const fields = intFields(map.raw.spec);
   const used = new Map<string, IntField>();
+  const badAmount = (field: IntField, key: K, amount: unknown) =>
+    new BpfError({
+      code: 'INVALID',
+      op,
+      target: map.name,
+      key,
+      detail: `the amount for ${field.name} must be an integer that fits ${field.size * 8} bits (negative subtracts), received ${typeof amount === 'bigint' ? `${amount}n` : String(amount)}`,
+    });
   for (const entry of entries) {
     if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[1] !== 'object' || !entry[1])
       throw new BpfError({
@@ -114,8 +122,10 @@ function checkDeltas<K>(
         detail: `expected [key, { field: amount }] pairs, received ${JSON.stringify(entry, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))}`,
       });
     const [key, delta] = entry;
-    for (const [name, amount] of Object.entries(delta)) {
-      const field = fields.get(name);
+    for (const name in delta) {
+      if (!Object.hasOwn(delta, name)) continue;
+      const amount = delta[name];
+      const field = used.get(name) ?? fields.get(name);
       if (!field)
         throw new BpfError({
           code: 'INVALID',
@@ -124,29 +134,35 @@ function checkDeltas<K>(
           key,
           detail: `${name} is no integer field of 4 or 8 bytes of the value, which is what adds go to; it has: ${[...fields.keys()].join(', ') || 'none'}`,
         });
-      const bits = BigInt(field.size * 8);
+      // Numbers without BigInt (this is per entry): every safe integer fits 64 bits.
+      const [min, max] = BOUNDS[field.size];
       const ok =
-        (typeof amount === 'bigint' || Number.isSafeInteger(amount)) &&
-        BigInt(amount) >= -(1n << (bits - 1n)) &&
-        BigInt(amount) < 1n << bits;
-      if (!ok)
-        throw new BpfError({
-          code: 'INVALID',
-          op,
-          target: map.name,
-          key,
-          detail: `the amount for ${name} must be an integer that fits ${field.size * 8} bits (negative subtracts), received ${typeof amount === 'bigint' ? `${amount}n` : String(amount)}`,
-        });
+        typeof amount === 'number'
+          ? Number.isSafeInteger(amount) &&
+            (field.size === 8 || (amount >= -(2 ** 31) && amount < 2 ** 32))
+          : typeof amount === 'bigint' && amount >= min && amount <= max;
+      if (!ok) throw badAmount(field, key, amount);
       used.set(name, field);
     }
   }
   return [...used.values()].sort((a, b) => a.offset - b.offset);
 }
 
+/** What an amount may be for a field of 4 or 8 bytes, signed or not (a negative one subtracts). */
+const BOUNDS = { 4: [-(2n ** 31n), 2n ** 32n - 1n], 8: [-(2n ** 63n), 2n ** 64n - 1n] } as const;
+
 /** Writes `amount` at `offset` as the field's width, two's complement (a negative amount subtracts). */
 function writeInt(view: DataView, offset: number, size: 4 | 8, amount: number | bigint): void {
-  if (size === 8) view.setBigUint64(offset, BigInt.asUintN(64, BigInt(amount)), true);
-  else view.setUint32(offset, Number(BigInt.asUintN(32, BigInt(amount))), true);
+  if (typeof amount === 'number') {
+    // Two halves, no BigInt: the per-entry path.
+    const lo = amount >>> 0;
+    if (size === 4) return view.setUint32(offset, lo, true);
+    view.setUint32(offset, lo, true);
+    view.setUint32(offset + 4, Math.floor(amount / 4294967296) >>> 0, true);
+    return;
+  }
+  if (size === 8) view.setBigUint64(offset, BigInt.asUintN(64, amount), true);
+  else view.setUint32(offset, Number(BigInt.asUintN(32, amount)), true);
 }
 
 function readInt(view: DataView, offset: number, field: IntField): bigint {

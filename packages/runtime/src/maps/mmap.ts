@@ -210,11 +210,19 @@ export class MmapArray<V> implements Disposable {
       });
     const offset = member.bitOffset / 8;
     const { read, write } = access;
+    const stride = this.#stride;
+    const length = this.length;
     return {
       name,
-      get: (index) => read(this.#at(index), index * this.#stride + offset) as V[F],
+      get: (index) => {
+        // The common case inline, as in get(): this is the one-load fast path.
+        const view = this.#view;
+        if (view !== null && index >>> 0 === index && index < length)
+          return read(view, index * stride + offset) as V[F];
+        return read(this.#at(index), index * stride + offset) as V[F];
+      },
       set: (index, v) =>
-        write(this.#at(index), index * this.#stride + offset, v, `${this.#name}[${index}].${name}`),
+        write(this.#at(index), index * stride + offset, v, `${this.#name}[${index}].${name}`),
     };
   }
 

@@ -420,6 +420,8 @@ export function getInt64Number(
 ): number {
   const lo = view.getUint32(offset, true);
   const hi = signed ? view.getInt32(offset + 4, true) : view.getUint32(offset + 4, true);
+  // The common case, a value under 2^32: no float arithmetic, so V8 can keep small ones as Smis (no allocation).
+  if (hi === 0) return lo;
   if (hi > 0x1fffff || hi < -0x1fffff) {
     return toNumber(
       signed ? view.getBigInt64(offset, true) : view.getBigUint64(offset, true),
