@@ -1,4 +1,4 @@
-export { describeWith, missing, type Feature } from './probe.js';
+export { describeWith, itWith, missing, type Feature } from './probe.js';
 export {
   btfOf,
   compileBpf,

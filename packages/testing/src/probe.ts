@@ -4,7 +4,7 @@
  * with the same note, so a CI machine without BPF can never pass by skipping.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { describe } from 'vitest';
+import { describe, it } from 'vitest';
 import { ensureBpffs, ensureTracefs } from './mounts.js';
 
 export type Feature =
@@ -16,7 +16,8 @@ export type Feature =
   | 'bpffs'
   | 'tracefs'
   | 'setpriv'
-  | 'unshare';
+  | 'unshare'
+  | 'tmux';
 
 const cache = new Map<Feature, string | null>();
 
@@ -58,6 +59,10 @@ function probe(feature: Feature): string | null {
       return spawnSync('unshare', ['--mount', 'true']).status === 0
         ? null
         : 'cannot make a private mount namespace (unshare --mount): needs root and util-linux';
+    case 'tmux':
+      return spawnSync('tmux', ['-V']).status === 0
+        ? null
+        : 'tmux is not installed (apt-get install -y tmux)';
   }
 }
 
@@ -88,5 +93,25 @@ export function describeWith(features: Feature[], name: string, body: () => void
   } else {
     console.warn(`skipping "${name}": ${reasons.join('; ')}`);
     describe.skip(name, body);
+  }
+}
+
+/** it() with the same rule as describeWith, for one test inside a wider suite. */
+export function itWith(
+  features: Feature[],
+  name: string,
+  body: () => unknown,
+  timeout?: number,
+): void {
+  const reasons = features.map(missing).filter((r): r is string => r !== null);
+  if (reasons.length === 0) {
+    it(name, body, timeout);
+  } else if (process.env.CI === 'true') {
+    it(name, () => {
+      throw new Error(`${name}: required on CI but unavailable: ${reasons.join('; ')}`);
+    });
+  } else {
+    console.warn(`skipping "${name}": ${reasons.join('; ')}`);
+    it.skip(name, body);
   }
 }

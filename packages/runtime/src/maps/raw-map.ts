@@ -1,6 +1,12 @@
 import { existsSync, readlinkSync, statfsSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { kindNamed, type CompositeTypeSpec, type MapKind, type MapSpec } from '@bpfmaps/schema';
+import {
+  kindNamed,
+  MAP_KINDS,
+  type CompositeTypeSpec,
+  type MapKind,
+  type MapSpec,
+} from '@bpfmaps/schema';
 import { possibleCpus } from '../cpus.js';
 import { BpfError, errnoError, errnoName, type ErrnoClass, type OpClass } from '../errors.js';
 import { OwnedFd } from '../fd.js';
@@ -238,6 +244,53 @@ export class RawMap implements Disposable {
       const beside = join(dirname(path), companion.name);
       return existsSync(beside) ? RawMap.openPinned(beside, companion, options) : undefined;
     });
+  }
+
+  /**
+   * What the map pinned at `path` is, without a spec to check it against
+   * (`bpfmaps ls`): the kernel's info, and how many entries it holds (a
+   * next-key walk; an array's max_entries). Opened read-only and closed
+   * again. Throws as openPinned does, INVALID for a pinned program or link.
+   */
+  static inspectPinned(path: string): { info: MapInfo; entries: number } {
+    const op = 'inspect pinned map';
+    checkBpffs(path, op, path);
+    const fd = openReadOnly(path);
+    if (fd < 0) throw errnoError(fd, 'open-pin', op, path, { detail: pinDenial(fd, path, 'read') });
+    const owned = new OwnedFd(fd, `pin ${path}`);
+    try {
+      const other = notAMap(fd);
+      if (other !== undefined)
+        throw new BpfError({
+          code: 'INVALID',
+          op,
+          target: path,
+          detail: `the pin is ${other}, not a map`,
+        });
+      const info = mapInfo(fd, path);
+      const kind = Object.values(MAP_KINDS).find((k) => k.id === info.type);
+      if (kind?.fixedKeys) return { info, entries: info.maxEntries };
+      const keys = new NativeBuffer(2 * Math.max(info.keySize, 1));
+      let entries = 0;
+      try {
+        const lib = native();
+        let current = 0;
+        // Bounded: a map being written may restart the walk, but it holds no more than max_entries.
+        while (
+          entries < info.maxEntries &&
+          lib.nextKey(fd, current, keys.address + info.keySize) === 0
+        ) {
+          keys.bytes.copyWithin(0, info.keySize, 2 * info.keySize);
+          current = keys.address;
+          entries++;
+        }
+      } finally {
+        keys.free();
+      }
+      return { info, entries };
+    } finally {
+      owned.close();
+    }
   }
 
   /**

@@ -21,6 +21,8 @@ export interface CommonOptions {
   flags?: number;
   pinning?: Pinning;
   doc?: string;
+  /** Serve the map as Prometheus metrics (@bpfmaps/exporter, `bpfmaps export`). */
+  export?: boolean;
 }
 
 /** What a kind's declaration function hands over. */
@@ -108,6 +110,13 @@ export function declareMap<K, V, N extends string, I = unknown>(
       `doc must be a string, received ${typeof options.doc}`,
     );
   }
+  if (options.export !== undefined && typeof options.export !== 'boolean') {
+    throw new SchemaError(
+      'INVALID_MAP',
+      `${path}.export`,
+      `export must be true or false, received ${JSON.stringify(options.export)}`,
+    );
+  }
   const extra = options.extra ?? 0;
   const companions =
     options.companions && Object.keys(options.companions).length
@@ -147,6 +156,7 @@ export function declareMap<K, V, N extends string, I = unknown>(
     extra,
     pinning,
     doc: options.doc,
+    export: options.export === true,
     spec,
   });
 }

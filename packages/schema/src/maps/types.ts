@@ -99,6 +99,11 @@ export interface MapDecl<K = unknown, V = unknown, N extends string = string, I 
   readonly extra: number;
   readonly pinning: Pinning;
   readonly doc: string | undefined;
+  /**
+   * Served as Prometheus metrics by @bpfmaps/exporter (`bpfmaps export`):
+   * counter fields as counters, other numbers as gauges, key fields as labels.
+   */
+  readonly export: boolean;
   /** What the kernel map must be: computed once, printed by codegen, checked by the runtime. */
   readonly spec: MapSpec;
 }

@@ -1,0 +1,226 @@
+/**
+ * The exporter against the kernel: a program counts packets into a hash map
+ * (counters, a gauge, a log2 histogram of lengths) and a per-CPU array; the
+ * maps are served over HTTP, scraped with fetch, and the text is read with a
+ * strict parser: the values are what the kernel counted. The cardinality cap
+ * holds and keeps the totals.
+ */
+import {
+  arrayOf,
+  chars,
+  enumType,
+  hash,
+  ipv4,
+  percpuArray,
+  struct,
+  u16,
+  u32,
+  u64,
+  u8,
+} from '@bpfmaps/schema';
+import { BpfObject, mapFromSchema, mapTypeOf, type KeyedMap } from '@bpfmaps/runtime';
+import { compileBpf, describeWith } from '@bpfmaps/testing';
+import { afterEach, expect, it } from 'vitest';
+import { Registry, registerMaps, serve } from '../src/index.js';
+import { parsePrometheus, type Family } from './prometheus-text.js';
+
+const PROGRAM = `
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+struct flow { __be32 saddr; __u8 proto; __u8 pad; __u16 port; char comm[8]; };
+struct stats { __u64 packets; __u64 bytes; __u32 last_len; __u32 slots[8]; };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct flow);
+	__type(value, struct stats);
+} flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+SEC("xdp")
+int count(struct xdp_md *ctx)
+{
+	__u32 len = ctx->data_end - ctx->data;
+	struct flow key = { .saddr = __builtin_bswap32(0x0a000001), .proto = len > 100 ? 17 : 6, .port = 80 };
+	struct stats *s, zero = {};
+	__u32 slot = 0, v = len, drop = len > 1000;
+	__u64 *d;
+
+	__builtin_memcpy(key.comm, "curl", 5);
+	bpf_map_update_elem(&flows, &key, &zero, BPF_NOEXIST);
+	s = bpf_map_lookup_elem(&flows, &key);
+	if (!s)
+		return XDP_ABORTED;
+	__sync_fetch_and_add(&s->packets, 1);
+	__sync_fetch_and_add(&s->bytes, len);
+	s->last_len = len;
+	while (v > 1 && slot < 7) {
+		v >>= 1;
+		slot++;
+	}
+	__sync_fetch_and_add(&s->slots[slot], 1);
+	d = bpf_map_lookup_elem(&drops, &drop);
+	if (d)
+		*d += 1;
+	return XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";
+`;
+
+const Proto = enumType('Proto', { TCP: 6, UDP: 17 }, { storage: u8 });
+const Flow = struct('Flow', { saddr: ipv4, proto: Proto, pad: u8, port: u16, comm: chars(8) });
+const Stats = struct('Stats', {
+  packets: u64.counter(),
+  bytes: u64.counter().describe('Bytes of the packets counted.'),
+  last_len: u32,
+  slots: arrayOf(u32, 8),
+});
+const flows = hash('flows', { key: Flow, value: Stats, maxEntries: 1024, export: true });
+const drops = percpuArray('drops', { value: u64.counter(), maxEntries: 2, export: true });
+
+const closers: (() => void)[] = [];
+afterEach(() => closers.splice(0).forEach((c) => c()));
+
+async function scrape(registry: Registry): Promise<Map<string, Family>> {
+  const { server, port } = await serve(registry, { port: 0, host: '127.0.0.1' });
+  closers.push(() => server.close());
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toContain('text/plain');
+  const missing = await fetch(`http://127.0.0.1:${port}/other`);
+  expect(missing.status).toBe(404);
+  return parsePrometheus(await res.text());
+}
+
+describeWith(['bpf', 'clang', 'libbpf-headers'], 'the exporter, scraped', () => {
+  const object = compileBpf(PROGRAM);
+
+  it('serves what the kernel counted: counters, gauges, a log2 histogram, per-CPU sums, key fields as labels', async () => {
+    const obj = BpfObject.load(object);
+    closers.push(() => obj.close());
+    const lengths = [60, 60, 64, 200, 1500];
+    for (const len of lengths) obj.program('count').testRun({ data: new Uint8Array(len) });
+    const flowMap = mapTypeOf(flows).open(obj.map('flows')) as unknown as KeyedMap<
+      unknown,
+      unknown
+    >;
+    const dropMap = mapTypeOf(drops).open(obj.map('drops')) as unknown as KeyedMap<
+      unknown,
+      unknown
+    >;
+    closers.push(() => (flowMap.close(), dropMap.close()));
+    const registry = new Registry();
+    registerMaps(registry, [
+      { decl: flows, map: flowMap },
+      { decl: drops, map: dropMap },
+    ]);
+    const families = await scrape(registry);
+    const tcp = { saddr: '10.0.0.1', proto: 'TCP', pad: '0', port: '80', comm: 'curl' };
+    const udp = { ...tcp, proto: 'UDP' };
+    const packets = families.get('bpfmaps_flows_packets_total')!;
+    expect(packets.type).toBe('counter');
+    expect(packets.samples.map((s) => [s.labels, s.value]).sort()).toEqual(
+      [
+        [tcp, 3],
+        [udp, 2],
+      ].sort(),
+    );
+    const bytes = families.get('bpfmaps_flows_bytes_total')!;
+    expect(bytes.help).toBe('Bytes of the packets counted.');
+    expect(bytes.samples.find((s) => s.labels.proto === 'UDP')!.value).toBe(1700);
+    expect(families.get('bpfmaps_flows_last_len')!.type).toBe('gauge');
+    const hist = families.get('bpfmaps_flows_slots')!;
+    expect(hist.type).toBe('histogram');
+    const tcpBuckets = hist.samples.filter(
+      (s) => s.name.endsWith('_bucket') && s.labels.proto === 'TCP',
+    );
+    // 60, 60 and 64 bytes: slots 5 (32-63) and 6 (64-127); buckets are cumulative.
+    expect(tcpBuckets.map((s) => [s.labels.le, s.value])).toEqual([
+      ['1', 0],
+      ['3', 0],
+      ['7', 0],
+      ['15', 0],
+      ['31', 0],
+      ['63', 2],
+      ['127', 3],
+      ['255', 3],
+      ['+Inf', 3],
+    ]);
+    expect(
+      hist.samples.find((s) => s.name.endsWith('_count') && s.labels.proto === 'TCP')!.value,
+    ).toBe(3);
+    // The per-CPU array, summed over CPUs: four packets up to 1000 bytes, one over.
+    expect(
+      families.get('bpfmaps_drops_value_total')!.samples.map((s) => [s.labels.key, s.value]),
+    ).toEqual([
+      ['0', 4],
+      ['1', 1],
+    ]);
+    expect(families.get('bpfmaps_exporter_series_aggregated')!.samples).toEqual([
+      { name: 'bpfmaps_exporter_series_aggregated', labels: { map: 'flows' }, value: 0 },
+      { name: 'bpfmaps_exporter_series_aggregated', labels: { map: 'drops' }, value: 0 },
+    ]);
+  });
+
+  it('holds the cardinality cap: the largest series stay, the rest sum into other, counted', async () => {
+    const Key = struct('Key', { id: u32 });
+    const decl = hash('t_exp_cap', { key: Key, value: Stats, maxEntries: 100, export: true });
+    const map = mapFromSchema(decl) as unknown as KeyedMap<{ id: number }, unknown>;
+    closers.push(() => map.close());
+    map.setMany(
+      Array.from(
+        { length: 50 },
+        (_, i) =>
+          [
+            { id: i },
+            { packets: BigInt(i), bytes: 1n, last_len: 0, slots: [0, 0, 0, 0, 0, 0, 0, i] },
+          ] as const,
+      ),
+    );
+    const registry = new Registry();
+    registerMaps(registry, [{ decl, map: map as KeyedMap<unknown, unknown> }], {
+      maxSeries: 10,
+      labels: { 't_exp_cap.id': 'flow_id' },
+      prefix: 'tool_',
+    });
+    const families = await scrape(registry);
+    const packets = families.get('tool_t_exp_cap_packets_total')!.samples;
+    expect(packets).toHaveLength(10);
+    expect(packets.slice(0, 9).map((s) => s.labels.flow_id)).toEqual([
+      '49',
+      '48',
+      '47',
+      '46',
+      '45',
+      '44',
+      '43',
+      '42',
+      '41',
+    ]);
+    const other = packets.find((s) => s.labels.flow_id === 'other')!;
+    expect(other.value).toBe((40 * 41) / 2); // ids 0..40, summed
+    expect(
+      families.get('tool_t_exp_cap_bytes_total')!.samples.reduce((s, x) => s + x.value, 0),
+    ).toBe(50);
+    expect(families.get('tool_exporter_series_aggregated')!.samples[0]!.value).toBe(41);
+  });
+
+  it('refuses what has no entries, and a cap that is no positive whole number', () => {
+    const Key = struct('Key', { id: u32 });
+    const decl = hash('t_exp_bad', { key: Key, value: u64, maxEntries: 4 });
+    const map = mapFromSchema(decl) as unknown as KeyedMap<unknown, unknown>;
+    closers.push(() => map.close());
+    expect(() => registerMaps(new Registry(), [{ decl, map }], { maxSeries: 0 })).toThrow(
+      'export t_exp_bad: maxSeries must be a whole number of at least 1, received 0',
+    );
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * `bpfmaps ls`: the maps pinned under a directory of a bpf filesystem, with
+ * the kernel's facts about each and, given a schema, whether the schema's
+ * map of that name matches it.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { BpfError, mapTypeOf, RawMap } from '@bpfmaps/runtime';
+import { MAP_KINDS, type Catalog } from '@bpfmaps/schema';
+import { table } from './rows.js';
+
+export interface Listed {
+  path: string;
+  name: string;
+  type: string;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  entries: number;
+  /** With a schema: `matches <export>`, `differs: ...`, or `no map of this name`. */
+  schema?: string;
+}
+
+/** Every pinned map under `dir` (depth first, sorted); pins that are programs or links are left out. */
+export function listPins(dir: string, schema?: Catalog): Listed[] {
+  const out: Listed[] = [];
+  const walk = (at: string) => {
+    for (const name of readdirSync(at).sort()) {
+      const path = join(at, name);
+      if (statSync(path).isDirectory()) {
+        walk(path);
+        continue;
+      }
+      let inspected;
+      try {
+        inspected = RawMap.inspectPinned(path);
+      } catch (error) {
+        if (error instanceof BpfError && error.code === 'INVALID') continue; // a program or link
+        throw error;
+      }
+      const { info, entries } = inspected;
+      const kind = Object.values(MAP_KINDS).find((k) => k.id === info.type);
+      out.push({
+        path: relative(dir, path) || path,
+        name: info.name,
+        type: kind?.name ?? `type ${info.type}`,
+        keySize: info.keySize,
+        valueSize: info.valueSize,
+        maxEntries: info.maxEntries,
+        entries,
+        ...(schema && { schema: verdict(schema, path, info.name) }),
+      });
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** Whether the schema's map named `name` (the kernel keeps 15 characters of it) opens the pin. */
+function verdict(schema: Catalog, path: string, name: string): string {
+  const found = schema.maps.find((m) => m.decl.name.slice(0, 15) === name);
+  if (!found) return 'no map of this name';
+  try {
+    mapTypeOf(found.decl).openPinned(path, { readOnly: true }).close();
+    return `matches ${found.exportName}`;
+  } catch (error) {
+    if (!(error instanceof BpfError) || error.code !== 'INCOMPATIBLE') throw error;
+    return `differs: ${/\((.*)\)\. If the schema/.exec(error.message)?.[1] ?? error.message}`;
+  }
+}
+
+export function listText(rows: readonly Listed[]): string {
+  if (rows.length === 0) return '(no maps pinned here)\n';
+  return table(
+    rows.map((r) => [
+      { path: r.path },
+      {
+        name: r.name,
+        type: r.type,
+        key: r.keySize,
+        value: r.valueSize,
+        max: r.maxEntries,
+        entries: r.entries,
+        ...(r.schema !== undefined && { schema: r.schema }),
+      },
+    ]),
+  );
+}

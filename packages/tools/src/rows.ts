@@ -1,0 +1,94 @@
+/**
+ * Entries as rows: decoded keys and values flattened to named columns for
+ * tables and filters, and as JSON in which 64-bit integers keep every digit.
+ */
+
+export type Row = [key: unknown, value: unknown];
+
+/** `{ a: { b: 1 } }` -> [['a.b', 1]]: nested structs flattened; arrays and bytes stay cells. */
+export function columns(value: unknown, prefix = ''): [string, unknown][] {
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    Array.isArray(value) ||
+    value instanceof Uint8Array
+  )
+    return [[prefix || 'value', value]];
+  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) =>
+    columns(v, prefix ? `${prefix}.${k}` : k),
+  );
+}
+
+/** A cell as text: addresses, enum names and strings as they decode, bytes in hex, arrays in brackets. */
+export function cellText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
+  if (Array.isArray(value)) return `[${value.map(cellText).join(' ')}]`;
+  if (value === undefined) return '';
+  if (typeof value === 'object' && value !== null) return json(value);
+  return String(value);
+}
+
+/** JSON in which a bigint is a number with all its digits (JSON allows it; jq reads it). */
+export function json(value: unknown): string {
+  const marks: string[] = [];
+  const text = JSON.stringify(value, (_, v: unknown) => {
+    if (typeof v === 'bigint') {
+      marks.push(String(v));
+      return `\u0000${marks.length - 1}\u0000`;
+    }
+    if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+    return v;
+  });
+  return text.replace(/"\\u0000(\d+)\\u0000"/g, (_, i: string) => marks[Number(i)]!);
+}
+
+/** Key columns: `key` for a scalar key. */
+export function keyColumns(key: unknown): [string, unknown][] {
+  return columns(key, '').map(([name, v]) => [name === 'value' ? 'key' : name, v]);
+}
+
+/**
+ * Parses `--where field=value` filters; a row passes when each named key
+ * column reads as the given text. Throws for a malformed one.
+ */
+export function whereFilter(
+  wheres: readonly string[],
+  fail: (message: string) => never,
+): (key: unknown) => boolean {
+  const tests = wheres.map((w) => {
+    const at = w.indexOf('=');
+    if (at <= 0)
+      fail(`--where takes field=value, e.g. --where saddr=10.0.0.1; received ${JSON.stringify(w)}`);
+    return [w.slice(0, at), w.slice(at + 1)] as const;
+  });
+  if (tests.length === 0) return () => true;
+  return (key) => {
+    const cols = new Map(keyColumns(key));
+    return tests.every(([field, want]) => {
+      if (!cols.has(field))
+        fail(
+          `--where ${field}: the key has no field ${field}; it has: ${[...cols.keys()].join(', ')}`,
+        );
+      return cellText(cols.get(field)) === want;
+    });
+  };
+}
+
+/** Rows as an aligned text table: the key's columns, then the value's. */
+export function table(rows: readonly Row[]): string {
+  if (rows.length === 0) return '(no entries)\n';
+  const header = [
+    ...keyColumns(rows[0]![0]).map(([n]) => n),
+    ...columns(rows[0]![1]).map(([n]) => n),
+  ];
+  const cells = rows.map(([k, v]) => [...keyColumns(k), ...columns(v)].map(([, x]) => cellText(x)));
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
+  const numeric = header.map((_, i) => cells.every((c) => /^-?\d+(\.\d+)?$/.test(c[i] ?? '')));
+  const line = (c: readonly string[]) =>
+    c
+      .map((x, i) => (numeric[i] ? x.padStart(widths[i]!) : x.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return `${[line(header.map((h) => h.toUpperCase())), ...cells.map(line)].join('\n')}\n`;
+}
