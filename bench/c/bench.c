@@ -42,7 +42,7 @@ static void key_of(struct tuple *k, __u32 i)
 int main(int argc, char **argv)
 {
 	if (argc != 4) {
-		fprintf(stderr, "usage: bench-c <set|get|delete|entries|setMany|getMany|percpuGet> <n> <batch>\n");
+		fprintf(stderr, "usage: bench-c <set|get|floor|delete|entries|setMany|getMany|hasMany|addMany|percpuGet> <n> <batch>\n");
 		return 2;
 	}
 	const char *w = argv[1];
@@ -77,11 +77,20 @@ int main(int argc, char **argv)
 		for (__u32 i = 0; i < n; i++)
 			if (bpf_map_update_elem(fd, &keys[i], &values[i], BPF_ANY))
 				die("update", -errno);
-	} else if (!strcmp(w, "get") || !strcmp(w, "getMany")) {
+	} else if (!strcmp(w, "get") || !strcmp(w, "getMany") || !strcmp(w, "hasMany") || !strcmp(w, "floor")) {
 		for (__u32 i = 0; i < n; i++) {
 			if (bpf_map_lookup_elem(fd, &keys[i], out))
 				die("lookup", -errno);
 			sink += out->a;
+		}
+	} else if (!strcmp(w, "addMany")) {
+		/* What user space can do through bpf(2) alone: read, add, write back. */
+		for (__u32 i = 0; i < n; i++) {
+			if (bpf_map_lookup_elem(fd, &keys[i], out))
+				die("lookup", -errno);
+			out->a += 1;
+			if (bpf_map_update_elem(fd, &keys[i], out, BPF_EXIST))
+				die("update", -errno);
 		}
 	} else if (!strcmp(w, "delete")) {
 		for (__u32 i = 0; i < n; i++)

@@ -24,7 +24,7 @@ interface NodeBpf {
 const nodeBpf = createRequire(import.meta.url)('bpf') as NodeBpf;
 
 export function runNodeBpf(workload: Workload, n: number): number | undefined {
-  if (workload === 'percpuGet' || workload === 'getMany') return undefined;
+  if (!['set', 'get', 'delete', 'entries', 'setMany'].includes(workload)) return undefined;
   const keys = Array.from({ length: n }, (_, i) => keyBytes(i));
   const values = Array.from({ length: n }, (_, i) => valueBytes(i));
   const fd = nodeBpf.createMap({
