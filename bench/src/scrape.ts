@@ -1,11 +1,11 @@
 /**
  * The exporter's scrape: every entry of a hash map read, reduced to series
  * and rendered as Prometheus text (what one GET /metrics costs, less the
- * socket), on the bench's 5-tuple map. Its C baseline is the read alone
+ * socket: renderMetrics, as serve() does), on the bench's 5-tuple map. Its C baseline is the read alone
  * (batch lookup of the same map, c/bench.c entries).
  */
 import { createMap, HashMap, type KeyedMap } from '@bpfmaps/runtime';
-import { Registry, registerMaps } from '@bpfmaps/exporter';
+import { Registry, registerMaps, renderMetrics } from '@bpfmaps/exporter';
 import { CountersCodec, TupleCodec, flowsSpec } from '../bench.gen.js';
 import { flows } from '../bench.schema.js';
 import { keyOf, valueOf } from './data.js';
@@ -18,10 +18,10 @@ export async function runScrape(n: number): Promise<number> {
   registerMaps(registry, [{ decl: flows, map: map as unknown as KeyedMap<unknown, unknown> }], {
     maxSeries: n,
   });
-  await registry.metrics();
+  await renderMetrics(registry);
   (globalThis as { gc?: () => void }).gc?.();
   const start = process.hrtime.bigint();
-  const text = await registry.metrics();
+  const text = await renderMetrics(registry);
   const elapsed = Number(process.hrtime.bigint() - start);
   if (!text.includes('bpfmaps_flows_a{')) throw new Error('scrape: no series');
   return elapsed;

@@ -1,9 +1,10 @@
 /**
- * The three public packages as a user gets them: packed with `npm pack` from
+ * The five public packages as a user gets them: packed with `npm pack` from
  * a copy of their sources without dist/ (so prepack must build them), installed
  * from the tarballs into a project outside the workspace, then used the way the
  * README says: codegen through the installed bin, tsc with skipLibCheck off,
- * clang against the generated header, and plain node.
+ * clang against the generated header, and plain node; the bpfmaps command
+ * on a pinned map, and the exporter as a library.
  *
  * No network: `npm install --offline` takes the tarballs' dependencies from
  * npm's cache, which `npm ci` (scripts/setup.sh) filled for the workspace.
@@ -26,7 +27,7 @@ import { compileBpf, describeWith, tempDir } from '@bpfmaps/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const PACKAGES = ['schema', 'codegen', 'runtime'] as const;
+const PACKAGES = ['schema', 'codegen', 'runtime', 'exporter', 'tools'] as const;
 const LICENSE_LINE = 'Copyright (c) 2026 The bpfmaps authors';
 
 /** The version the workspace has installed, so npm finds it in its cache. */
@@ -56,7 +57,7 @@ function must(cmd: string, args: string[], cwd: string): string {
 const SCHEMA = `import { hash, struct, u32, u64 } from '@bpfmaps/schema';
 
 export const Stats = struct('Stats', { packets: u64.counter(), bytes: u64.counter() });
-export const by_len = hash('by_len', { key: u32, value: Stats, maxEntries: 16 });
+export const by_len = hash('by_len', { key: u32, value: Stats, maxEntries: 16, export: true });
 `;
 
 const PROGRAM = `#include <linux/bpf.h>
@@ -89,6 +90,21 @@ const program = obj.program('count');
 for (const length of [60, 60, 90]) program.testRun({ data: new Uint8Array(length) });
 const stats: Stats | undefined = maps.by_len.get(60);
 console.log(\`60: \${stats?.packets} packets, \${stats?.bytes} bytes; \${maps.by_len.count()} lengths\`);
+`;
+
+/** The exporter as a library: the generated accessor registered as is, the text printed. */
+const METRICS = `import { BpfObject } from '@bpfmaps/runtime';
+import { Registry, registerMaps } from '@bpfmaps/exporter';
+import { by_len } from './maps.schema.js';
+import { openMaps } from './maps.gen.js';
+
+using obj = BpfObject.load(process.argv[2]!);
+using maps = openMaps(obj);
+for (const length of [60, 60, 90]) obj.program('count').testRun({ data: new Uint8Array(length) });
+const registry = new Registry();
+registerMaps(registry, [{ decl: by_len, map: maps.by_len }], { labels: { key: 'length' } });
+console.log(await registry.metrics());
+if (process.argv[3]) maps.by_len.raw.pin(process.argv[3]);
 `;
 
 // A consumer as strict as they come: skipLibCheck off checks every .d.ts the
@@ -198,6 +214,7 @@ describeWith(
 
       writeFileSync(join(project, 'maps.schema.ts'), SCHEMA);
       writeFileSync(join(project, 'app.ts'), APP);
+      writeFileSync(join(project, 'metrics.ts'), METRICS);
       writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
       codegen = run(join(project, 'node_modules/.bin/codegen'), ['maps.schema.ts'], project);
       // tsc emits even when it reports errors: the tests after this one still run.
@@ -290,6 +307,57 @@ describeWith(
       expect(must(process.execPath, ['dist/app.js', object], project)).toBe(
         '60: 2 packets, 120 bytes; 2 lengths\n',
       );
+    });
+
+    it('the exporter, as a library, renders what the program counted', () => {
+      if (object instanceof Error) throw object;
+      const text = must(process.execPath, ['dist/metrics.js', object], project);
+      expect(text).toContain('# TYPE bpfmaps_by_len_packets_total counter');
+      expect(text).toContain('bpfmaps_by_len_packets_total{length="60"} 2');
+      expect(text).toContain('bpfmaps_by_len_bytes_total{length="90"} 90');
+    });
+
+    describeWith(['bpffs'], 'the bpfmaps command, installed', () => {
+      it('dumps a pinned map as JSON, lists it as matching the schema, and refuses a map that differs', () => {
+        if (object instanceof Error) throw object;
+        const pins = mkdtempSync('/sys/fs/bpf/bpfmaps-e2e-');
+        try {
+          must(process.execPath, ['dist/metrics.js', object, join(pins, 'by_len')], project);
+          const bin = join(project, 'node_modules/.bin/bpfmaps');
+          const dumped = JSON.parse(
+            must(
+              bin,
+              [
+                'dump',
+                'maps.schema.ts',
+                'by_len',
+                '--pin',
+                join(pins, 'by_len'),
+                '--format',
+                'json',
+              ],
+              project,
+            ),
+          ) as { key: number; value: { packets: number } }[];
+          expect(dumped.map((e) => [e.key, e.value.packets]).sort()).toEqual([
+            [60, 2],
+            [90, 1],
+          ]);
+          expect(must(bin, ['ls', pins, '--schema', 'maps.schema.ts'], project)).toMatch(
+            /by_len\s+by_len\s+hash\s+4\s+16\s+16\s+2\s+matches by_len/,
+          );
+          writeFileSync(join(project, 'other.schema.ts'), SCHEMA.replace('key: u32', 'key: u64'));
+          const refused = run(
+            bin,
+            ['dump', 'other.schema.ts', 'by_len', '--pin', join(pins, 'by_len')],
+            project,
+          );
+          expect(refused.status).toBe(2);
+          expect(refused.stderr).toMatch(/^bpfmaps: .*by_len.*key size/m);
+        } finally {
+          rmSync(pins, { recursive: true, force: true });
+        }
+      });
     });
 
     it("the README's TypeScript setup compiles the app, and node runs its `using`", () => {

@@ -17,6 +17,7 @@ export const syscalls = hash('syscalls', {
   key: SyscallKey,
   value: SyscallStats,
   maxEntries: 16384,
+  export: true, // bpfmaps export serves it: count becomes a counter, pid and nr labels
   doc: 'Syscalls per process and number.',
 });
 

@@ -9,6 +9,7 @@ import type { MetricObjectWithValues, MetricValue, Registry } from 'prom-client'
 import { BpfError, type KeyedMap } from '@bpfmaps/runtime';
 import type { MapDecl } from '@bpfmaps/schema';
 import { planMap, type MapPlan } from './plan.js';
+import { blockHead, labelPairs, RENDER, valueText, type Output } from './render.js';
 
 export interface CollectorOptions {
   /** Metric name prefix (default `bpfmaps_`). */
@@ -27,11 +28,23 @@ export interface ExportedMap {
 
 type Labels = Record<string, string>;
 
-/** One read of a map: the series (labels, numbers, histogram slots) after the cap. */
+/** One series: an entry's labels, its numbers and histogram slots. */
+interface Series {
+  labels: Labels;
+  numbers: number[];
+  histograms: number[][];
+  /** The labels as text (`a="x",b="y"`), formatted once for all the metrics of the entry. */
+  pairs?: string;
+}
+
+/** One read of a map: the series after the cap. */
 interface Snapshot {
-  series: { labels: Labels; numbers: number[]; histograms: number[][] }[];
+  series: Series[];
   aggregated: number;
 }
+
+const pairsOf = (s: Series) => (s.pairs ??= labelPairs(s.labels));
+const braced = (pairs: string) => (pairs ? `{${pairs}}` : '');
 
 /** Sums per-CPU copies field by field: a per-CPU map's value is an array of them. */
 function reduceCpus(plan: MapPlan, value: unknown, perCpu: boolean) {
@@ -118,6 +131,7 @@ export class MapCollector {
     help: string,
     type: 'counter' | 'gauge' | 'histogram',
     values: () => MetricValue<string>[],
+    render: (snapshot: Snapshot, out: Output) => void,
   ) {
     return {
       name,
@@ -133,55 +147,92 @@ export class MapCollector {
         values: values(),
       }),
       reset: () => undefined,
+      [RENDER]: (out: Output) => {
+        out.text(blockHead(name, help, type));
+        render(this.#read(), out);
+      },
     };
   }
 
   /** The metrics of the map, for a registry: `registry.registerMetric(m)` for each. */
   metrics() {
     const base = `${this.#prefix}${this.plan.map}`;
-    const numbers = this.plan.numbers.map((n, i) =>
-      this.#metric(`${base}_${n.name}${n.kind === 'counter' ? '_total' : ''}`, n.help, n.kind, () =>
-        this.#read().series.map((s) => ({ value: s.numbers[i]!, labels: s.labels })),
-      ),
-    );
-    const histograms = this.plan.histograms.map((h, i) =>
-      this.#metric(`${base}_${h.name}`, h.help, 'histogram', () => {
-        const name = `${base}_${h.name}`;
-        return this.#read().series.flatMap((s) => {
-          const slots = s.histograms[i]!;
-          let cumulative = 0;
-          let sum = 0;
-          const buckets = slots.map((count, j) => {
-            cumulative += count;
-            // Slot j holds values in [2^j, 2^(j+1)); its upper bound, inclusive, is 2^(j+1) - 1.
-            sum += count * (j === 0 ? 0.5 : 1.5 * 2 ** j);
-            return {
-              metricName: `${name}_bucket`,
-              labels: { ...s.labels, le: 2 ** (j + 1) - 1 },
-              value: cumulative,
-            };
-          });
-          return [
-            ...buckets,
-            {
-              metricName: `${name}_bucket`,
-              labels: { ...s.labels, le: '+Inf' },
-              value: cumulative,
-            },
-            // The slots give no exact sum: each slot's values are counted at its middle.
-            { metricName: `${name}_sum`, labels: s.labels, value: sum },
-            { metricName: `${name}_count`, labels: s.labels, value: cumulative },
-          ] as MetricValue<string>[];
+    const numbers = this.plan.numbers.map((n, i) => {
+      const name = `${base}_${n.name}${n.kind === 'counter' ? '_total' : ''}`;
+      return this.#metric(
+        name,
+        n.help,
+        n.kind,
+        () => this.#read().series.map((s) => ({ value: s.numbers[i]!, labels: s.labels })),
+        ({ series }, out) => {
+          for (const s of series)
+            out.text(`\n${name}${braced(pairsOf(s))} ${valueText(s.numbers[i]!)}`);
+        },
+      );
+    });
+    const histograms = this.plan.histograms.map((h, i) => {
+      const name = `${base}_${h.name}`;
+      // Slot j holds values in [2^j, 2^(j+1)); its upper bound, inclusive, is 2^(j+1) - 1.
+      const bounds = [...Array.from({ length: h.slots }, (_, j) => 2 ** (j + 1) - 1), '+Inf'];
+      const samples = (s: Series) => {
+        const slots = s.histograms[i]!;
+        const buckets: number[] = [];
+        let cumulative = 0;
+        let sum = 0;
+        slots.forEach((count, j) => {
+          cumulative += count;
+          // The slots give no exact sum: each slot's values are counted at its middle.
+          sum += count * (j === 0 ? 0.5 : 1.5 * 2 ** j);
+          buckets.push(cumulative);
         });
-      }),
-    );
+        buckets.push(cumulative);
+        return { buckets, sum, count: cumulative };
+      };
+      return this.#metric(
+        name,
+        h.help,
+        'histogram',
+        () =>
+          this.#read().series.flatMap((s) => {
+            const { buckets, sum, count } = samples(s);
+            return [
+              ...buckets.map((value, j) => ({
+                metricName: `${name}_bucket`,
+                labels: { ...s.labels, le: bounds[j]! },
+                value,
+              })),
+              { metricName: `${name}_sum`, labels: s.labels, value: sum },
+              { metricName: `${name}_count`, labels: s.labels, value: count },
+            ] as MetricValue<string>[];
+          }),
+        ({ series }, out) => {
+          for (const s of series) {
+            const { buckets, sum, count } = samples(s);
+            const pairs = pairsOf(s);
+            const lead = pairs ? `${pairs},` : '';
+            buckets.forEach((value, j) => {
+              out.text(`\n${name}_bucket{${lead}le="${bounds[j]}"} ${valueText(value)}`);
+            });
+            out.text(`\n${name}_sum${braced(pairs)} ${valueText(sum)}`);
+            out.text(`\n${name}_count${braced(pairs)} ${valueText(count)}`);
+          }
+        },
+      );
+    });
     const aggregated = this.#metric(
       `${this.#prefix}exporter_series_aggregated`,
       'Entries summed into the series labelled other, past the cardinality cap (maxSeries)',
       'gauge',
       () => [{ value: this.#read().aggregated, labels: { map: this.plan.map } }],
+      (snapshot, out) => out.text(this.aggregatedLine(snapshot.aggregated)),
     );
     return { numbers, histograms, aggregated };
+  }
+
+  /** The sample line of the aggregated gauge for this map. */
+  aggregatedLine(aggregated = this.#read().aggregated): string {
+    const name = `${this.#prefix}exporter_series_aggregated`;
+    return `\n${name}{${labelPairs({ map: this.plan.map })}} ${valueText(aggregated)}`;
   }
 }
 
@@ -202,6 +253,10 @@ export function registerMaps(
       get: async () => {
         const parts = await Promise.all(all.map((a) => a.aggregated.get()));
         return { ...parts[0]!, values: parts.flatMap((p) => p.values) };
+      },
+      [RENDER]: (out: Output) => {
+        out.text(blockHead(first.name, first.help, first.type));
+        for (const c of collectors) out.text(c.aggregatedLine());
       },
     } as never);
   return collectors;

@@ -13,4 +13,5 @@ export {
   type ExportedMap,
 } from './collector.js';
 export { serve, type ServeOptions } from './server.js';
+export { renderMetrics, renderMetricsBytes } from './render.js';
 export { Registry } from 'prom-client';

@@ -119,5 +119,8 @@ export function planMap(decl: MapDecl, rename: Readonly<Record<string, string>> 
       plan.skipped.push(path.join('.') || 'value');
     }
   }
+  // A histogram's buckets carry the label le: a key field of that name steps aside.
+  if (plan.histograms.length)
+    for (const label of plan.labels) if (label.name === 'le') label.name = 'key_le';
   return plan;
 }

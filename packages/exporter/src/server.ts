@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { renderMetricsBytes } from './render.js';
 
 export interface ServeOptions {
   /** Default 9435 (the port ebpf_exporter uses); 0 picks a free one. */
@@ -27,8 +28,14 @@ export async function serve(
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: scrape /metrics\n');
       return;
     }
-    registry.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+    renderMetricsBytes(registry).then(
+      ({ bytes, release }) => {
+        // The buffer is reused by a later scrape once this response is done with it.
+        res.once('close', release);
+        res
+          .writeHead(200, { 'content-type': registry.contentType, 'content-length': bytes.length })
+          .end(bytes);
+      },
       (error: unknown) =>
         res
           .writeHead(500, { 'content-type': 'text/plain' })

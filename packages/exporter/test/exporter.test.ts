@@ -21,7 +21,8 @@ import {
 import { BpfObject, mapFromSchema, mapTypeOf, type KeyedMap } from '@bpfmaps/runtime';
 import { compileBpf, describeWith } from '@bpfmaps/testing';
 import { afterEach, expect, it } from 'vitest';
-import { Registry, registerMaps, serve } from '../src/index.js';
+import { Gauge } from 'prom-client';
+import { Registry, registerMaps, renderMetrics, serve } from '../src/index.js';
 import { parsePrometheus, type Family } from './prometheus-text.js';
 
 const PROGRAM = `
@@ -212,6 +213,59 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'the exporter, scraped', () => 
       families.get('tool_t_exp_cap_bytes_total')!.samples.reduce((s, x) => s + x.value, 0),
     ).toBe(50);
     expect(families.get('tool_exporter_series_aggregated')!.samples[0]!.value).toBe(41);
+  });
+
+  it("writes the very text prom-client's own metrics() writes: escapes, histograms, other, metrics of its own", async () => {
+    const Key = struct('Key', { name: chars(16), id: u32 });
+    const decl = hash('t_exp_text', { key: Key, value: Stats, maxEntries: 16, export: true });
+    const map = mapFromSchema(decl) as unknown as KeyedMap<{ name: string; id: number }, unknown>;
+    closers.push(() => map.close());
+    const names = ['plain', 'quo"te', 'back\\slash', 'new\nline', 'ünï'];
+    map.setMany(
+      names.map(
+        (name, i) =>
+          [
+            { name, id: i },
+            {
+              packets: BigInt(i + 1),
+              bytes: 2n ** 40n,
+              last_len: i,
+              slots: [i, 0, 1, 0, 0, 0, 0, 2],
+            },
+          ] as const,
+      ),
+    );
+    const registry = new Registry();
+    registerMaps(registry, [{ decl, map: map as KeyedMap<unknown, unknown> }], { maxSeries: 3 });
+    const own = new Gauge({
+      name: 'app_up',
+      help: 'An own metric, with "quotes" \\ and more.',
+      registers: [registry],
+      labelNames: ['v'],
+    });
+    own.set({ v: 'a"b' }, 1);
+    const text = await renderMetrics(registry);
+    expect(text).toBe(await registry.metrics());
+    // What is compared holds what matters: escaped labels, buckets, the folded rest, the own metric.
+    const families = parsePrometheus(text);
+    expect(
+      families.get('bpfmaps_t_exp_text_packets_total')!.samples.map((s) => s.labels.name),
+    ).toEqual(['ünï', 'new\nline', 'other']);
+    expect(families.get('bpfmaps_t_exp_text_slots')!.type).toBe('histogram');
+    expect(families.get('app_up')!.samples[0]!.labels.v).toBe('a"b');
+    // Twice in a row (the buffer is reused) and after the map changed.
+    map.set(
+      { name: 'quo"te', id: 1 },
+      { packets: 100n, bytes: 0n, last_len: 0, slots: [0, 0, 0, 0, 0, 0, 0, 0] },
+    );
+    // A read serves the metrics asked for in one turn; the next scrape comes in a later one.
+    await new Promise((resolve) => setImmediate(resolve));
+    const again = await renderMetrics(registry);
+    expect(again).toBe(await registry.metrics());
+    expect(again).not.toBe(text);
+    expect(
+      parsePrometheus(again).get('bpfmaps_t_exp_text_packets_total')!.samples[0]!.labels.name,
+    ).toBe('quo"te');
   });
 
   it('refuses what has no entries, and a cap that is no positive whole number', () => {

@@ -327,6 +327,33 @@ describe('schema validation', () => {
       message: 'map m.pinning: pinning must be "none" or "byName"',
     },
     {
+      name: 'export that is not a boolean',
+      fn: () => hash('m', { key: Key, value: Key, maxEntries: 1, export: 1 as never }),
+      code: 'INVALID_MAP',
+      message: 'map m.export: export must be true or false, received 1',
+    },
+    ...(
+      [
+        ['queue', () => queue('q', { value: u32, maxEntries: 4, export: true })],
+        ['progArray', () => progArray('p', { maxEntries: 4, export: true })],
+        [
+          'hashOfMaps',
+          () =>
+            hashOfMaps('o', {
+              key: u32,
+              inner: hash('i', { key: u32, value: u32, maxEntries: 1 }),
+              maxEntries: 4,
+              export: true,
+            }),
+        ],
+      ] as const
+    ).map(([kind, fn]) => ({
+      name: `export: true on a ${kind} map`,
+      fn,
+      code: 'INVALID_MAP',
+      message: `.export: a ${kind} map has no entries of keys and values to serve as metrics`,
+    })),
+    {
       name: 'padding as a map value',
       fn: () => hash('m', { key: Key, value: pad(4), maxEntries: 1 }),
       code: 'INVALID_TYPE',

@@ -117,6 +117,15 @@ export function declareMap<K, V, N extends string, I = unknown>(
       `export must be true or false, received ${JSON.stringify(options.export)}`,
     );
   }
+  const exportable =
+    kind.btfTypes && kind.parts.includes('key') && kind.parts.includes('value') && !inner;
+  if (options.export && !exportable) {
+    throw new SchemaError(
+      'INVALID_MAP',
+      `${path}.export`,
+      `a ${kind.name} map has no entries of keys and values to serve as metrics; export: true fits hash, array, LRU, per-CPU and LPM trie maps`,
+    );
+  }
   const extra = options.extra ?? 0;
   const companions =
     options.companions && Object.keys(options.companions).length
