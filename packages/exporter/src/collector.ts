@@ -9,7 +9,7 @@ import type { MetricObjectWithValues, MetricValue, Registry } from 'prom-client'
 import { BpfError, type KeyedMap } from '@bpfmaps/runtime';
 import type { MapDecl } from '@bpfmaps/schema';
 import { planMap, type MapPlan } from './plan.js';
-import { blockHead, labelPairs, RENDER, valueText, type Output } from './render.js';
+import { blockHead, labelPairs, labelValue, Output, RENDER, valueText } from './render.js';
 
 export interface CollectorOptions {
   /** Metric name prefix (default `bpfmaps_`). */
@@ -28,34 +28,26 @@ export interface ExportedMap {
 
 type Labels = Record<string, string>;
 
-/** One series: an entry's labels, its numbers and histogram slots. */
-interface Series {
-  labels: Labels;
-  numbers: number[];
-  histograms: number[][];
-  /** The labels as text (`a="x",b="y"`), formatted once for all the metrics of the entry. */
-  pairs?: string;
-}
-
-/** One read of a map: the series after the cap. */
+/**
+ * One read of a map, column by column. A scrape of a large map is mostly
+ * allocation, and what outlives the read is what costs the GC: here an
+ * entry leaves its label text, as bytes in one buffer, and its numbers in
+ * shared arrays; the text is then written byte by byte.
+ */
 interface Snapshot {
-  series: Series[];
+  /** The series to write, in order: past the cap, the kept ones, then `other`. */
+  order: number[];
+  /** Each series' labels as UTF-8 text, `a="x",b="y"`, one after another: series s ends at ends[s]. */
+  labelText: Output;
+  ends: number[];
+  /** Label values, plan.labels.length per series: read only for prom-client's own rendering. */
+  values: string[] | undefined;
+  /** plan.numbers.length per series. */
+  numbers: number[];
+  /** Every histogram's slots, one histogram after another, per series. */
+  slots: number[];
+  /** Entries summed into `other`. */
   aggregated: number;
-}
-
-const pairsOf = (s: Series) => (s.pairs ??= labelPairs(s.labels));
-const braced = (pairs: string) => (pairs ? `{${pairs}}` : '');
-
-/** Sums per-CPU copies field by field: a per-CPU map's value is an array of them. */
-function reduceCpus(plan: MapPlan, value: unknown, perCpu: boolean) {
-  const copies = perCpu ? (value as unknown[]) : [value];
-  const numbers = plan.numbers.map((n) => copies.reduce<number>((s, c) => s + n.read(c), 0));
-  const histograms = plan.histograms.map((h) => {
-    const sum = new Array<number>(h.slots).fill(0);
-    for (const c of copies) h.read(c).forEach((x, i) => (sum[i]! += x));
-    return sum;
-  });
-  return { numbers, histograms };
 }
 
 /** Collects one map's metrics; register() adds them to a prom-client registry. */
@@ -66,6 +58,12 @@ export class MapCollector {
   readonly #prefix: string;
   readonly #max: number;
   #snapshot: Snapshot | undefined;
+  /** `name="` of each label, escaped once. */
+  readonly #labelHeads: string[];
+  /** The slots of all histograms of a series. */
+  readonly #slotCount: number;
+  /** The label text of the last read, its memory kept from one scrape to the next. */
+  readonly #labelText = new Output();
 
   constructor({ decl, map }: ExportedMap, options: CollectorOptions = {}) {
     if (!decl.kind.parts.includes('value') || typeof map.entries !== 'function')
@@ -86,6 +84,8 @@ export class MapCollector {
     this.#perCpu = decl.kind.perCpu;
     this.#prefix = options.prefix ?? 'bpfmaps_';
     this.#max = options.maxSeries ?? 10_000;
+    this.#labelHeads = this.plan.labels.map((l) => `${l.name}="`);
+    this.#slotCount = this.plan.histograms.reduce((n, h) => n + h.slots, 0);
     if (!Number.isInteger(this.#max) || this.#max < 1)
       throw new BpfError({
         code: 'INVALID',
@@ -95,35 +95,77 @@ export class MapCollector {
       });
   }
 
-  /** Reads the map once per scrape: metrics asked for in the same turn share the read. */
-  #read(): Snapshot {
-    if (this.#snapshot) return this.#snapshot;
-    const series: Snapshot['series'] = [];
+  /**
+   * Reads the map once per scrape: metrics asked for in the same turn share
+   * the read (a read with label values serves both kinds of rendering).
+   */
+  #read(withValues = false): Snapshot {
+    const cached = this.#snapshot;
+    if (cached && (cached.values || !withValues)) return cached;
+    const { labels, numbers: numberPlans, histograms } = this.plan;
+    const text = this.#labelText;
+    text.clear();
+    const snap: Snapshot = {
+      order: [],
+      labelText: text,
+      ends: [],
+      values: withValues ? [] : undefined,
+      numbers: [],
+      slots: [],
+      aggregated: 0,
+    };
     for (const [key, value] of this.#map.entries({ batchSize: 1024 })) {
-      const labels: Labels = {};
-      for (const l of this.plan.labels) labels[l.name] = l.read(key);
-      series.push({ labels, ...reduceCpus(this.plan, value, this.#perCpu) });
+      let pairs = '';
+      for (let l = 0; l < labels.length; l++) {
+        const label = labels[l]!.read(key);
+        snap.values?.push(label);
+        pairs += `${l ? ',' : ''}${this.#labelHeads[l]}${labelValue(label)}"`;
+      }
+      text.text(pairs);
+      snap.order.push(snap.ends.length);
+      snap.ends.push(text.length);
+      const copies = this.#perCpu ? (value as unknown[]) : [value];
+      for (const n of numberPlans) {
+        let sum = 0;
+        for (const c of copies) sum += n.read(c);
+        snap.numbers.push(sum);
+      }
+      for (const h of histograms) {
+        const at = snap.slots.length;
+        for (let j = 0; j < h.slots; j++) snap.slots.push(0);
+        for (const c of copies) h.read(c).forEach((x, j) => (snap.slots[at + j]! += x));
+      }
     }
-    let aggregated = 0;
-    if (series.length > this.#max) {
-      // Keep the largest (by the first number, as top talkers are), sum the rest into one series.
-      series.sort((a, b) => (b.numbers[0] ?? 0) - (a.numbers[0] ?? 0));
-      const rest = series.splice(this.#max - 1);
-      aggregated = rest.length;
-      const other = {
-        labels: Object.fromEntries(this.plan.labels.map((l) => [l.name, 'other'])),
-        numbers: this.plan.numbers.map((_, i) => rest.reduce((s, r) => s + r.numbers[i]!, 0)),
-        histograms: this.plan.histograms.map((h, i) =>
-          Array.from({ length: h.slots }, (_, j) =>
-            rest.reduce((s, r) => s + r.histograms[i]![j]!, 0),
-          ),
-        ),
-      };
-      series.push(other);
-    }
-    this.#snapshot = { series, aggregated };
+    if (snap.order.length > this.#max) this.#cap(snap);
+    this.#snapshot = snap;
     setImmediate(() => (this.#snapshot = undefined));
-    return this.#snapshot;
+    return snap;
+  }
+
+  /** Keeps the largest series (by the first number, as top talkers are) and sums the rest into a series `other`. */
+  #cap(snap: Snapshot): void {
+    const nn = this.plan.numbers.length;
+    const ns = this.#slotCount;
+    const { numbers, slots } = snap;
+    if (nn > 0) snap.order.sort((a, b) => numbers[b * nn]! - numbers[a * nn]!);
+    const rest = snap.order.splice(this.#max - 1);
+    const other = snap.ends.length;
+    for (let k = 0; k < nn; k++)
+      numbers.push(rest.reduce((sum, i) => sum + numbers[i * nn + k]!, 0));
+    for (let k = 0; k < ns; k++) slots.push(rest.reduce((sum, i) => sum + slots[i * ns + k]!, 0));
+    snap.labelText.text(this.#labelHeads.map((head) => `${head}other"`).join(','));
+    snap.ends.push(snap.labelText.length);
+    snap.values?.push(...this.plan.labels.map(() => 'other'));
+    snap.order.push(other);
+    snap.aggregated = rest.length;
+  }
+
+  /** Series s's labels as an object, for prom-client. */
+  #labelsOf(snap: Snapshot, s: number): Labels {
+    const labels: Labels = {};
+    const nl = this.plan.labels.length;
+    this.plan.labels.forEach((l, i) => (labels[l.name] = snap.values![s * nl + i]!));
+    return labels;
   }
 
   #metric(
@@ -157,64 +199,104 @@ export class MapCollector {
   /** The metrics of the map, for a registry: `registry.registerMetric(m)` for each. */
   metrics() {
     const base = `${this.#prefix}${this.plan.map}`;
+    const nn = this.plan.numbers.length;
     const numbers = this.plan.numbers.map((n, i) => {
       const name = `${base}_${n.name}${n.kind === 'counter' ? '_total' : ''}`;
+      const head = Buffer.from(`\n${name}`);
       return this.#metric(
         name,
         n.help,
         n.kind,
-        () => this.#read().series.map((s) => ({ value: s.numbers[i]!, labels: s.labels })),
-        ({ series }, out) => {
-          for (const s of series)
-            out.text(`\n${name}${braced(pairsOf(s))} ${valueText(s.numbers[i]!)}`);
+        () => {
+          const snap = this.#read(true);
+          return snap.order.map((s) => ({
+            value: snap.numbers[s * nn + i]!,
+            labels: this.#labelsOf(snap, s),
+          }));
+        },
+        (snap, out) => {
+          const labels = snap.labelText.view();
+          for (const s of snap.order) {
+            const start = s ? snap.ends[s - 1]! : 0;
+            const end = snap.ends[s]!;
+            out.reserve(head.length + (end - start) + 3 + 24);
+            out.copy(head);
+            if (end > start) (out.byte(0x7b), out.copy(labels, start, end), out.byte(0x7d));
+            out.byte(0x20);
+            out.value(snap.numbers[s * nn + i]!);
+          }
         },
       );
     });
-    const histograms = this.plan.histograms.map((h, i) => {
+    let first = 0;
+    const histograms = this.plan.histograms.map((h) => {
       const name = `${base}_${h.name}`;
+      const from = first;
+      first += h.slots;
       // Slot j holds values in [2^j, 2^(j+1)); its upper bound, inclusive, is 2^(j+1) - 1.
       const bounds = [...Array.from({ length: h.slots }, (_, j) => 2 ** (j + 1) - 1), '+Inf'];
-      const samples = (s: Series) => {
-        const slots = s.histograms[i]!;
-        const buckets: number[] = [];
-        let cumulative = 0;
-        let sum = 0;
-        slots.forEach((count, j) => {
-          cumulative += count;
-          // The slots give no exact sum: each slot's values are counted at its middle.
-          sum += count * (j === 0 ? 0.5 : 1.5 * 2 ** j);
-          buckets.push(cumulative);
-        });
-        buckets.push(cumulative);
-        return { buckets, sum, count: cumulative };
+      // The slots give no exact sum: each slot's values are counted at its middle.
+      const middles = Array.from({ length: h.slots }, (_, j) => (j === 0 ? 0.5 : 1.5 * 2 ** j));
+      const bucketHead = Buffer.from(`\n${name}_bucket{`);
+      const bucketTails = bounds.map((b) => Buffer.from(`le="${b}"} `));
+      const sumHead = Buffer.from(`\n${name}_sum`);
+      const countHead = Buffer.from(`\n${name}_count`);
+      const slotsOf = (snap: Snapshot, s: number) => {
+        const at = s * this.#slotCount + from;
+        return snap.slots.slice(at, at + h.slots);
       };
       return this.#metric(
         name,
         h.help,
         'histogram',
-        () =>
-          this.#read().series.flatMap((s) => {
-            const { buckets, sum, count } = samples(s);
+        () => {
+          const snap = this.#read(true);
+          return snap.order.flatMap((s) => {
+            const labels = this.#labelsOf(snap, s);
+            let cumulative = 0;
+            const buckets = slotsOf(snap, s).map((count) => (cumulative += count));
+            const sum = slotsOf(snap, s).reduce((t, count, j) => t + count * middles[j]!, 0);
             return [
-              ...buckets.map((value, j) => ({
+              ...[...buckets, cumulative].map((value, j) => ({
                 metricName: `${name}_bucket`,
-                labels: { ...s.labels, le: bounds[j]! },
+                labels: { ...labels, le: bounds[j]! },
                 value,
               })),
-              { metricName: `${name}_sum`, labels: s.labels, value: sum },
-              { metricName: `${name}_count`, labels: s.labels, value: count },
+              { metricName: `${name}_sum`, labels, value: sum },
+              { metricName: `${name}_count`, labels, value: cumulative },
             ] as MetricValue<string>[];
-          }),
-        ({ series }, out) => {
-          for (const s of series) {
-            const { buckets, sum, count } = samples(s);
-            const pairs = pairsOf(s);
-            const lead = pairs ? `${pairs},` : '';
-            buckets.forEach((value, j) => {
-              out.text(`\n${name}_bucket{${lead}le="${bounds[j]}"} ${valueText(value)}`);
-            });
-            out.text(`\n${name}_sum${braced(pairs)} ${valueText(sum)}`);
-            out.text(`\n${name}_count${braced(pairs)} ${valueText(count)}`);
+          });
+        },
+        (snap, out) => {
+          const labels = snap.labelText.view();
+          const line = (head: Buffer, start: number, end: number, value: number) => {
+            out.reserve(head.length + (end - start) + 3 + 24);
+            out.copy(head);
+            if (end > start) (out.byte(0x7b), out.copy(labels, start, end), out.byte(0x7d));
+            out.byte(0x20);
+            out.value(value);
+          };
+          for (const s of snap.order) {
+            const start = s ? snap.ends[s - 1]! : 0;
+            const end = snap.ends[s]!;
+            const at = s * this.#slotCount + from;
+            let cumulative = 0;
+            let sum = 0;
+            for (let j = 0; j <= h.slots; j++) {
+              if (j < h.slots) {
+                const count = snap.slots[at + j]!;
+                cumulative += count;
+                sum += count * middles[j]!;
+              }
+              const tail = bucketTails[j]!;
+              out.reserve(bucketHead.length + (end - start) + 1 + tail.length + 24);
+              out.copy(bucketHead);
+              if (end > start) (out.copy(labels, start, end), out.byte(0x2c));
+              out.copy(tail);
+              out.value(cumulative);
+            }
+            line(sumHead, start, end, sum);
+            line(countHead, start, end, cumulative);
           }
         },
       );
@@ -223,7 +305,7 @@ export class MapCollector {
       `${this.#prefix}exporter_series_aggregated`,
       'Entries summed into the series labelled other, past the cardinality cap (maxSeries)',
       'gauge',
-      () => [{ value: this.#read().aggregated, labels: { map: this.plan.map } }],
+      () => [{ value: this.#read(true).aggregated, labels: { map: this.plan.map } }],
       (snapshot, out) => out.text(this.aggregatedLine(snapshot.aggregated)),
     );
     return { numbers, histograms, aggregated };

@@ -24,13 +24,52 @@ export class Output {
   #bytes = Buffer.allocUnsafe(1 << 16);
   length = 0;
 
+  /** Empties the output; its memory is kept. */
+  clear(): void {
+    this.length = 0;
+  }
+
   text(text: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    if (this.length + 3 * text.length > this.#bytes.length) this.#grow(3 * text.length);
+    this.reserve(3 * text.length);
     this.length += this.#bytes.write(text, this.length, 'utf8');
   }
 
-  /** The text written so far; valid until the next write. */
+  /** Room for `more` bytes: byte(), copy() and integer() write only into room reserved. */
+  reserve(more: number): void {
+    if (this.length + more > this.#bytes.length) this.#grow(more);
+  }
+
+  byte(byte: number): void {
+    this.#bytes[this.length++] = byte;
+  }
+
+  /**
+   * Bytes [start, end) of `from` (a byte loop: the pieces of a line are tens
+   * of bytes, shorter than a native copy's own cost).
+   */
+  copy(from: Uint8Array, start = 0, end = from.length): void {
+    const to = this.#bytes;
+    let at = this.length;
+    for (let i = start; i < end; i++) to[at++] = from[i]!;
+    this.length = at;
+  }
+
+  /** A sample value as prom-client prints it: digits for a safe integer (within 24 bytes of room), else its text. */
+  value(value: number): void {
+    if (!Number.isSafeInteger(value)) return this.text(valueText(value));
+    const to = this.#bytes;
+    if (value < 0) ((to[this.length++] = 0x2d), (value = -value));
+    let end = this.length;
+    for (let v = value; v >= 10; v = Math.floor(v / 10)) end++;
+    this.length = end + 1;
+    do {
+      to[end--] = 0x30 + (value % 10);
+      value = Math.floor(value / 10);
+    } while (value > 0);
+  }
+
+  /** The bytes written so far; valid until the next write. */
   view(): Buffer {
     return this.#bytes.subarray(0, this.length);
   }
@@ -52,12 +91,17 @@ export function escapeText(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 }
 
+/** A label value escaped as prom-client does; most need nothing done. */
+export function labelValue(text: string): string {
+  return /[\\\n"]/.test(text) ? escapeText(text).replace(/"/g, '\\"') : text;
+}
+
 /** `a="x",b="y"`: label values escaped as prom-client does (non-strings printed as they are). */
 export function labelPairs(labels: Readonly<Record<string, string | number>>): string {
   let out = '';
   for (const name in labels) {
     const value = labels[name]!;
-    const text = typeof value === 'string' ? escapeText(value).replace(/"/g, '\\"') : value;
+    const text = typeof value === 'string' ? labelValue(value) : value;
     out += `${out ? ',' : ''}${name}="${text}"`;
   }
   return out;
@@ -99,7 +143,7 @@ async function renderBlocks(registry: Registry, out: Output): Promise<void> {
       (m as Renderable)[RENDER] ? undefined : registry.getSingleMetricAsString(m.name),
     ),
   );
-  out.length = 0;
+  out.clear();
   metrics.forEach((metric, i) => {
     if (i > 0) out.text('\n\n');
     const render = (metric as Renderable)[RENDER];
