@@ -41,6 +41,8 @@ function bpfmaps(...args: string[]) {
 describeWith(['bpf', 'bpffs'], 'the bpfmaps command', () => {
   let map: HashMap<FlowKey, FlowStats>;
   const pin = join(PINS, 't_tool_flows');
+  const dumpPinned = (...args: string[]) =>
+    bpfmaps('dump', 'maps.schema.ts', 't_tool_flows', '--pin', pin, ...args);
 
   beforeAll(() => {
     writeFileSync(join(WORK, 'maps.schema.ts'), SCHEMA);
@@ -66,15 +68,7 @@ describeWith(['bpf', 'bpffs'], 'the bpfmaps command', () => {
   it('dump --format json and ndjson equal entries(), 64-bit numbers to the last digit', () => {
     const expected = [...map.entries()].map(([key, value]) => ({ key, value }));
     const sort = (xs: { key: FlowKey }[]) => [...xs].sort((a, b) => a.key.port - b.key.port);
-    const asJson = bpfmaps(
-      'dump',
-      'maps.schema.ts',
-      't_tool_flows',
-      '--pin',
-      pin,
-      '--format',
-      'json',
-    );
+    const asJson = dumpPinned('--format', 'json');
     expect(asJson.stderr).toBe('');
     expect(asJson.code).toBe(0);
     expect(asJson.stdout).toBe(`${json(expected)}\n`);
@@ -85,7 +79,7 @@ describeWith(['bpf', 'bpffs'], 'the bpfmaps command', () => {
   });
 
   it('dump --format table: one aligned row per entry, every field', () => {
-    const r = bpfmaps('dump', 'maps.schema.ts', 't_tool_flows', '--pin', pin);
+    const r = dumpPinned();
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]!.split(/\s+/)).toEqual([
@@ -112,29 +106,14 @@ describeWith(['bpf', 'bpffs'], 'the bpfmaps command', () => {
   });
 
   it('dump --where filters on key fields, --limit stops early', () => {
-    const udp = bpfmaps(
-      'dump',
-      'maps.schema.ts',
-      't_tool_flows',
-      '--pin',
-      pin,
-      '--format',
-      'ndjson',
-      '--where',
-      'proto=UDP',
-    );
+    const udp = dumpPinned('--format', 'ndjson', '--where', 'proto=UDP');
     const lines = udp.stdout
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { key: FlowKey });
     expect(lines).toHaveLength(6);
     expect(lines.every((l) => l.key.proto === 'UDP')).toBe(true);
-    const one = bpfmaps(
-      'dump',
-      'maps.schema.ts',
-      't_tool_flows',
-      '--pin',
-      pin,
+    const one = dumpPinned(
       '--format',
       'ndjson',
       '--where',
@@ -143,17 +122,7 @@ describeWith(['bpf', 'bpffs'], 'the bpfmaps command', () => {
       'port=1003',
     );
     expect(one.stdout.trim().split('\n')).toHaveLength(1);
-    const limited = bpfmaps(
-      'dump',
-      'maps.schema.ts',
-      't_tool_flows',
-      '--pin',
-      pin,
-      '--format',
-      'ndjson',
-      '--limit',
-      '4',
-    );
+    const limited = dumpPinned('--format', 'ndjson', '--limit', '4');
     expect(limited.stdout.trim().split('\n')).toHaveLength(4);
   });
 
