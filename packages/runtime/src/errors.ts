@@ -287,6 +287,17 @@ export interface BpfErrorDetails {
  * the target, the errno and what to do (`set flows: E2BIG (errno 7): the map
  * holds max_entries elements ...`).
  */
+/** Lines of a log a message carries: a verifier log can run to megabytes; its end says why. */
+const MESSAGE_LOG_LINES = 40;
+
+/** The end of a log, for a message (the whole log stays in `error.log`). */
+function logEnd(log: string | undefined): string {
+  if (!log?.trim()) return '';
+  const lines = log.trimEnd().split('\n');
+  if (lines.length <= MESSAGE_LOG_LINES) return `\n${lines.join('\n')}`;
+  return `\n(the last ${MESSAGE_LOG_LINES} of ${lines.length} lines of the log; all of it is in error.log)\n${lines.slice(-MESSAGE_LOG_LINES).join('\n')}`;
+}
+
 export class BpfError extends Error {
   override readonly name = 'BpfError';
   readonly code: BpfErrorCode;
@@ -306,9 +317,8 @@ export class BpfError extends Error {
           ? `: ${name}`
           : `: ${name} (errno ${details.errno})`;
     const key = details.key === undefined ? '' : ` for key ${formatKey(details.key)}`;
-    const log = details.log ? `\n${details.log.trimEnd()}` : '';
     super(
-      `${details.op} ${details.target}${key}${errno}${details.detail ? `: ${details.detail}` : ''}${log}`,
+      `${details.op} ${details.target}${key}${errno}${details.detail ? `: ${details.detail}` : ''}${logEnd(details.log)}`,
     );
     this.code = details.code;
     this.op = details.op;
@@ -352,6 +362,13 @@ export function errnoError(
 /** The error for using a handle after close(). */
 export function closedError(op: string, target: string): BpfError {
   return new BpfError({ code: 'CLOSED', op, target, detail: 'the handle is closed' });
+}
+
+/** A value received, as a message shows it: strings quoted, bigints with their n. */
+export function formatReceived(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value !== 'string' && typeof value !== 'object') return String(value);
+  return formatKey(value);
 }
 
 function formatKey(key: unknown): string {

@@ -12,6 +12,7 @@ export { Link, type LinkInfo } from './attach/link.js';
 export type { Interface, TcDirection, TcOptions, XdpMode, XdpOptions } from './attach/net.js';
 export type { KprobeOptions, UprobeOptions } from './attach/tracing.js';
 export { KeyedMap, type UpdateOptions } from './maps/keyed.js';
+export { kernelOpsAvailable } from './maps/kernel-batch.js';
 export { DeletableMap, HashMap, LpmTrieMap } from './maps/hash.js';
 export { ArrayMap, indexCodec } from './maps/array.js';
 export {

@@ -11,13 +11,17 @@ import {
   array,
   chars,
   hash,
+  ipv4,
+  lpmTrie,
   lruHash,
   mapFlags,
   percpuHash,
+  spinLock,
   struct,
   u16,
   u32,
   u64,
+  u8,
   type MapDecl,
 } from '@bpfmaps/schema';
 import { compileBpf, describeWith } from '@bpfmaps/testing';
@@ -41,8 +45,16 @@ const Key = struct('Key', { id: u32, port: u16 });
 const Stats = struct('Stats', { packets: u64, bytes: u64, hits: u32, name: chars(6) });
 type AnyMap = KeyedMap<unknown, unknown>;
 
-/** Every kind with keys and values, and how its keys look. */
-const KINDS: { name: string; decl: MapDecl; key: (i: number) => unknown }[] = [
+const Rgb = struct('Rgb', { r: u8, g: u8, b: u8 });
+const Locked = struct('Locked', { packets: u64, lock: spinLock, hits: u32 });
+
+/** Every kind with keys and values, how its keys look, and values other than Stats. */
+const KINDS: {
+  name: string;
+  decl: MapDecl;
+  key: (i: number) => unknown;
+  value?: (i: number) => unknown;
+}[] = [
   {
     name: 'hash',
     decl: hash('t_k_hash', { key: Key, value: Stats, maxEntries: 4096 }),
@@ -54,6 +66,18 @@ const KINDS: { name: string; decl: MapDecl; key: (i: number) => unknown }[] = [
     key: (i) => ({ id: i, port: 1 }),
   },
   { name: 'array', decl: array('t_k_array', { value: Stats, maxEntries: 4096 }), key: (i) => i },
+  {
+    name: 'hash of a 3-byte value (programs read no further than the value)',
+    decl: hash('t_k_rgb', { key: u32, value: Rgb, maxEntries: 4096 }),
+    key: (i) => i,
+    value: (i) => ({ r: i % 256, g: 1, b: 2 }),
+  },
+  {
+    name: 'hash of a value with a spinLock (programs do not touch the lock)',
+    decl: hash('t_k_locked', { key: u32, value: Locked, maxEntries: 4096 }),
+    key: (i) => i,
+    value: (i) => ({ packets: BigInt(i), hits: i }),
+  },
   {
     name: 'percpuHash (per key)',
     decl: percpuHash('t_k_pch', { key: u32, value: u64, maxEntries: 4096 }),
@@ -72,13 +96,19 @@ function fallback<T>(fn: () => T): T {
 }
 
 /** What every bulk operation gives on a map of `decl`, the same keys, present, missing and repeated. */
-function bulkResults(decl: MapDecl, keyOf: (i: number) => unknown) {
+function bulkResults(
+  decl: MapDecl,
+  keyOf: (i: number) => unknown,
+  valueOf?: (i: number) => unknown,
+) {
   const map = handles.add(mapFromSchema(decl)) as unknown as AnyMap;
   const perCpu = decl.kind.perCpu;
   const value = (i: number) =>
-    perCpu
-      ? Array.from({ length: possibleCpus() }, () => BigInt(i))
-      : { packets: BigInt(i), bytes: BigInt(2 * i), hits: i, name: `n${i % 100}` };
+    valueOf
+      ? valueOf(i)
+      : perCpu
+        ? Array.from({ length: possibleCpus() }, () => BigInt(i))
+        : { packets: BigInt(i), bytes: BigInt(2 * i), hits: i, name: `n${i % 100}` };
   // 3000 keys, past the capacity of one program run; every third one stored.
   const stored = Array.from({ length: 1000 }, (_, i) => 3 * i);
   map.setMany(stored.map((i) => [keyOf(i), value(i)] as const));
@@ -98,17 +128,17 @@ describeWith(['bpf'], 'in-kernel bulk operations', () => {
 
   it.each(KINDS)(
     '$name: getMany and hasMany on hits, misses and repeats equal get and has, in the kernel and without',
-    ({ decl, key }) => {
-      const inKernel = bulkResults(decl, key);
+    ({ decl, key, value }) => {
+      const inKernel = bulkResults(decl, key, value);
       expect(inKernel.getMany).toEqual(inKernel.perKey);
       expect(inKernel.hasMany).toEqual(inKernel.has);
       expect(inKernel.hasMany.filter(Boolean)).toHaveLength(decl.kind.fixedKeys ? 3003 : 1002);
-      const without = fallback(() => bulkResults(decl, key));
+      const without = fallback(() => bulkResults(decl, key, value));
       expect(without).toEqual(inKernel);
     },
   );
 
-  it.each(KINDS.filter((k) => !k.decl.kind.perCpu))(
+  it.each(KINDS.filter((k) => !k.decl.kind.perCpu && !k.value))(
     '$name: addMany adds to the named fields, inserting missing keys, in the kernel and without',
     ({ decl, key }) => {
       const run = () => {
@@ -138,14 +168,19 @@ describeWith(['bpf'], 'in-kernel bulk operations', () => {
     const cases: [unknown, string][] = [
       [
         { packetz: 1 },
-        'packetz is no integer field of 4 or 8 bytes of the value, which is what adds go to; it has: packets, bytes, hits',
+        'packetz is no integer field of 4 or 8 bytes of the value (what addMany works on); it has: packets, bytes, hits',
       ],
       [{ name: 1 }, 'name is no integer field of 4 or 8 bytes'],
       [
         { hits: 2 ** 32 },
-        'the amount for hits must be an integer that fits 32 bits (negative subtracts), received 4294967296',
+        'the amount for hits must be an integer from -2147483648 to 4294967295 (32 bits, wrapping; a negative one subtracts), received 4294967296',
       ],
       [{ packets: 1.5 }, 'received 1.5'],
+      [{ packets: '1' }, 'received "1"'],
+      [
+        { packets: 2 ** 60 },
+        'past Number.MAX_SAFE_INTEGER, where a number is no longer exact: pass a bigint',
+      ],
     ];
     for (const [delta, says] of cases) {
       const e = thrown(() =>
@@ -171,8 +206,91 @@ describeWith(['bpf'], 'in-kernel bulk operations', () => {
     ) as unknown as AnyMap;
     const e = thrown(() => map.addMany([1, 2, 3, 4, 5, 6].map((i) => [i, { hits: 1 }] as const)));
     expect(e.code).toBe('MAP_FULL');
-    expect(e.message).toContain('4 of the entries were applied');
+    expect(e.message).toContain('4 of the 6 entries were applied, each alone');
+    const one = thrown(() => map.add(7, { hits: 1 }));
+    expect(one.message).toMatch(/there is no room to add it$/);
     expect(map.count()).toBe(4);
+  });
+
+  it('add with no amounts inserts a missing key as zeroes, in the kernel and without, and leaves one there alone', () => {
+    for (const run of [(f: () => void) => f(), fallback]) {
+      run(() => {
+        const map = handles.add(mapFromSchema(KINDS[0]!.decl)) as unknown as AnyMap;
+        map.set({ id: 1, port: 1 }, { packets: 5n, bytes: 0n, hits: 0, name: 'x' });
+        map.addMany([
+          [{ id: 1, port: 1 }, {}],
+          [{ id: 2, port: 2 }, {}],
+        ]);
+        expect(map.get({ id: 1, port: 1 })).toEqual({ packets: 5n, bytes: 0n, hits: 0, name: 'x' });
+        expect(map.get({ id: 2, port: 2 })).toEqual({ packets: 0n, bytes: 0n, hits: 0, name: '' });
+        map.close();
+        expect(thrown(() => map.addMany([])).code).toBe('CLOSED');
+      });
+    }
+  });
+
+  it('an LPM trie refuses adds, swaps and update: its lookup finds the covering prefix, not the key', () => {
+    const Prefix = struct('Prefix', { prefixlen: u32, addr: ipv4 });
+    const map = handles.add(
+      mapFromSchema(
+        lpmTrie('t_k_lpm', {
+          key: Prefix,
+          value: struct('Hits', { hits: u64.counter() }),
+          maxEntries: 16,
+          flags: mapFlags.noPrealloc,
+        }),
+      ),
+    ) as unknown as AnyMap;
+    map.set({ prefixlen: 8, addr: '10.0.0.0' }, { hits: 1000n });
+    const host = { prefixlen: 32, addr: '10.1.2.3' };
+    for (const use of [
+      () => map.add(host, { hits: 1 }),
+      () => map.addMany([[host, { hits: 1 }]]),
+      () => map.compareAndSwap(host, 'hits' as never, 1000, 0),
+      () => map.update(host, () => ({ hits: 1n })),
+    ]) {
+      const e = thrown(use);
+      expect(e.code).toBe('NOT_SUPPORTED');
+      expect(e.message).toContain(
+        'a lookup in an lpmTrie finds the longest prefix covering the key, not the key',
+      );
+    }
+    expect([...map.entries()]).toEqual([[{ prefixlen: 8, addr: '10.0.0.0' }, { hits: 1000n }]]);
+  });
+
+  it('compareAndSwap takes only what the field can hold, and update only a function', () => {
+    const map = handles.add(mapFromSchema(KINDS[0]!.decl)) as unknown as AnyMap;
+    const k = { id: 3, port: 3 };
+    map.set(k, { packets: 1n, bytes: 2n, hits: 10, name: 'x' });
+    const cases: [number | bigint, number | bigint, string][] = [
+      [
+        10,
+        -1,
+        'desired must be what hits can hold, an integer from 0 to 4294967295 (u32), received -1',
+      ],
+      [
+        -1,
+        3,
+        'expected must be what hits can hold, an integer from 0 to 4294967295 (u32), received -1',
+      ],
+      [10, 2 ** 32, 'received 4294967296'],
+      [10, 1.5, 'received 1.5'],
+    ];
+    for (const [expected, desired, says] of cases) {
+      const e = thrown(() => map.compareAndSwap(k, 'hits' as never, expected, desired));
+      expect(e.code).toBe('INVALID');
+      expect(e.message).toContain(says);
+    }
+    const notInt = thrown(() => map.compareAndSwap(k, 'name' as never, 0, 1));
+    expect(notInt.message).toContain(
+      'name is no integer field of 4 or 8 bytes of the value (what compareAndSwap works on)',
+    );
+    const e = thrown(() => map.update(k, 5 as never));
+    expect(e.code).toBe('INVALID');
+    expect(e.message).toContain(
+      'update t_k_hash: expected a function of the current value, received 5',
+    );
+    expect(map.get(k)).toEqual({ packets: 1n, bytes: 2n, hits: 10, name: 'x' });
   });
 
   it('compareAndSwap swaps only what holds the expected value; a missing key is KEY_NOT_FOUND', () => {

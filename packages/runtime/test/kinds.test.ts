@@ -116,7 +116,6 @@ describeWith(['bpf'], 'LPM tries', () => {
       has: () => map.has(key),
       set: () => map.set(key, 2),
       delete: () => map.delete(key),
-      update: () => map.update(key, () => 3),
       getMany: () => map.getMany([{ prefixlen: 32, addr: '10.1.2.3' }, key]),
       setMany: () =>
         map.setMany([

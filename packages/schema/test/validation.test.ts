@@ -15,6 +15,8 @@ import {
   mapFlags,
   pad,
   percpuHash,
+  percpuArray,
+  lruHash,
   SchemaError,
   spinLock,
   queue,
@@ -280,6 +282,19 @@ describe('schema validation', () => {
       code: 'INVALID_MAP',
       message: 'map h.flags: rdonly and wronly cannot be combined',
     },
+    ...(['lruHash', 'percpuHash', 'percpuArray'] as const).map((kind) => ({
+      name: `a spinLock in a ${kind} value (the kernel allows it in hashes and arrays only)`,
+      fn: () =>
+        (
+          ({ lruHash, percpuHash, percpuArray }) as Record<string, (n: string, o: never) => unknown>
+        )[kind]!('h', {
+          key: u32,
+          value: struct('Locked', { lock: spinLock, n: u64 }),
+          maxEntries: 2,
+        } as never),
+      code: 'INVALID_TYPE',
+      message: `map h.value: Locked holds a spinLock, which the kernel allows only in hash and array values (a ${kind} is refused with EOPNOTSUPP)`,
+    })),
     {
       name: 'two spinLocks in a value',
       fn: () =>

@@ -4,7 +4,7 @@
  * element where it does not.
  */
 import type { Codec } from '../codec.js';
-import { BpfError, errnoError, type ErrnoClass } from '../errors.js';
+import { BpfError, errnoError, formatReceived, type ErrnoClass } from '../errors.js';
 import { native } from '../ffi/libbpf.js';
 import { NativeBuffer } from '../ffi/native-buffer.js';
 import { BPF_F_LOCK, checkLock, setFlags, type SetMode } from './modes.js';
@@ -170,13 +170,16 @@ export function deleteMany<K, V>(
   }
 }
 
+/** Entries per batch at most: beyond this, memory grows and syscalls do not get fewer worth having. */
+const MAX_BATCH_SIZE = 1 << 16;
+
 function checkBatchSize(map: BulkTarget<unknown, unknown>, op: string, size = 256): number {
-  if (!Number.isInteger(size) || size < 1) {
+  if (!Number.isInteger(size) || size < 1 || size > MAX_BATCH_SIZE) {
     throw new BpfError({
       code: 'INVALID',
       op,
       target: map.name,
-      detail: `batchSize must be a whole number of at least 1, received ${String(size)}`,
+      detail: `batchSize must be a whole number from 1 to ${MAX_BATCH_SIZE}, received ${formatReceived(size)}`,
     });
   }
   return size;

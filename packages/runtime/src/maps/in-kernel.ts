@@ -5,7 +5,7 @@
  * key through bpf(2) (the fallback gives the same results, but its adds and
  * swaps are a lookup and an update, not atomic against kernel programs).
  */
-import { BpfError, errnoError } from '../errors.js';
+import { BpfError, errnoError, formatReceived } from '../errors.js';
 import { native } from '../ffi/libbpf.js';
 import { NativeBuffer } from '../ffi/native-buffer.js';
 import type { BulkTarget, KeyCheck } from './batch.js';
@@ -90,50 +90,69 @@ function lookupEach<K, V>(
 }
 
 /** The fields a delta names, checked: each an integer field of 4 or 8 bytes, each amount an integer that fits. */
+/**
+ * Refuses what adds and swaps cannot serve: per-CPU values (a copy per
+ * CPU) and LPM tries, whose lookup finds the longest prefix covering a key,
+ * so that a read-modify-write could change another entry.
+ */
+function checkReadModifyWrite(map: BulkTarget<unknown, unknown>, op: string): void {
+  const kind = map.raw.kind;
+  const detail = kind.perCpu
+    ? 'a per-CPU value is a copy per CPU, which programs add to without atomics: write the copies with setAll(), or read them summed with getReduced()'
+    : !kind.exactLookup
+      ? `a lookup in an ${kind.name} finds the longest prefix covering the key, not the key, so ${op} could read and change another entry's value; use get() and set() with the exact keys`
+      : undefined;
+  if (detail) throw new BpfError({ code: 'NOT_SUPPORTED', op, target: map.name, detail });
+}
+
+/** The integer field of 4 or 8 bytes named `name`, or INVALID naming those there are. */
+function intField<K>(
+  map: BulkTarget<K, unknown>,
+  fields: ReadonlyMap<string, IntField>,
+  name: string,
+  key: K,
+  op: string,
+): IntField {
+  const field = fields.get(name);
+  if (field) return field;
+  throw new BpfError({
+    code: 'INVALID',
+    op,
+    target: map.name,
+    key,
+    detail: `${name} is no integer field of 4 or 8 bytes of the value (what ${op} works on); it has: ${[...fields.keys()].join(', ') || 'none'}`,
+  });
+}
+
+/** Why a number is no integer to add or store: an unsafe number needs a bigint. */
+function notAnInteger(value: unknown): string {
+  return typeof value === 'number' && Number.isInteger(value)
+    ? `received ${value}, past Number.MAX_SAFE_INTEGER, where a number is no longer exact: pass a bigint`
+    : `received ${formatReceived(value)}`;
+}
+
+/** The fields a delta names, checked: each an integer field of 4 or 8 bytes, each amount an integer that fits. */
 function checkDeltas<K>(
   map: BulkTarget<K, unknown>,
   entries: readonly (readonly [K, Delta])[],
   op: string,
 ): IntField[] {
-  if (map.raw.kind.perCpu)
-    throw new BpfError({
-      code: 'NOT_SUPPORTED',
-      op,
-      target: map.name,
-      detail:
-        'a per-CPU value is a copy per CPU, which programs add to without atomics: write the copies with setAll(), or read them summed with getReduced()',
-    });
+  checkReadModifyWrite(map, op);
   const fields = intFields(map.raw.spec);
   const used = new Map<string, IntField>();
-  const badAmount = (field: IntField, key: K, amount: unknown) =>
-    new BpfError({
-      code: 'INVALID',
-      op,
-      target: map.name,
-      key,
-      detail: `the amount for ${field.name} must be an integer that fits ${field.size * 8} bits (negative subtracts), received ${typeof amount === 'bigint' ? `${amount}n` : String(amount)}`,
-    });
   for (const entry of entries) {
     if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[1] !== 'object' || !entry[1])
       throw new BpfError({
         code: 'INVALID',
         op,
         target: map.name,
-        detail: `expected [key, { field: amount }] pairs, received ${JSON.stringify(entry, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))}`,
+        detail: `expected [key, { field: amount }] pairs, received ${formatReceived(entry)}`,
       });
     const [key, delta] = entry;
     for (const name in delta) {
       if (!Object.hasOwn(delta, name)) continue;
       const amount = delta[name];
-      const field = used.get(name) ?? fields.get(name);
-      if (!field)
-        throw new BpfError({
-          code: 'INVALID',
-          op,
-          target: map.name,
-          key,
-          detail: `${name} is no integer field of 4 or 8 bytes of the value, which is what adds go to; it has: ${[...fields.keys()].join(', ') || 'none'}`,
-        });
+      const field = used.get(name) ?? intField(map, fields, name, key, op);
       // Numbers without BigInt (this is per entry): every safe integer fits 64 bits.
       const [min, max] = BOUNDS[field.size];
       const ok =
@@ -141,7 +160,14 @@ function checkDeltas<K>(
           ? Number.isSafeInteger(amount) &&
             (field.size === 8 || (amount >= -(2 ** 31) && amount < 2 ** 32))
           : typeof amount === 'bigint' && amount >= min && amount <= max;
-      if (!ok) throw badAmount(field, key, amount);
+      if (!ok)
+        throw new BpfError({
+          code: 'INVALID',
+          op,
+          target: map.name,
+          key,
+          detail: `the amount for ${field.name} must be an integer from ${min} to ${max} (${field.size * 8} bits, wrapping; a negative one subtracts), ${notAnInteger(amount)}`,
+        });
       used.set(name, field);
     }
   }
@@ -191,7 +217,8 @@ export function addMany<K, V>(
     map.keyCodec.encode(check, 0, key);
     map.checkKey(check, 0, key, op);
   }
-  if (entries.length === 0 || fields.length === 0) return;
+  map.raw.fd(op); // a closed map refuses even an empty list
+  if (entries.length === 0) return;
   const kernel = map.kernel(op);
   if (!kernel) return addEach(map, entries, fields, op);
   const program = kernel.addProgram(fields);
@@ -212,7 +239,7 @@ export function addMany<K, V>(
       else failed ??= { key: entries[at + i]![0] };
     }
   }
-  if (failed) throw mapFullError(op, map.name, failed.key, applied);
+  if (failed) throw mapFullError(op, map.name, failed.key, applied, entries.length);
 }
 
 /** The fallback: a lookup and an update per key (not atomic against kernel programs). */
@@ -235,6 +262,11 @@ function addEach<K, V>(
       if (found < 0 && found !== -ENOENT)
         throw errnoError(found, map.errnoClass, op, map.name, { key });
       if (found === -ENOENT) memory.bytes.fill(0, ks);
+      // Nothing to add to a value there: writing it back could only undo a program's change.
+      else if (fields.length === 0) {
+        applied++;
+        continue;
+      }
       for (const f of fields) {
         const sum = readInt(value, f.offset, f) + BigInt(delta[f.name] ?? 0);
         writeInt(value, f.offset, f.size, sum);
@@ -247,7 +279,8 @@ function addEach<K, V>(
       );
       if (ret < 0) {
         const error = errnoError(ret, map.errnoClass, op, map.name, { key });
-        if (error.code === 'MAP_FULL') throw mapFullError(op, map.name, key, applied);
+        if (error.code === 'MAP_FULL')
+          throw mapFullError(op, map.name, key, applied, entries.length);
         throw error;
       }
       applied++;
@@ -260,7 +293,7 @@ function addEach<K, V>(
 /** What a compare-and-swap found: whether it swapped, and what the field held. */
 export interface SwapResult {
   swapped: boolean;
-  /** The field's value before the call (the desired one's place holder when swapped). */
+  /** What the field held before the call (the expected value when it swapped), as a bigint whatever the field. */
   previous: bigint;
 }
 
@@ -278,28 +311,43 @@ export function compareAndSwap<K, V>(
   desired: number | bigint,
   op = 'compareAndSwap',
 ): SwapResult {
-  const [field] = checkDeltas(
-    map,
-    [
-      [key, { [name]: expected }],
-      [key, { [name]: desired }],
-    ],
-    op,
-  );
+  checkReadModifyWrite(map, op);
+  const field = intField(map, intFields(map.raw.spec), name, key, op);
+  const bits = BigInt(field.size * 8);
+  const [min, max] = field.signed
+    ? [-(1n << (bits - 1n)), (1n << (bits - 1n)) - 1n]
+    : [0n, (1n << bits) - 1n];
+  for (const [what, value] of [
+    ['expected', expected],
+    ['desired', desired],
+  ] as const) {
+    const ok =
+      typeof value === 'bigint' || Number.isSafeInteger(value)
+        ? BigInt(value) >= min && BigInt(value) <= max
+        : false;
+    if (!ok)
+      throw new BpfError({
+        code: 'INVALID',
+        op,
+        target: map.name,
+        key,
+        detail: `${what} must be what ${name} can hold, an integer from ${min} to ${max} (${field.signed ? 'i' : 'u'}${bits}), ${notAnInteger(value)}`,
+      });
+  }
   const check = new DataView(new ArrayBuffer(map.keyCodec.size));
   map.keyCodec.encode(check, 0, key);
   map.checkKey(check, 0, key, op);
   const kernel = map.kernel(op);
-  if (!kernel) return swapByUpdate(map, key, field!, expected, desired, op);
-  const program = kernel.swapProgram(field!);
+  if (!kernel) return swapByUpdate(map, key, field, expected, desired, op);
+  const program = kernel.swapProgram(field);
   const { view, valueAt, statusAt } = kernel;
   map.keyCodec.encode(view, 0, key);
-  writeInt(view, valueAt, field!.size, expected);
-  writeInt(view, valueAt + 8, field!.size, desired);
+  writeInt(view, valueAt, field.size, expected);
+  writeInt(view, valueAt + 8, field.size, desired);
   kernel.run(program, 1);
   const status = view.getUint32(statusAt, true);
   if (status === STATUS.absent) throw notFound(map, key, op);
-  const previous = readInt(view, valueAt + 16, field!);
+  const previous = readInt(view, valueAt + 16, field);
   return { swapped: status === STATUS.done, previous };
 }
 

@@ -10,7 +10,7 @@
  * Scratch layout: keys [0, C*KS), values or deltas [VAL, VAL + C*VS),
  * a u64 status per key [STATUS, STATUS + C*8), a zeroed value [ZERO, +VS).
  */
-import { flatMemberSpecs, type MapSpec } from '@bpfmaps/schema';
+import { flatMemberSpecs, type MapSpec, type TypeSpec } from '@bpfmaps/schema';
 import { BpfError } from '../errors.js';
 import { addressOf, lastErrno, native, viewOf, type Pointer } from '../ffi/libbpf.js';
 import { errnoError } from '../errors.js';
@@ -78,6 +78,17 @@ export function kernelOpsAvailable(): boolean {
   return available;
 }
 
+/** The byte offset of a `struct bpf_spin_lock` in a value's type, at any depth. */
+function spinLockOffset(type: TypeSpec | undefined, base = 0): number | undefined {
+  if (type?.kind !== 'struct' && type?.kind !== 'union') return undefined;
+  if (type.name === 'bpf_spin_lock') return base;
+  for (const m of type.members) {
+    const at = spinLockOffset(m.type, base + m.bitOffset / 8);
+    if (at !== undefined) return at;
+  }
+  return undefined;
+}
+
 const round8 = (n: number) => Math.ceil(n / 8) * 8;
 
 /**
@@ -100,9 +111,14 @@ export class KernelBatch implements Disposable {
   readonly #length: number;
   readonly #programs = new Map<string, SyscallProgram>();
   readonly #name: string;
+  readonly #valueSize: number;
+  /** Where the value's bpf_spin_lock is, if it has one. */
+  readonly #lockAt: number | undefined;
 
   constructor(map: RawMap, op: string) {
     this.#name = map.name;
+    this.#valueSize = map.info.valueSize;
+    this.#lockAt = spinLockOffset(map.spec.valueType);
     this.#mapFd = map.fd(op);
     this.keySlot = round8(map.info.keySize);
     this.valueSlot = round8(map.info.valueSize);
@@ -193,6 +209,20 @@ export class KernelBatch implements Disposable {
     asm.storeImm(8, 9, 0, status);
   }
 
+  /**
+   * Copies the value at r0 to the slot at r4, through r1: its bytes, not
+   * its slot's (a program may not read past the value), and not a
+   * bpf_spin_lock's, which programs may not load (zero in the copy, as the
+   * kernel's own copies leave it).
+   */
+  copyValue(asm: Assembler): void {
+    const lock = this.#lockAt;
+    if (lock === undefined) return copyBytes(asm, 4, 0, 0, 0, this.#valueSize, 1);
+    copyBytes(asm, 4, 0, 0, 0, lock, 1);
+    asm.storeImm(4, 4, lock, 0);
+    copyBytes(asm, 4, lock + 4, 0, lock + 4, this.#valueSize - lock - 4, 1);
+  }
+
   /** Programs for getMany (copy true) and hasMany (copy false). */
   lookupProgram(copy: boolean): SyscallProgram {
     return this.program(copy ? 'get' : 'has', (asm) =>
@@ -204,7 +234,7 @@ export class KernelBatch implements Disposable {
         this.status(a, STATUS.done);
         if (!copy) return;
         this.slot(a, 4, this.valueAt, this.valueSlot);
-        copyBytes(a, 4, 0, 0, 0, this.valueSlot, 1);
+        this.copyValue(a);
       }),
     );
   }
@@ -271,12 +301,18 @@ export class KernelBatch implements Disposable {
 }
 
 /** The BpfError for keys a program could not add to: the map is full. */
-export function mapFullError(op: string, name: string, key: unknown, applied: number): BpfError {
+export function mapFullError(
+  op: string,
+  name: string,
+  key: unknown,
+  applied: number,
+  total: number,
+): BpfError {
   return new BpfError({
     code: 'MAP_FULL',
     op,
     target: name,
     key,
-    detail: `the key is not in the map and there is no room to add it; ${applied} of the entries were applied (each alone, atomically)`,
+    detail: `the key is not in the map and there is no room to add it${total > 1 ? `; ${applied} of the ${total} entries were applied, each alone` : ''}`,
   });
 }

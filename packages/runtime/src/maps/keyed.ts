@@ -5,7 +5,7 @@
  * reducers) lives in the accessor classes that have it.
  */
 import type { Codec } from '../codec.js';
-import { BpfError, closedError, errnoError, type ErrnoClass } from '../errors.js';
+import { BpfError, closedError, errnoError, formatReceived, type ErrnoClass } from '../errors.js';
 import { native } from '../ffi/libbpf.js';
 import { NativeBuffer } from '../ffi/native-buffer.js';
 import {
@@ -191,6 +191,21 @@ export abstract class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V
     fn: (current: V | undefined) => V | undefined,
     options: UpdateOptions = {},
   ): V | undefined {
+    if (typeof fn !== 'function')
+      throw new BpfError({
+        code: 'INVALID',
+        op: 'update',
+        target: this.name,
+        detail: `expected a function of the current value, received ${formatReceived(fn)}`,
+      });
+    if (!this.kind.exactLookup)
+      throw new BpfError({
+        code: 'NOT_SUPPORTED',
+        op: 'update',
+        target: this.name,
+        key,
+        detail: `a lookup in an ${this.kind.name} finds the longest prefix covering the key, not the key, so update could read and change another entry's value; use get() and set() with the exact keys`,
+      });
     if (options.lock) checkLock(this.raw, 'update', '{ lock: true }', 'update without it');
     const flags = options.lock ? BPF_F_LOCK : 0;
     for (let attempt = 0; attempt < SWAP_ATTEMPTS; attempt++) {

@@ -20,6 +20,7 @@ export const ARRAY = defineKind({
   canBeInner: true,
   btfTypes: true,
   kernelOps: true,
+  spinLock: true,
   helpers: ['lookup', 'update'],
   counterAdd: 'add-atomic',
   batch: ARRAY_BATCH,
@@ -34,6 +35,7 @@ export const PERCPU_ARRAY = defineKind({
   accessor: 'PerCpuArrayMap',
   perCpu: true,
   kernelOps: false,
+  spinLock: false,
   counterAdd: 'add-plain',
   // Per-CPU copies cannot be mapped into one address range.
   flags: mapFlags.innerMap | ACCESS_FLAGS,

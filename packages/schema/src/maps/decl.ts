@@ -77,7 +77,7 @@ export function declareMap<K, V, N extends string, I = unknown>(
       `value ${value.label} is ${value.size} bytes; ${kind.name} maps hold at most ${kind.maxValueSize}`,
     );
   }
-  if (value) checkSpinLocks(path, value);
+  if (value) checkSpinLocks(path, kind, value);
   if (key && countSpinLocks(key) > 0)
     throw new SchemaError(
       'INVALID_TYPE',
@@ -207,8 +207,16 @@ function checkInner<I>(path: string, inner: (I & MapDecl) | undefined): I & MapD
 }
 
 /** The kernel allows one bpf_spin_lock per value; with two it drops the map's BTF and every layout check with it. */
-function checkSpinLocks(path: string, value: CType<unknown>): void {
+function checkSpinLocks(path: string, kind: MapKind, value: CType<unknown>): void {
   const locks = countSpinLocks(value);
+  if (locks > 0 && !kind.spinLock) {
+    throw new SchemaError(
+      'INVALID_TYPE',
+      `${path}.value`,
+      `${value.label} holds a spinLock, which the kernel allows only in hash and array values (a ${kind.name} is refused with EOPNOTSUPP)`,
+      'Use a hash or an array for values with a lock, or drop the spinLock',
+    );
+  }
   if (locks > 1) {
     throw new SchemaError(
       'INVALID_TYPE',

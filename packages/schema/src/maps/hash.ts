@@ -22,6 +22,7 @@ export const HASH = defineKind({
   canBeInner: true,
   btfTypes: true,
   kernelOps: true,
+  spinLock: true,
   flags: mapFlags.noPrealloc | mapFlags.zeroSeed | ACCESS_FLAGS,
 });
 
@@ -30,6 +31,7 @@ export const LRU_HASH = defineKind({
   name: 'lruHash',
   cType: 'BPF_MAP_TYPE_LRU_HASH',
   id: 9,
+  spinLock: false,
   // LRU maps are always preallocated (BPF_F_NO_PREALLOC is ENOTSUPP).
   flags: mapFlags.noCommonLru | mapFlags.zeroSeed | ACCESS_FLAGS,
 });
@@ -42,6 +44,7 @@ export const PERCPU_HASH = defineKind({
   accessor: 'PerCpuHashMap',
   perCpu: true,
   kernelOps: false,
+  spinLock: false,
   counterAdd: 'add-plain',
 });
 

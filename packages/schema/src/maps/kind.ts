@@ -28,6 +28,8 @@ export function defineKind<N extends string>(
     canBeInner: false,
     btfTypes: false,
     kernelOps: false,
+    exactLookup: true,
+    spinLock: false,
     cpuSized: false,
     counterAdd: undefined,
     batch: NO_BATCH,

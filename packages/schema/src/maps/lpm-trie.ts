@@ -12,6 +12,7 @@ export const LPM_TRIE = defineKind({
   accessor: 'LpmTrieMap',
   helpers: ['lookup', 'update', 'delete'],
   counterAdd: 'add-atomic',
+  exactLookup: false,
   canBeInner: true,
   btfTypes: true,
   flags: mapFlags.noPrealloc | ACCESS_FLAGS,

@@ -43,6 +43,14 @@ export interface MapKind<N extends string = string> {
    * one value per key (not per-CPU), a map sleepable programs may use.
    */
   readonly kernelOps: boolean;
+  /**
+   * A lookup finds the key itself. False for an LPM trie, whose lookup
+   * finds the longest prefix covering the key: a read-modify-write there
+   * could read another entry.
+   */
+  readonly exactLookup: boolean;
+  /** A value may hold a bpf_spin_lock (the kernel allows it in hashes and arrays only). */
+  readonly spinLock: boolean;
   /** The kernel lets a map of this kind be the inner map of a map-in-map. */
   readonly canBeInner: boolean;
   /** Keys are the indexes 0..max_entries-1, which always exist (a value is zeroed, not deleted). */
