@@ -8,7 +8,7 @@
 import type { MetricObjectWithValues, MetricValue, Registry } from 'prom-client';
 import { BpfError, type KeyedMap } from '@bpfmaps/runtime';
 import type { MapDecl } from '@bpfmaps/schema';
-import { planMap, type MapPlan } from './plan.js';
+import { METRIC_NAME, planMap, type MapPlan } from './plan.js';
 import { blockHead, labelPairs, labelValue, Output, RENDER, valueText } from './render.js';
 
 export interface CollectorOptions {
@@ -83,6 +83,13 @@ export class MapCollector {
     this.#map = map;
     this.#perCpu = decl.kind.perCpu;
     this.#prefix = options.prefix ?? 'bpfmaps_';
+    if (!METRIC_NAME.test(`${this.#prefix}x`))
+      throw new BpfError({
+        code: 'INVALID',
+        op: 'export',
+        target: decl.name,
+        detail: `prefix ${JSON.stringify(this.#prefix)} cannot start a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)`,
+      });
     this.#max = options.maxSeries ?? 10_000;
     this.#labelHeads = this.plan.labels.map((l) => `${l.name}="`);
     this.#slotCount = this.plan.histograms.reduce((n, h) => n + h.slots, 0);
@@ -114,48 +121,69 @@ export class MapCollector {
       slots: [],
       aggregated: 0,
     };
+    // Keys that read the same (two comms of invalid UTF-8 both decode to U+FFFD) are one series, summed:
+    // a metric may not repeat a label set.
+    const seen = new Map<string, number>();
+    const nn = numberPlans.length;
     for (const [key, value] of this.#map.entries({ batchSize: 1024 })) {
       let pairs = '';
+      const values: string[] = [];
       for (let l = 0; l < labels.length; l++) {
         const label = labels[l]!.read(key);
-        snap.values?.push(label);
+        values.push(label);
         pairs += `${l ? ',' : ''}${this.#labelHeads[l]}${labelValue(label)}"`;
       }
-      text.text(pairs);
-      snap.order.push(snap.ends.length);
-      snap.ends.push(text.length);
-      const copies = this.#perCpu ? (value as unknown[]) : [value];
-      for (const n of numberPlans) {
-        let sum = 0;
-        for (const c of copies) sum += n.read(c);
-        snap.numbers.push(sum);
+      let s = seen.get(pairs);
+      if (s === undefined) {
+        s = snap.ends.length;
+        seen.set(pairs, s);
+        text.text(pairs);
+        snap.order.push(s);
+        snap.ends.push(text.length);
+        snap.values?.push(...values);
+        for (let i = 0; i < nn; i++) snap.numbers.push(0);
+        for (let j = 0; j < this.#slotCount; j++) snap.slots.push(0);
       }
+      const copies = this.#perCpu ? (value as unknown[]) : [value];
+      for (let i = 0; i < nn; i++) {
+        const n = numberPlans[i]!;
+        for (const c of copies) snap.numbers[s * nn + i]! += n.read(c);
+      }
+      let at = s * this.#slotCount;
       for (const h of histograms) {
-        const at = snap.slots.length;
-        for (let j = 0; j < h.slots; j++) snap.slots.push(0);
         for (const c of copies) h.read(c).forEach((x, j) => (snap.slots[at + j]! += x));
+        at += h.slots;
       }
     }
-    if (snap.order.length > this.#max) this.#cap(snap);
+    if (snap.order.length > this.#max) this.#cap(snap, seen);
     this.#snapshot = snap;
     setImmediate(() => (this.#snapshot = undefined));
     return snap;
   }
 
   /** Keeps the largest series (by the first number, as top talkers are) and sums the rest into a series `other`. */
-  #cap(snap: Snapshot): void {
+  #cap(snap: Snapshot, seen: ReadonlyMap<string, number>): void {
     const nn = this.plan.numbers.length;
     const ns = this.#slotCount;
     const { numbers, slots } = snap;
     if (nn > 0) snap.order.sort((a, b) => numbers[b * nn]! - numbers[a * nn]!);
+    const otherPairs = this.#labelHeads.map((head) => `${head}other"`).join(',');
     const rest = snap.order.splice(this.#max - 1);
     const other = snap.ends.length;
     for (let k = 0; k < nn; k++)
       numbers.push(rest.reduce((sum, i) => sum + numbers[i * nn + k]!, 0));
     for (let k = 0; k < ns; k++) slots.push(rest.reduce((sum, i) => sum + slots[i * ns + k]!, 0));
-    snap.labelText.text(this.#labelHeads.map((head) => `${head}other"`).join(','));
+    snap.labelText.text(otherPairs);
     snap.ends.push(snap.labelText.length);
     snap.values?.push(...this.plan.labels.map(() => 'other'));
+    // A key whose labels already read other is that series: kept, it joins the sum.
+    const same = seen.get(otherPairs);
+    const kept = same === undefined ? -1 : snap.order.indexOf(same);
+    if (same !== undefined && kept >= 0) {
+      snap.order.splice(kept, 1);
+      for (let k = 0; k < nn; k++) numbers[other * nn + k]! += numbers[same * nn + k]!;
+      for (let k = 0; k < ns; k++) slots[other * ns + k]! += slots[same * ns + k]!;
+    }
     snap.order.push(other);
     snap.aggregated = rest.length;
   }
@@ -326,6 +354,28 @@ export function registerMaps(
 ): MapCollector[] {
   const collectors = maps.map((m) => new MapCollector(m, options));
   const all = collectors.map((c) => c.metrics());
+  // Every name checked before any is registered: a clash leaves the registry as it was.
+  const owners = new Map<string, string>();
+  const names = (m: { name: string }, i: number, suffixes: readonly string[]) =>
+    suffixes.map((suffix) => [`${m.name}${suffix}`, maps[i]!.decl.name] as const);
+  all.forEach(({ numbers, histograms, aggregated }, i) => {
+    for (const [name, map] of [
+      ...numbers.flatMap((m) => names(m, i, [''])),
+      ...histograms.flatMap((m) => names(m, i, ['', '_bucket', '_sum', '_count'])),
+      ...(i === 0 ? names(aggregated, i, ['']) : []),
+    ]) {
+      const other =
+        owners.get(name) ?? (registry.getSingleMetric(name) ? 'the registry' : undefined);
+      if (other !== undefined)
+        throw new BpfError({
+          code: 'INVALID',
+          op: 'export',
+          target: map,
+          detail: `its metric ${name} is already ${other === 'the registry' ? 'in the registry' : `a metric of map ${other}`}: rename a field, or give a prefix`,
+        });
+      owners.set(name, map);
+    }
+  });
   for (const { numbers, histograms } of all)
     for (const metric of [...numbers, ...histograms]) registry.registerMetric(metric as never);
   const first = all[0]?.aggregated;

@@ -4,6 +4,7 @@
  * `.counter()`) or a gauge, a `slots` array of integers (libbpf-tools' log2
  * histograms) a histogram. Nothing is configured per map.
  */
+import { BpfError } from '@bpfmaps/runtime';
 import { isComposite, type CType, type MapDecl } from '@bpfmaps/schema';
 
 /** A label, and how to read its text from a decoded key. */
@@ -122,5 +123,42 @@ export function planMap(decl: MapDecl, rename: Readonly<Record<string, string>> 
   // A histogram's buckets carry the label le: a key field of that name steps aside.
   if (plan.histograms.length)
     for (const label of plan.labels) if (label.name === 'le') label.name = 'key_le';
+  checkNames(decl.name, plan);
   return plan;
+}
+
+/** What Prometheus takes as a label name (`__` starts names it reserves) and as a metric name. */
+export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+export const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+/** Label names Prometheus accepts, each once; metric names each once. */
+function checkNames(map: string, plan: MapPlan): void {
+  const invalid = (detail: string) =>
+    new BpfError({ code: 'INVALID', op: 'export', target: map, detail });
+  const seen = new Set<string>();
+  for (const { name } of plan.labels) {
+    if (!LABEL_NAME.test(name) || name.startsWith('__'))
+      throw invalid(
+        `label ${JSON.stringify(name)} is no Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)`,
+      );
+    if (seen.has(name))
+      throw invalid(`two key fields would both be labelled ${name}: rename one of them (labels)`);
+    seen.add(name);
+  }
+  const metrics = new Map<string, string>();
+  for (const n of plan.numbers) {
+    const metric = `${n.name}${n.kind === 'counter' ? '_total' : ''}`;
+    const other = metrics.get(metric);
+    if (other !== undefined)
+      throw invalid(
+        `fields ${other} and ${n.name} would both be the metric ${plan.map}_${metric}: rename one of them`,
+      );
+    metrics.set(metric, n.name);
+  }
+  for (const h of plan.histograms)
+    for (const suffix of ['', '_bucket', '_sum', '_count'])
+      if (metrics.has(`${h.name}${suffix}`))
+        throw invalid(
+          `fields ${metrics.get(`${h.name}${suffix}`)} and ${h.name} would both be the metric ${plan.map}_${h.name}${suffix}: rename one of them`,
+        );
 }

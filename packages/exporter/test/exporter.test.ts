@@ -268,6 +268,97 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'the exporter, scraped', () => 
     ).toBe('quo"te');
   });
 
+  it('a key whose labels read other joins the folded rest: no label set is written twice', async () => {
+    const Name = struct('Name', { comm: chars(8) });
+    const decl = hash('t_exp_other', {
+      key: Name,
+      value: u64.counter(),
+      maxEntries: 8,
+      export: true,
+    });
+    const map = mapFromSchema(decl) as unknown as KeyedMap<{ comm: string }, bigint>;
+    closers.push(() => map.close());
+    map.setMany([
+      [{ comm: 'a' }, 100n],
+      [{ comm: 'other' }, 50n],
+      [{ comm: 'b' }, 1n],
+      [{ comm: 'c' }, 2n],
+    ]);
+    const registry = new Registry();
+    registerMaps(registry, [{ decl, map: map as KeyedMap<unknown, unknown> }], { maxSeries: 3 });
+    const text = await renderMetrics(registry);
+    expect(text).toBe(await registry.metrics());
+    const samples = parsePrometheus(text).get('bpfmaps_t_exp_other_value_total')!.samples;
+    expect(samples.map((x) => [x.labels.comm, x.value])).toEqual([
+      ['a', 100],
+      ['other', 53],
+    ]);
+    // Under the cap, the real key is a series of its own.
+    const all = new Registry();
+    registerMaps(all, [{ decl, map: map as KeyedMap<unknown, unknown> }]);
+    const under = parsePrometheus(await renderMetrics(all)).get('bpfmaps_t_exp_other_value_total')!;
+    expect(under.samples.find((x) => x.labels.comm === 'other')!.value).toBe(50);
+  });
+
+  it('refuses names Prometheus would not take, and metric names that clash, before registering any', () => {
+    const Key = struct('Key', { a: u32, b: u32 });
+    const map = (decl: ReturnType<typeof hash>) => {
+      const m = mapFromSchema(decl) as unknown as KeyedMap<unknown, unknown>;
+      closers.push(() => m.close());
+      return { decl, map: m };
+    };
+    const plain = map(hash('t_exp_names', { key: Key, value: u64.counter(), maxEntries: 4 }));
+    const clash = map(
+      hash('t_exp_clash', {
+        key: Key,
+        value: struct('Clash', { total: u64.counter(), total_total: u64 }),
+        maxEntries: 4,
+      }),
+    );
+    const cases: [() => unknown, string][] = [
+      [
+        () => registerMaps(new Registry(), [plain], { prefix: 'a-b' }),
+        'prefix "a-b" cannot start a Prometheus metric name',
+      ],
+      [
+        () => registerMaps(new Registry(), [plain], { labels: { a: '1x' } }),
+        'label "1x" is no Prometheus label name',
+      ],
+      [
+        () => registerMaps(new Registry(), [plain], { labels: { a: '__name__' } }),
+        'label "__name__" is no Prometheus label name',
+      ],
+      [
+        () => registerMaps(new Registry(), [plain], { labels: { a: 'b' } }),
+        'two key fields would both be labelled b',
+      ],
+      [
+        () => registerMaps(new Registry(), [clash]),
+        'fields total and total_total would both be the metric t_exp_clash_total_total',
+      ],
+      [
+        () => registerMaps(new Registry(), [plain, plain]),
+        'its metric bpfmaps_t_exp_names_value_total is already a metric of map t_exp_names',
+      ],
+    ];
+    for (const [run, says] of cases) {
+      const e = (() => {
+        try {
+          run();
+        } catch (error) {
+          return error as Error & { code?: string };
+        }
+        throw new Error(`no error for: ${says}`);
+      })();
+      expect(e.code).toBe('INVALID');
+      expect(e.message).toContain(says);
+    }
+    const registry = new Registry();
+    registerMaps(registry, [plain]);
+    expect(() => registerMaps(registry, [plain])).toThrow('is already in the registry');
+    expect(registry.getMetricsAsArray()).toHaveLength(2);
+  });
+
   it('refuses what has no entries, and a cap that is no positive whole number', () => {
     const Key = struct('Key', { id: u32 });
     const decl = hash('t_exp_bad', { key: Key, value: u64, maxEntries: 4 });

@@ -20,6 +20,24 @@ const { version } = JSON.parse(
 
 const write = (text: string) => process.stdout.write(text);
 
+// A reader that stops early (bpfmaps top | head) is no error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
+/** Options that may be given more than once. */
+const MANY = new Set(['where', 'label']);
+
+/** The text given for --name on the command line, for messages (yargs has made it NaN). */
+function given(name: string): string {
+  const argv = process.argv;
+  const at = argv.findIndex((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`));
+  if (at < 0) return 'nothing';
+  const text = argv[at]!.includes('=') ? argv[at]!.slice(name.length + 3) : argv[at + 1];
+  return text === undefined ? 'nothing' : JSON.stringify(text);
+}
+
 /** --pin, --id, --object, as every map command takes them. */
 function origin<T>(y: Argv<T>) {
   return y
@@ -33,7 +51,7 @@ function origin<T>(y: Argv<T>) {
 
 function positiveInt(name: string, value: number | undefined): number | undefined {
   if (value !== undefined && !(Number.isInteger(value) && value > 0))
-    throw new ToolError(`--${name} takes a whole number above 0, received ${value}`, 64);
+    throw new ToolError(`--${name} takes a whole number above 0, received ${given(name)}`, 64);
   return value;
 }
 
@@ -100,7 +118,10 @@ async function main(argv: string[]): Promise<number> {
         const { loadSchema, findMap, openMap } = await import('./source.js');
         const { top } = await import('./top.js');
         if (!(a.interval > 0))
-          throw new ToolError(`--interval takes seconds above 0, received ${a.interval}`, 64);
+          throw new ToolError(
+            `--interval takes seconds above 0, received ${given('interval')}`,
+            64,
+          );
         const schema = await loadSchema(a.schema);
         const opened = openMap(findMap(schema, a.map, basename(a.schema)), a);
         const stop = new AbortController();
@@ -194,14 +215,24 @@ async function main(argv: string[]): Promise<number> {
         const labels = Object.fromEntries(
           (a.label ?? []).map((l) => {
             const [from, to] = String(l).split('=');
-            if (!from || !to || !/^[A-Za-z_]\w*$/.test(to))
+            if (!from || !to || !/^[A-Za-z_]\w*$/.test(to) || to.startsWith('__'))
               throw new ToolError(
-                `--label takes field=name (a Prometheus label name), received ${JSON.stringify(l)}`,
+                `--label takes field=name (a Prometheus label name, not starting with __), received ${JSON.stringify(l)}`,
                 64,
               );
             return [from, to];
           }),
         );
+        if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535)
+          throw new ToolError(
+            `--port takes a port number, 0 to 65535, received ${given('port')}`,
+            64,
+          );
+        if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(`${a.prefix}x`))
+          throw new ToolError(
+            `--prefix ${JSON.stringify(a.prefix)} cannot start a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)`,
+            64,
+          );
         const schema = await loadSchema(a.schema);
         const server = await startExport(
           schema,
@@ -229,6 +260,16 @@ async function main(argv: string[]): Promise<number> {
         await server.close();
       },
     )
+    .middleware((a) => {
+      for (const [name, value] of Object.entries(a)) {
+        // yargs adds a camelCase copy of each dashed option: one check each.
+        if (name === '_' || name === '$0' || /[A-Z]/.test(name)) continue;
+        if (Array.isArray(value) && !MANY.has(name))
+          throw new ToolError(`--${name} given twice`, 64);
+        if (typeof value === 'number' && Number.isNaN(value))
+          throw new ToolError(`--${name} takes a number, received ${given(name)}`, 64);
+      }
+    }, true)
     .demandCommand(1, 'Name a command: dump, top, ls or export')
     .strict()
     .version(version)
@@ -241,8 +282,11 @@ async function main(argv: string[]): Promise<number> {
   return code;
 }
 
+/** Exits once stdout is flushed: to a pipe, process.exit() alone cuts a large table short. */
+const exit = (code: number) => process.stdout.write('', () => process.exit(code));
+
 main(hideBin(process.argv)).then(
-  (code) => process.exit(code),
+  (code) => exit(code),
   (error: unknown) => {
     const e = error as Error & { exitCode?: number; code?: string };
     const known =
@@ -252,6 +296,6 @@ main(hideBin(process.argv)).then(
       e?.name === 'CodegenError' ||
       e?.name === 'EncodeError';
     process.stderr.write(`bpfmaps: ${known ? e.message : (e?.stack ?? String(error))}\n`);
-    process.exit(error instanceof ToolError ? error.exitCode : 2);
+    exit(error instanceof ToolError ? error.exitCode : 2);
   },
 );

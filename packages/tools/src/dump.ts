@@ -3,7 +3,7 @@
  * aligned table, JSON or NDJSON, filtered on key fields and limited. A long
  * read shows a count on stderr when stderr is a terminal.
  */
-import { json, table, whereFilter, type Row } from './rows.js';
+import { json, sumCpus, table, whereFilter, type Row } from './rows.js';
 import type { Opened } from './source.js';
 import { ToolError } from './errors.js';
 
@@ -36,6 +36,8 @@ export function dump(opened: Opened, options: DumpOptions, out: (text: string) =
   }
   if (progress && read >= 50_000) process.stderr.write('\r\x1b[K');
   if (options.format === 'json') out(`${json(rows.map(([key, value]) => ({ key, value })))}\n`);
-  if (options.format === 'table') out(table(rows));
+  // A table sums a per-CPU value's copies (JSON keeps them, one per CPU).
+  if (options.format === 'table')
+    out(table(opened.perCpu ? rows.map(([key, value]) => [key, sumCpus(value)]) : rows));
   return written;
 }

@@ -4,7 +4,7 @@
  * object loaded (and, with --attach, attached) for the purpose.
  */
 import { join } from 'node:path';
-import { BpfObject, mapTypeOf, type Link } from '@bpfmaps/runtime';
+import { BpfError, BpfObject, mapTypeOf, type Link } from '@bpfmaps/runtime';
 import type { Catalog } from '@bpfmaps/schema';
 import { Registry, registerMaps, serve, type CollectorOptions } from '@bpfmaps/exporter';
 import { ToolError } from './errors.js';
@@ -51,8 +51,14 @@ export async function startExport(
       for (const decl of wanted) opened.push(openFrom(obj, decl));
       if (options.attach)
         for (const name of obj.programNames()) {
-          links.push(obj.program(name).attach());
-          say(`attached ${links.at(-1)!.description}`);
+          try {
+            links.push(obj.program(name).attach());
+            say(`attached ${links.at(-1)!.description}`);
+          } catch (error) {
+            // An XDP, TC or cgroup program names no hook in its section: what it attaches to is chosen at run time.
+            if (!(error instanceof BpfError)) throw error;
+            say(`note: program ${name} not attached: ${error.message}`);
+          }
         }
     } else {
       for (const decl of wanted)
@@ -67,7 +73,21 @@ export async function startExport(
     for (const c of collectors)
       if (c.plan.skipped.length)
         say(`note: map ${c.plan.map}: ${c.plan.skipped.join(', ')} not exported (not numbers)`);
-    const { server, port } = await serve(registry, { port: options.port, host: options.host });
+    const { server, port } = await serve(registry, {
+      port: options.port,
+      host: options.host,
+    }).catch((error: NodeJS.ErrnoException) => {
+      const where = `${options.host ?? 'every interface'}, port ${options.port}`;
+      const why =
+        error.code === 'EADDRINUSE'
+          ? 'the port is in use (--port)'
+          : error.code === 'EACCES'
+            ? 'not allowed to listen there (a port below 1024 needs CAP_NET_BIND_SERVICE)'
+            : error.code === 'ENOTFOUND' || error.code === 'EADDRNOTAVAIL'
+              ? 'no such address here (--host)'
+              : error.message;
+      throw new ToolError(`cannot serve on ${where}: ${why}`);
+    });
     return {
       port,
       close: async () => {

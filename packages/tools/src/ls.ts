@@ -3,11 +3,15 @@
  * the kernel's facts about each and, given a schema, whether the schema's
  * map of that name matches it.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statfsSync, statSync, type Stats } from 'node:fs';
 import { join, relative } from 'node:path';
 import { BpfError, mapTypeOf, RawMap } from '@bpfmaps/runtime';
 import { MAP_KINDS, type Catalog } from '@bpfmaps/schema';
 import { table } from './rows.js';
+import { ToolError } from './errors.js';
+
+/** statfs(2)'s f_type of a bpf filesystem. */
+const BPF_FS_MAGIC = 0xcafe4a11;
 
 export interface Listed {
   path: string;
@@ -16,7 +20,8 @@ export interface Listed {
   keySize: number;
   valueSize: number;
   maxEntries: number;
-  entries: number;
+  /** Entries held (a key walk); null for kinds without keys (a queue, a ring buffer), which cannot be counted so. */
+  entries: number | null;
   /** With a schema: `matches <export>`, `differs: ...`, or `no map of this name`. */
   schema?: string;
 }
@@ -24,6 +29,18 @@ export interface Listed {
 /** Every pinned map under `dir` (depth first, sorted); pins that are programs or links are left out. */
 export function listPins(dir: string, schema?: Catalog): Listed[] {
   const out: Listed[] = [];
+  let top: Stats;
+  try {
+    top = statSync(dir);
+  } catch {
+    throw new ToolError(`ls ${dir}: no such directory`);
+  }
+  if (!top.isDirectory())
+    throw new ToolError(`ls ${dir}: not a directory (name the bpffs directory the pins are in)`);
+  if (statfsSync(dir).type !== BPF_FS_MAGIC)
+    throw new ToolError(
+      `ls ${dir}: not on a bpf filesystem, where maps are pinned (mount -t bpf bpf /sys/fs/bpf)`,
+    );
   const walk = (at: string) => {
     for (const name of readdirSync(at).sort()) {
       const path = join(at, name);
@@ -35,7 +52,9 @@ export function listPins(dir: string, schema?: Catalog): Listed[] {
       try {
         inspected = RawMap.inspectPinned(path);
       } catch (error) {
-        if (error instanceof BpfError && error.code === 'INVALID') continue; // a program or link
+        // A program, a link, or a file the kernel made (maps.debug, progs.debug): no map.
+        if (error instanceof BpfError && (error.code === 'INVALID' || error.code === 'NOT_FOUND'))
+          continue;
         throw error;
       }
       const { info, entries } = inspected;
@@ -47,7 +66,7 @@ export function listPins(dir: string, schema?: Catalog): Listed[] {
         keySize: info.keySize,
         valueSize: info.valueSize,
         maxEntries: info.maxEntries,
-        entries,
+        entries: kind && !kind.parts.includes('key') ? null : entries,
         ...(schema && { schema: verdict(schema, path, info.name) }),
       });
     }
@@ -80,7 +99,7 @@ export function listText(rows: readonly Listed[]): string {
         key: r.keySize,
         value: r.valueSize,
         max: r.maxEntries,
-        entries: r.entries,
+        entries: r.entries ?? '-',
         ...(r.schema !== undefined && { schema: r.schema }),
       },
     ]),

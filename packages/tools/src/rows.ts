@@ -19,9 +19,49 @@ export function columns(value: unknown, prefix = ''): [string, unknown][] {
   );
 }
 
-/** A cell as text: addresses, enum names and strings as they decode, bytes in hex, arrays in brackets. */
+/**
+ * Control characters as escapes (`\n`, `\x1b`): a key is whatever a traced
+ * process made it (its comm), and raw, it could move the cursor, clear the
+ * screen or split a row of the operator's terminal.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+}
+
+/**
+ * A per-CPU value (a copy per CPU) as one: numbers summed field by field
+ * over the CPUs, as the exporter does; what is no number read from the
+ * first copy.
+ */
+export function sumCpus(copies: unknown): unknown {
+  if (!Array.isArray(copies) || copies.length === 0) return copies;
+  const add = (a: unknown, b: unknown): unknown => {
+    if (typeof a === 'bigint' && typeof b === 'bigint') return a + b;
+    if (typeof a === 'number' && typeof b === 'number') return a + b;
+    if (
+      a &&
+      b &&
+      typeof a === 'object' &&
+      typeof b === 'object' &&
+      !Array.isArray(a) &&
+      !(a instanceof Uint8Array)
+    )
+      return Object.fromEntries(
+        Object.entries(a as Record<string, unknown>).map(([k, v]) => [
+          k,
+          add(v, (b as Record<string, unknown>)[k]),
+        ]),
+      );
+    return a;
+  };
+  return copies.reduce((sum: unknown, copy: unknown) => add(sum, copy));
+}
+
+/** A cell as text: addresses, enum names and strings as they decode (control characters escaped), bytes in hex, arrays in brackets. */
 export function cellText(value: unknown): string {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return printable(value);
   if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
   if (Array.isArray(value)) return `[${value.map(cellText).join(' ')}]`;
   if (value === undefined) return '';
@@ -83,7 +123,9 @@ export function table(rows: readonly Row[]): string {
     ...columns(rows[0]![1]).map(([n]) => n),
   ];
   const cells = rows.map(([k, v]) => [...keyColumns(k), ...columns(v)].map(([, x]) => cellText(x)));
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
+  // A loop, not Math.max(...cells): a spread of one argument per row overflows the stack on large maps.
+  const widths = header.map((h) => h.length);
+  for (const c of cells) c.forEach((x, i) => (widths[i] = Math.max(widths[i] ?? 0, x.length)));
   const numeric = header.map((_, i) => cells.every((c) => /^-?\d+(\.\d+)?$/.test(c[i] ?? '')));
   const line = (c: readonly string[]) =>
     c

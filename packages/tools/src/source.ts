@@ -45,6 +45,8 @@ export function checkOrigin(origin: MapOrigin): void {
 /** An opened map and what to close with it. */
 export interface Opened {
   map: KeyedMap<unknown, unknown>;
+  /** Values are a copy per CPU (an array), which tables and top sum. */
+  perCpu?: boolean;
   close(): void;
 }
 
@@ -56,23 +58,26 @@ export interface Opened {
 export function openMap(decl: MapDecl, origin: MapOrigin, write = false): Opened {
   checkOrigin(origin);
   const type = mapTypeOf(decl);
-  if (!decl.kind.parts.includes('value') || decl.kind.parts.includes('event'))
-    throw new ToolError(`map ${decl.name} is a ${decl.kind.name}: it has no entries to read`);
+  if (!decl.kind.parts.includes('key') || !decl.kind.parts.includes('value'))
+    throw new ToolError(
+      `map ${decl.name} is a ${decl.kind.name}: it has no keys and values to read (a queue, stack, bloom filter or event map is read through its own accessor)`,
+    );
+  const perCpu = decl.kind.perCpu;
   if (origin.pin !== undefined) {
     const map = type.openPinned(origin.pin, { readOnly: !write }) as unknown as KeyedMap<
       unknown,
       unknown
     >;
-    return { map, close: () => map.close() };
+    return { map, perCpu, close: () => map.close() };
   }
   if (origin.id !== undefined) {
     const map = type.openById(origin.id) as unknown as KeyedMap<unknown, unknown>;
-    return { map, close: () => map.close() };
+    return { map, perCpu, close: () => map.close() };
   }
   const obj = BpfObject.load(origin.object!);
   try {
     const map = type.open(obj.map(decl.name)) as unknown as KeyedMap<unknown, unknown>;
-    return { map, close: () => (map.close(), obj.close()) };
+    return { map, perCpu, close: () => (map.close(), obj.close()) };
   } catch (error) {
     obj.close();
     throw error;

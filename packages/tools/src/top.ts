@@ -4,7 +4,7 @@
  * On a terminal it redraws in place; otherwise it prints a plain snapshot
  * per interval.
  */
-import { cellText, columns, keyColumns, table, type Row } from './rows.js';
+import { cellText, columns, keyColumns, sumCpus, table, type Row } from './rows.js';
 import type { Opened } from './source.js';
 import { ToolError } from './errors.js';
 
@@ -52,7 +52,8 @@ export async function top(
     const seconds = Math.max((now - lastAt) / 1000, 1e-3);
     const next = new Map<string, number>();
     const rows: { row: Row; total: number; rate: number }[] = [];
-    for (const [key, value] of opened.map.entries()) {
+    for (const [key, copies] of opened.map.entries()) {
+      const value = opened.perCpu ? sumCpus(copies) : copies;
       column ??= sortColumn(value, options.sort);
       const total = Number(columns(value).find(([c]) => c === column)?.[1] ?? 0);
       const id = keyColumns(key)

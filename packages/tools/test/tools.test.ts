@@ -9,8 +9,21 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hash, ipv4, struct, u16, u32, u64, u8, enumType, chars } from '@bpfmaps/schema';
-import { mapFromSchema, type HashMap } from '@bpfmaps/runtime';
+import {
+  hash,
+  ipv4,
+  percpuArray,
+  queue,
+  struct,
+  u16,
+  u32,
+  u64,
+  u8,
+  enumType,
+  chars,
+} from '@bpfmaps/schema';
+import { mapFromSchema, possibleCpus, type HashMap } from '@bpfmaps/runtime';
+import { createServer } from 'node:net';
 import { describeWith, itWith } from '@bpfmaps/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { json } from '../src/rows.js';
@@ -19,13 +32,19 @@ const BIN = fileURLToPath(new URL('../bin/bpfmaps.js', import.meta.url));
 // Inside the package, so the schema file resolves @bpfmaps/schema as a user's would.
 const WORK = mkdtempSync(fileURLToPath(new URL('./.work-', import.meta.url)));
 const PINS = `/sys/fs/bpf/bpfmaps-tools-${process.pid}`;
+/** Pins of the kinds and sizes users met trouble with, apart from PINS (whose listing a test checks). */
+const MORE = `${PINS}-more`;
 
-const SCHEMA = `import { chars, enumType, hash, ipv4, struct, u16, u32, u64, u8 } from '@bpfmaps/schema';
+const SCHEMA = `import { chars, enumType, hash, ipv4, percpuArray, queue, struct, u16, u32, u64, u8 } from '@bpfmaps/schema';
 export const Proto = enumType('Proto', { TCP: 6, UDP: 17 }, { storage: u8 });
 export const Flow = struct('Flow', { saddr: ipv4, port: u16, proto: Proto, pad: u8 });
 export const Stats = struct('Stats', { packets: u64.counter(), bytes: u64.counter(), comm: chars(8) });
 export const flows = hash('t_tool_flows', { key: Flow, value: Stats, maxEntries: 64, export: true });
 export const counts = hash('t_tool_counts', { key: u32, value: u64, maxEntries: 8 });
+export const pcpu = percpuArray('t_tool_pcpu', { value: struct('Ev', { events: u64.counter(), level: u32 }), maxEntries: 2 });
+export const q = queue('t_tool_q', { value: u32, maxEntries: 4 });
+export const big = hash('t_tool_big', { key: u32, value: u64, maxEntries: 200000 });
+export const names = hash('t_tool_names', { key: struct('Name', { comm: chars(16) }), value: u64.counter(), maxEntries: 8 });
 `;
 const Proto = enumType('Proto', { TCP: 6, UDP: 17 }, { storage: u8 });
 const Flow = struct('Flow', { saddr: ipv4, port: u16, proto: Proto, pad: u8 });
@@ -34,7 +53,11 @@ type FlowKey = { saddr: string; port: number; proto: string | number; pad: numbe
 type FlowStats = { packets: bigint; bytes: bigint; comm: string };
 
 function bpfmaps(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: WORK, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: WORK,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -58,10 +81,48 @@ describeWith(['bpf', 'bpffs'], 'the bpfmaps command', () => {
     const wrong = mapFromSchema(hash('t_tool_counts', { key: u32, value: u32, maxEntries: 8 }));
     wrong.raw.pin(join(PINS, 't_tool_counts'));
     wrong.close();
+    mkdirSync(MORE, { recursive: true });
+    const pcpu = mapFromSchema(
+      percpuArray('t_tool_pcpu', {
+        value: struct('Ev', { events: u64.counter(), level: u32 }),
+        maxEntries: 2,
+      }),
+    ) as never as {
+      setAll(i: number, v: unknown): void;
+      raw: { pin(p: string): void };
+      close(): void;
+    };
+    pcpu.setAll(1, { events: 3n, level: 10 });
+    pcpu.raw.pin(join(MORE, 't_tool_pcpu'));
+    pcpu.close();
+    const q = mapFromSchema(queue('t_tool_q', { value: u32, maxEntries: 4 }));
+    q.raw.pin(join(MORE, 't_tool_q'));
+    q.close();
+    const big = mapFromSchema(hash('t_tool_big', { key: u32, value: u64, maxEntries: 200_000 }));
+    (big as never as HashMap<number, bigint>).setMany(
+      Array.from({ length: 200_000 }, (_, i) => [i, BigInt(i)] as const),
+    );
+    big.raw.pin(join(MORE, 't_tool_big'));
+    big.close();
+    const names = mapFromSchema(
+      hash('t_tool_names', {
+        key: struct('Name', { comm: chars(16) }),
+        value: u64.counter(),
+        maxEntries: 8,
+      }),
+    ) as never as HashMap<{ comm: string }, bigint>;
+    names.set({ comm: '\x1b[2Jevil' }, 1n);
+    names.set({ comm: 'two\nlines' }, 2n);
+    names.set({ comm: 'other' }, 5n);
+    names.set({ comm: 'a' }, 7n);
+    names.set({ comm: 'b' }, 1n);
+    names.raw.pin(join(MORE, 't_tool_names'));
+    names.close();
   });
   afterAll(() => {
     map.close();
     rmSync(PINS, { recursive: true, force: true });
+    rmSync(MORE, { recursive: true, force: true });
     rmSync(WORK, { recursive: true, force: true });
   });
 
@@ -140,7 +201,7 @@ describeWith(['bpf', 'bpffs'], 'the bpfmaps command', () => {
     {
       args: ['dump', 'maps.schema.ts', 'nope', '--pin', pin],
       code: 2,
-      says: 'maps.schema.ts declares no map nope; it declares: t_tool_counts, t_tool_flows',
+      says: 'maps.schema.ts declares no map nope; it declares: t_tool_big, t_tool_counts, t_tool_flows, t_tool_names, t_tool_pcpu, t_tool_q',
     },
     {
       args: ['dump', 'maps.schema.ts', 't_tool_flows'],
@@ -170,7 +231,7 @@ describeWith(['bpf', 'bpffs'], 'the bpfmaps command', () => {
     {
       args: ['dump', 'maps.schema.ts', 't_tool_flows', '--pin', pin, '--limit', '0'],
       code: 64,
-      says: '--limit takes a whole number above 0, received 0',
+      says: '--limit takes a whole number above 0, received "0"',
     },
     { args: ['frobnicate'], code: 64, says: 'Unknown argument: frobnicate' },
     {
@@ -193,6 +254,211 @@ describeWith(['bpf', 'bpffs'], 'the bpfmaps command', () => {
     expect(r.stderr).toContain(says);
     expect(r.stderr).not.toContain('    at ');
     expect(r.code).toBe(code);
+  });
+
+  it('dump and top sum a per-CPU value over the CPUs in tables; JSON keeps a copy per CPU', () => {
+    const table = bpfmaps(
+      'dump',
+      'maps.schema.ts',
+      't_tool_pcpu',
+      '--pin',
+      join(MORE, 't_tool_pcpu'),
+    );
+    expect(table.stderr).toBe('');
+    const cpus = possibleCpus();
+    expect(
+      table.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/)),
+    ).toEqual([
+      ['KEY', 'EVENTS', 'LEVEL'],
+      ['0', '0', '0'],
+      ['1', String(3 * cpus), String(10 * cpus)],
+    ]);
+    const asJson = bpfmaps(
+      'dump',
+      'maps.schema.ts',
+      't_tool_pcpu',
+      '--pin',
+      join(MORE, 't_tool_pcpu'),
+      '--format',
+      'json',
+    );
+    expect(JSON.parse(asJson.stdout)[1].value).toHaveLength(cpus);
+    const top = bpfmaps(
+      'top',
+      'maps.schema.ts',
+      't_tool_pcpu',
+      '--pin',
+      join(MORE, 't_tool_pcpu'),
+      '--count',
+      '1',
+    );
+    expect(top.code).toBe(0);
+    expect(top.stdout).toContain('by events');
+  });
+
+  it('a table of 200,000 entries is written whole', () => {
+    const r = bpfmaps('dump', 'maps.schema.ts', 't_tool_big', '--pin', join(MORE, 't_tool_big'));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(200_001);
+  });
+
+  it("control characters of a key are escaped in tables: a traced process cannot drive the operator's terminal", () => {
+    const r = bpfmaps(
+      'dump',
+      'maps.schema.ts',
+      't_tool_names',
+      '--pin',
+      join(MORE, 't_tool_names'),
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('\x1b');
+    expect(r.stdout).toContain('\\x1b[2Jevil');
+    expect(r.stdout).toContain('two\\nlines');
+    expect(r.stdout.trim().split('\n')).toHaveLength(6);
+  });
+
+  it('a reader that stops early (top | head) ends top quietly', () => {
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        `set -o pipefail; "${process.execPath}" "${BIN}" top maps.schema.ts t_tool_flows --pin ${pin} --interval 0.1 --count 50 | head -1`,
+      ],
+      { cwd: WORK, encoding: 'utf8' },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('ls skips what is no map (the kernel puts maps.debug in /sys/fs/bpf), and says what a wrong directory is', () => {
+    const all = bpfmaps('ls');
+    expect(all.stderr).toBe('');
+    expect(all.code).toBe(0);
+    const more = bpfmaps('ls', MORE, '--format', 'json');
+    const q = (JSON.parse(more.stdout) as { name: string; entries: unknown }[]).find(
+      (r) => r.name === 't_tool_q',
+    );
+    expect(q?.entries).toBeNull();
+    for (const [dir, says] of [
+      ['/nonexistent-bpfmaps', 'ls /nonexistent-bpfmaps: no such directory'],
+      [pin, `ls ${pin}: not a directory`],
+      [WORK, `ls ${WORK}: not on a bpf filesystem`],
+    ]) {
+      const r = bpfmaps('ls', dir!);
+      expect(r.stderr).toContain(says);
+      expect(r.stderr).not.toContain('    at ');
+      expect(r.code).toBe(2);
+    }
+  });
+
+  it.each([
+    {
+      args: ['dump', 'maps.schema.ts', 't_tool_q', '--pin', join(MORE, 't_tool_q')],
+      code: 2,
+      says: 'map t_tool_q is a queue: it has no keys and values to read',
+    },
+    {
+      args: ['top', 'maps.schema.ts', 't_tool_q', '--pin', join(MORE, 't_tool_q'), '--count', '1'],
+      code: 2,
+      says: 'map t_tool_q is a queue',
+    },
+    {
+      args: [
+        'dump',
+        'maps.schema.ts',
+        't_tool_flows',
+        '--pin',
+        join(PINS, 't_tool_flows'),
+        '--format',
+        'json',
+        '--format',
+        'ndjson',
+      ],
+      code: 64,
+      says: '--format given twice',
+    },
+    {
+      args: ['dump', 'maps.schema.ts', 't_tool_flows', '--id', 'abc'],
+      code: 64,
+      says: '--id takes a number, received "abc"',
+    },
+    {
+      args: [
+        'top',
+        'maps.schema.ts',
+        't_tool_flows',
+        '--pin',
+        join(PINS, 't_tool_flows'),
+        '--interval',
+        'abc',
+      ],
+      code: 64,
+      says: '--interval takes a number, received "abc"',
+    },
+    {
+      args: ['export', 'maps.schema.ts', '--pin', MORE, '--port', '70000'],
+      code: 64,
+      says: '--port takes a port number, 0 to 65535, received "70000"',
+    },
+    {
+      args: ['export', 'maps.schema.ts', '--pin', MORE, '--prefix', '9bad-'],
+      code: 64,
+      says: '--prefix "9bad-" cannot start a Prometheus metric name',
+    },
+    {
+      args: ['export', 'maps.schema.ts', '--pin', MORE, '--label', 'comm=__name__'],
+      code: 64,
+      says: '--label takes field=name (a Prometheus label name, not starting with __)',
+    },
+    {
+      args: [
+        'export',
+        'maps.schema.ts',
+        '--pin',
+        PINS,
+        '--maps',
+        't_tool_flows',
+        '--label',
+        'saddr=port',
+      ],
+      code: 2,
+      says: 'two key fields would both be labelled port',
+    },
+  ])('$args.0 refuses, exit $code: $says', ({ args, code, says }) => {
+    const r = bpfmaps(...args);
+    expect(r.stderr).toContain(says);
+    expect(r.stderr).not.toContain('    at ');
+    expect(r.code).toBe(code);
+  });
+
+  it('export on a port in use says so in one line', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as { port: number }).port;
+      const r = bpfmaps(
+        'export',
+        'maps.schema.ts',
+        '--pin',
+        MORE,
+        '--maps',
+        't_tool_names',
+        '--port',
+        String(port),
+        '--host',
+        '127.0.0.1',
+      );
+      expect(r.stderr.trim()).toBe(
+        `bpfmaps: cannot serve on 127.0.0.1, port ${port}: the port is in use (--port)`,
+      );
+      expect(r.code).toBe(2);
+    } finally {
+      taken.close();
+    }
   });
 
   it('ls lists the pins with the kernel facts and the schema verdict', () => {
