@@ -50,6 +50,62 @@ interface Snapshot {
   aggregated: number;
 }
 
+/**
+ * The series of a read by their label text, to find a key that reads like
+ * one before it. By a hash of the text, not the text: a map of strings
+ * would keep every label text alive as an object, which is what the
+ * columns avoid; the rare equal hash is settled by the bytes written.
+ */
+class SeriesIndex {
+  readonly #first = new Map<number, number>();
+  #more: Map<number, number[]> | undefined;
+  readonly #snap: Snapshot;
+
+  constructor(snap: Snapshot) {
+    this.#snap = snap;
+  }
+
+  /** The series whose labels read `pairs`, if one does. */
+  find(pairs: string): number | undefined {
+    const hash = fnv1a(pairs);
+    const first = this.#first.get(hash);
+    if (first === undefined) return undefined;
+    if (this.#text(first) === pairs) return first;
+    return this.#more?.get(hash)?.find((s) => this.#text(s) === pairs);
+  }
+
+  /** The series whose labels read `pairs`, or else `next`, which becomes theirs. */
+  seriesOf(pairs: string, next: number): number {
+    const hash = fnv1a(pairs);
+    const first = this.#first.get(hash);
+    if (first === undefined) {
+      this.#first.set(hash, next);
+      return next;
+    }
+    // The same hash: the same text (a key that reads like another), or rarely, another text.
+    if (this.#text(first) === pairs) return first;
+    this.#more ??= new Map();
+    const more = this.#more.get(hash) ?? [];
+    const same = more.find((s) => this.#text(s) === pairs);
+    if (same !== undefined) return same;
+    more.push(next);
+    this.#more.set(hash, more);
+    return next;
+  }
+
+  #text(s: number): string {
+    const { labelText, ends } = this.#snap;
+    return labelText.view().toString('utf8', s ? ends[s - 1] : 0, ends[s]);
+  }
+}
+
+/** FNV-1a over UTF-16 units, kept to 30 bits: a small integer V8 stores without allocating. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash & 0x3fffffff;
+}
+
 /** Collects one map's metrics; register() adds them to a prom-client registry. */
 export class MapCollector {
   readonly plan: MapPlan;
@@ -123,20 +179,19 @@ export class MapCollector {
     };
     // Keys that read the same (two comms of invalid UTF-8 both decode to U+FFFD) are one series, summed:
     // a metric may not repeat a label set.
-    const seen = new Map<string, number>();
+    const seen = new SeriesIndex(snap);
     const nn = numberPlans.length;
+    const values: string[] = [];
     for (const [key, value] of this.#map.entries({ batchSize: 1024 })) {
       let pairs = '';
-      const values: string[] = [];
+      values.length = 0;
       for (let l = 0; l < labels.length; l++) {
         const label = labels[l]!.read(key);
         values.push(label);
         pairs += `${l ? ',' : ''}${this.#labelHeads[l]}${labelValue(label)}"`;
       }
-      let s = seen.get(pairs);
-      if (s === undefined) {
-        s = snap.ends.length;
-        seen.set(pairs, s);
+      const s = seen.seriesOf(pairs, snap.ends.length);
+      if (s === snap.ends.length) {
         text.text(pairs);
         snap.order.push(s);
         snap.ends.push(text.length);
@@ -144,14 +199,18 @@ export class MapCollector {
         for (let i = 0; i < nn; i++) snap.numbers.push(0);
         for (let j = 0; j < this.#slotCount; j++) snap.slots.push(0);
       }
-      const copies = this.#perCpu ? (value as unknown[]) : [value];
-      for (let i = 0; i < nn; i++) {
-        const n = numberPlans[i]!;
-        for (const c of copies) snap.numbers[s * nn + i]! += n.read(c);
+      const numbers = snap.numbers;
+      const base = s * nn;
+      if (!this.#perCpu) {
+        for (let i = 0; i < nn; i++) numbers[base + i]! += numberPlans[i]!.read(value);
+      } else {
+        for (const c of value as unknown[])
+          for (let i = 0; i < nn; i++) numbers[base + i]! += numberPlans[i]!.read(c);
       }
       let at = s * this.#slotCount;
       for (const h of histograms) {
-        for (const c of copies) h.read(c).forEach((x, j) => (snap.slots[at + j]! += x));
+        for (const c of this.#perCpu ? (value as unknown[]) : [value])
+          h.read(c).forEach((x, j) => (snap.slots[at + j]! += x));
         at += h.slots;
       }
     }
@@ -162,7 +221,7 @@ export class MapCollector {
   }
 
   /** Keeps the largest series (by the first number, as top talkers are) and sums the rest into a series `other`. */
-  #cap(snap: Snapshot, seen: ReadonlyMap<string, number>): void {
+  #cap(snap: Snapshot, seen: SeriesIndex): void {
     const nn = this.plan.numbers.length;
     const ns = this.#slotCount;
     const { numbers, slots } = snap;
@@ -177,7 +236,7 @@ export class MapCollector {
     snap.ends.push(snap.labelText.length);
     snap.values?.push(...this.plan.labels.map(() => 'other'));
     // A key whose labels already read other is that series: kept, it joins the sum.
-    const same = seen.get(otherPairs);
+    const same = seen.find(otherPairs);
     const kept = same === undefined ? -1 : snap.order.indexOf(same);
     if (same !== undefined && kept >= 0) {
       snap.order.splice(kept, 1);
