@@ -17,9 +17,13 @@ export interface DumpOptions {
 
 /** Writes the entries to `out`; returns how many. */
 export function dump(opened: Opened, options: DumpOptions, out: (text: string) => void): number {
-  const pass = whereFilter(options.where, (message) => {
-    throw new ToolError(message, 64);
-  });
+  const pass = whereFilter(
+    options.where,
+    (message) => {
+      throw new ToolError(message, 64);
+    },
+    opened.keyType,
+  );
   const limit = options.limit ?? Infinity;
   const progress = process.stderr.isTTY;
   const rows: Row[] = [];

@@ -3,6 +3,9 @@
  * tables and filters, and as JSON in which 64-bit integers keep every digit.
  */
 
+import { referenceCodec } from '@bpfmaps/runtime';
+import { isComposite, type CType } from '@bpfmaps/schema';
+
 export type Row = [key: unknown, value: unknown];
 
 /** `{ a: { b: 1 } }` -> [['a.b', 1]]: nested structs flattened; arrays and bytes stay cells. */
@@ -90,17 +93,31 @@ export function keyColumns(key: unknown): [string, unknown][] {
 
 /**
  * Parses `--where field=value` filters; a row passes when each named key
- * column reads as the given text. Throws for a malformed one.
+ * column reads as the given value. With the key's type, each value is read
+ * as its field's type and written back as a table prints it, so `proto=6`
+ * finds TCP and `2001:0db8::0:1` finds 2001:db8::1, and a value the field
+ * cannot hold (`proto=BOGUS`, `port=abc`) is refused instead of matching
+ * nothing. Throws (through `fail`) for a malformed one.
  */
 export function whereFilter(
   wheres: readonly string[],
   fail: (message: string) => never,
+  keyType?: CType<unknown>,
 ): (key: unknown) => boolean {
+  const fields = keyType ? keyFields(keyType) : undefined;
   const tests = wheres.map((w) => {
     const at = w.indexOf('=');
     if (at <= 0)
       fail(`--where takes field=value, e.g. --where saddr=10.0.0.1; received ${JSON.stringify(w)}`);
-    return [w.slice(0, at), w.slice(at + 1)] as const;
+    const field = w.slice(0, at);
+    const text = w.slice(at + 1);
+    if (!fields) return [field, text] as const;
+    const type = fields.get(field);
+    if (!type)
+      fail(
+        `--where ${field}: the key has no field ${field}; it has: ${[...fields.keys()].join(', ')}`,
+      );
+    return [field, canonical(type, field, text, fail)] as const;
   });
   if (tests.length === 0) return () => true;
   return (key) => {
@@ -113,6 +130,54 @@ export function whereFilter(
       return cellText(cols.get(field)) === want;
     });
   };
+}
+
+/** The key's fields by column name (`a.b` for nested ones, `key` for a scalar key), as the table names them. */
+function keyFields(type: CType<unknown>): Map<string, CType<unknown>> {
+  const out = new Map<string, CType<unknown>>();
+  const walk = (t: CType<unknown>, prefix: string) => {
+    if (!isComposite(t)) {
+      out.set(prefix || 'key', t);
+      return;
+    }
+    for (const m of t.members) {
+      if (m.type.memberNames(m.name).length === 0) continue; // padding
+      const inner = (m.type as Partial<{ inner: CType<unknown> }>).inner;
+      if (inner && isComposite(inner))
+        walk(inner, prefix); // an anonymous member's fields are the parent's
+      else walk(m.type, prefix ? `${prefix}.${m.name}` : m.name);
+    }
+  };
+  walk(type, '');
+  return out;
+}
+
+/** `text` read as `type` and written back as a cell reads, or `fail` naming why the field cannot hold it. */
+function canonical(
+  type: CType<unknown>,
+  field: string,
+  text: string,
+  fail: (message: string) => never,
+): string {
+  const refuse = (why: string) => fail(`--where ${field}=${text}: ${why}`);
+  let value: unknown = text;
+  if (type.tsType === 'bigint') {
+    if (!/^-?\d+$/.test(text)) refuse(`${field} is a ${type.label}: give an integer`);
+    value = BigInt(text);
+  } else if (type.tsType === 'boolean') {
+    if (text !== 'true' && text !== 'false') refuse(`${field} is a bool: give true or false`);
+    value = text === 'true';
+  } else if (type.tsType !== 'string' && /^-?\d+(\.\d+)?$/.test(text)) value = Number(text);
+  else if (type.tsType === 'number') refuse(`${field} is a ${type.label}: give a number`);
+  const codec = referenceCodec(type);
+  const view = new DataView(new ArrayBuffer(codec.size));
+  try {
+    codec.encode(view, 0, value);
+  } catch (error) {
+    if ((error as Error).name !== 'EncodeError') return text; // a type the reference codec cannot write alone
+    refuse((error as Error).message.replace(/^[^:]*: /, ''));
+  }
+  return cellText(codec.decode(view, 0));
 }
 
 /** Rows as an aligned text table: the key's columns, then the value's. */

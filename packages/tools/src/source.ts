@@ -6,7 +6,7 @@
 import { basename } from 'node:path';
 import { loadSchemaModule } from '@bpfmaps/codegen';
 import { BpfObject, mapTypeOf, type KeyedMap } from '@bpfmaps/runtime';
-import { catalog, type Catalog, type MapDecl } from '@bpfmaps/schema';
+import { catalog, type Catalog, type CType, type MapDecl } from '@bpfmaps/schema';
 import { ToolError } from './errors.js';
 
 /** How a command names the map: one of these. */
@@ -47,6 +47,8 @@ export interface Opened {
   map: KeyedMap<unknown, unknown>;
   /** Values are a copy per CPU (an array), which tables and top sum. */
   perCpu?: boolean;
+  /** The key's type, to read --where values as. */
+  keyType?: CType<unknown>;
   close(): void;
 }
 
@@ -63,21 +65,22 @@ export function openMap(decl: MapDecl, origin: MapOrigin, write = false): Opened
       `map ${decl.name} is a ${decl.kind.name}: it has no keys and values to read (a queue, stack, bloom filter or event map is read through its own accessor)`,
     );
   const perCpu = decl.kind.perCpu;
+  const keyType = decl.key;
   if (origin.pin !== undefined) {
     const map = type.openPinned(origin.pin, { readOnly: !write }) as unknown as KeyedMap<
       unknown,
       unknown
     >;
-    return { map, perCpu, close: () => map.close() };
+    return { map, perCpu, keyType, close: () => map.close() };
   }
   if (origin.id !== undefined) {
     const map = type.openById(origin.id) as unknown as KeyedMap<unknown, unknown>;
-    return { map, perCpu, close: () => map.close() };
+    return { map, perCpu, keyType, close: () => map.close() };
   }
   const obj = BpfObject.load(origin.object!);
   try {
     const map = type.open(obj.map(decl.name)) as unknown as KeyedMap<unknown, unknown>;
-    return { map, perCpu, close: () => (map.close(), obj.close()) };
+    return { map, perCpu, keyType, close: () => (map.close(), obj.close()) };
   } catch (error) {
     obj.close();
     throw error;

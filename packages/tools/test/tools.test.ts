@@ -461,6 +461,24 @@ describeWith(['bpf', 'bpffs'], 'the bpfmaps command', () => {
     }
   });
 
+  it('--where reads each value as its field: an enum by name or number, and what the field cannot hold is refused', () => {
+    const byNumber = dumpPinned('--format', 'ndjson', '--where', 'proto=17');
+    const byName = dumpPinned('--format', 'ndjson', '--where', 'proto=UDP');
+    expect(byNumber.stdout).toBe(byName.stdout);
+    expect(byNumber.stdout.trim().split('\n')).toHaveLength(6);
+    for (const [where, says] of [
+      ['proto=BOGUS', '--where proto=BOGUS: '],
+      ['port=abc', '--where port=abc: port is a u16: give a number'],
+      ['port=99999', '--where port=99999: '],
+      ['saddr=notanip', '--where saddr=notanip: '],
+    ]) {
+      const r = dumpPinned('--where', where!);
+      expect(r.stderr).toContain(says);
+      expect(r.stderr).not.toContain('    at ');
+      expect(r.code).toBe(64);
+    }
+  });
+
   it('ls lists the pins with the kernel facts and the schema verdict', () => {
     const r = bpfmaps('ls', PINS, '--schema', 'maps.schema.ts', '--format', 'json');
     expect(r.code).toBe(0);
