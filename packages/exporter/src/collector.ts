@@ -129,6 +129,20 @@ export class MapCollector {
         target: decl.name,
         detail: `a ${decl.kind.name} map has no entries to export; export maps with keys and values`,
       });
+    const raw = (map as Partial<{ raw: { info?: { keySize: number; valueSize: number } } }>).raw;
+    const sizes = raw?.info;
+    if (
+      sizes &&
+      decl.key &&
+      decl.value &&
+      (sizes.keySize !== decl.key.size || sizes.valueSize !== decl.value.size)
+    )
+      throw new BpfError({
+        code: 'INCOMPATIBLE',
+        op: 'export',
+        target: decl.name,
+        detail: `the map given for it has keys of ${sizes.keySize} and values of ${sizes.valueSize} bytes, the declaration ${decl.key.size} and ${decl.value.size}: pair each declaration with its own map`,
+      });
     const renames = Object.fromEntries(
       Object.entries(options.labels ?? {}).flatMap(([from, to]) => {
         const [map, field] = from.includes('.') ? from.split('.', 2) : [undefined, from];
@@ -412,6 +426,20 @@ export function registerMaps(
   options: CollectorOptions = {},
 ): MapCollector[] {
   const collectors = maps.map((m) => new MapCollector(m, options));
+  // A rename that names no key field is a typo: say so rather than export under the old name.
+  for (const from of Object.keys(options.labels ?? {})) {
+    const [map, field] = from.includes('.') ? from.split('.', 2) : [undefined, from];
+    const used = collectors.some(
+      (c) => (map === undefined || c.plan.map === map) && c.plan.keyFields.includes(field!),
+    );
+    if (!used)
+      throw new BpfError({
+        code: 'INVALID',
+        op: 'export',
+        target: maps.map((m) => m.decl.name).join(', '),
+        detail: `label ${from}: ${map === undefined ? 'no map exported has' : `map ${map} is not exported, or has no`} key field ${field} (key fields: ${collectors.map((c) => `${c.plan.map}: ${c.plan.keyFields.join(', ') || 'none'}`).join('; ')})`,
+      });
+  }
   const all = collectors.map((c) => c.metrics());
   // Every name checked before any is registered: a clash leaves the registry as it was.
   const owners = new Map<string, string>();

@@ -32,6 +32,8 @@ export interface HistogramPlan {
 
 export interface MapPlan {
   map: string;
+  /** The key's fields as labels are named before renames (`saddr`, `addr_v4`, `key`). */
+  keyFields: string[];
   labels: LabelPlan[];
   numbers: NumberPlan[];
   histograms: HistogramPlan[];
@@ -91,10 +93,18 @@ function leaves(type: CType<unknown>, path: Path): { path: Path; type: CType<unk
  * (`{ saddr: 'src' }`). A key of no struct is one label, `key`.
  */
 export function planMap(decl: MapDecl, rename: Readonly<Record<string, string>> = {}): MapPlan {
-  const plan: MapPlan = { map: decl.name, labels: [], numbers: [], histograms: [], skipped: [] };
+  const plan: MapPlan = {
+    map: decl.name,
+    keyFields: [],
+    labels: [],
+    numbers: [],
+    histograms: [],
+    skipped: [],
+  };
   if (decl.key) {
     for (const { path } of leaves(decl.key, [])) {
       const name = path.length ? path.join('_') : 'key';
+      plan.keyFields.push(name);
       plan.labels.push({ name: rename[name] ?? name, read: (key) => labelText(at(key, path)) });
     }
   }

@@ -341,6 +341,10 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'the exporter, scraped', () => 
         'its metric bpfmaps_t_exp_names_value_total is already a metric of map t_exp_names',
       ],
     ];
+    cases.push([
+      () => registerMaps(new Registry(), [plain], { labels: { nosuch: 'x' } }),
+      'label nosuch: no map exported has key field nosuch (key fields: t_exp_names: a, b)',
+    ]);
     for (const [run, says] of cases) {
       const e = (() => {
         try {
@@ -353,6 +357,9 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'the exporter, scraped', () => 
       expect(e.code).toBe('INVALID');
       expect(e.message).toContain(says);
     }
+    expect(() => registerMaps(new Registry(), [{ decl: clash.decl, map: plain.map }])).toThrow(
+      'export t_exp_clash: the map given for it has keys of 8 and values of 8 bytes, the declaration 8 and 16',
+    );
     const registry = new Registry();
     registerMaps(registry, [plain]);
     expect(() => registerMaps(registry, [plain])).toThrow('is already in the registry');

@@ -223,6 +223,11 @@ async function main(argv: string[]): Promise<number> {
             return [from, to];
           }),
         );
+        if (a.attach && a.object === undefined)
+          throw new ToolError(
+            '--attach attaches the programs of --object FILE: name the object',
+            64,
+          );
         if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535)
           throw new ToolError(
             `--port takes a port number, 0 to 65535, received ${given('port')}`,

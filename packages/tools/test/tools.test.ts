@@ -400,6 +400,25 @@ describeWith(['bpf', 'bpffs'], 'the bpfmaps command', () => {
       says: '--interval takes a number, received "abc"',
     },
     {
+      args: ['export', 'maps.schema.ts', '--pin', MORE, '--attach'],
+      code: 64,
+      says: '--attach attaches the programs of --object FILE',
+    },
+    {
+      args: [
+        'export',
+        'maps.schema.ts',
+        '--pin',
+        MORE,
+        '--maps',
+        't_tool_names',
+        '--label',
+        'nosuch=x',
+      ],
+      code: 2,
+      says: 'label nosuch: no map exported has key field nosuch',
+    },
+    {
       args: ['export', 'maps.schema.ts', '--pin', MORE, '--port', '70000'],
       code: 64,
       says: '--port takes a port number, 0 to 65535, received "70000"',
