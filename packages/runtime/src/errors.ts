@@ -5,6 +5,7 @@
  * there" for opening a pin; EPERM needs CAP_BPF for most commands and
  * CAP_SYS_ADMIN for opening a map by id.
  */
+import { EncodeError } from '@bpfmaps/schema';
 
 /** What kind of failure: stable across kernels, for code to branch on. */
 export type BpfErrorCode =
@@ -362,6 +363,31 @@ export function errnoError(
 /** The error for using a handle after close(). */
 export function closedError(op: string, target: string): BpfError {
   return new BpfError({ code: 'CLOSED', op, target, detail: 'the handle is closed' });
+}
+
+/**
+ * An EncodeError of one item of a bulk call, again, with the call, the map
+ * and the item's place at the head of its path (`getMany flows key 3:
+ * FlowKey.sport`); any other error as it is.
+ */
+export function inBulk(
+  error: unknown,
+  op: string,
+  map: string,
+  what: string,
+  index: number,
+): unknown {
+  // By name: a codec generated against another copy of @bpfmaps/schema throws that copy's class.
+  if (!(error instanceof Error) || error.name !== 'EncodeError') return error;
+  const e = error as EncodeError;
+  const head = `${e.path}: expected ${e.expected}, received `;
+  const received = e.message.startsWith(head) ? e.message.slice(head.length) : undefined;
+  return new EncodeError(
+    `${op} ${map} ${what} ${index}: ${e.path}`,
+    e.expected,
+    e.received,
+    received,
+  );
 }
 
 /** A value received, as a message shows it: strings quoted, bigints with their n. */

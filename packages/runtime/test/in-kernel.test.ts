@@ -28,6 +28,7 @@ import { compileBpf, describeWith } from '@bpfmaps/testing';
 import { afterEach, expect, it } from 'vitest';
 import {
   BpfObject,
+  EncodeError,
   HashMap,
   mapFromSchema,
   openMap,
@@ -256,6 +257,47 @@ describeWith(['bpf'], 'in-kernel bulk operations', () => {
       );
     }
     expect([...map.entries()]).toEqual([[{ prefixlen: 8, addr: '10.0.0.0' }, { hits: 1000n }]]);
+  });
+
+  it('a bad key of a bulk call names the call, the map and its place; nothing is done', () => {
+    for (const run of [(f: () => void) => f(), fallback]) {
+      run(() => {
+        const map = handles.add(mapFromSchema(KINDS[0]!.decl)) as unknown as AnyMap;
+        const good = { id: 1, port: 1 };
+        const bad = { id: -1, port: 1 };
+        for (const [call, says] of [
+          [
+            () => map.getMany([good, bad]),
+            'getMany t_k_hash key 1: Key.id: expected an integer in 0..4294967295 (u32), received -1',
+          ],
+          [() => map.hasMany([good, good, bad]), 'hasMany t_k_hash key 2: Key.id'],
+          [
+            () =>
+              map.addMany([
+                [good, { hits: 1 }],
+                [bad, { hits: 1 }],
+              ]),
+            'addMany t_k_hash entry 1: Key.id',
+          ],
+          [
+            () =>
+              map.setMany([
+                [good, { packets: 1n, bytes: 1n, hits: 1, name: 'a' }],
+                [good, { packets: -1n }],
+              ]),
+            'setMany t_k_hash entry 1: Stats.packets',
+          ],
+          [
+            () => (map as unknown as HashMap<unknown, unknown>).deleteMany([good, bad]),
+            'deleteMany t_k_hash key 1: Key.id',
+          ],
+        ] as const) {
+          expect(call).toThrow(EncodeError);
+          expect(call).toThrow(says);
+        }
+        expect(map.count()).toBe(0);
+      });
+    }
   });
 
   it('compareAndSwap takes only what the field can hold, and update only a function', () => {

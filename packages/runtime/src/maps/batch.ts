@@ -4,7 +4,7 @@
  * element where it does not.
  */
 import type { Codec } from '../codec.js';
-import { BpfError, errnoError, formatReceived, type ErrnoClass } from '../errors.js';
+import { BpfError, errnoError, formatReceived, inBulk, type ErrnoClass } from '../errors.js';
 import { native } from '../ffi/libbpf.js';
 import { NativeBuffer } from '../ffi/native-buffer.js';
 import { BPF_F_LOCK, checkLock, setFlags, type SetMode } from './modes.js';
@@ -84,9 +84,13 @@ export function setMany<K, V>(
           detail: `entry ${i} is not a [key, value] pair`,
         });
       }
-      map.keyCodec.encode(keys.view, i * ks, entry[0] as K);
-      checkKey?.(keys.view, i * ks, entry[0] as K, 'setMany');
-      map.valueCodec.encode(values.view, i * vs, entry[1] as V);
+      try {
+        map.keyCodec.encode(keys.view, i * ks, entry[0] as K);
+        checkKey?.(keys.view, i * ks, entry[0] as K, 'setMany');
+        map.valueCodec.encode(values.view, i * vs, entry[1] as V);
+      } catch (error) {
+        throw inBulk(error, 'setMany', map.name, 'entry', i);
+      }
     }
     const lib = native();
     // The kernel's batch update takes BPF_F_LOCK as its only element flag.
@@ -133,8 +137,12 @@ export function deleteMany<K, V>(
   const lib = native();
   try {
     items.forEach((k, i) => {
-      map.keyCodec.encode(memory.view, i * ks, k);
-      checkKey?.(memory.view, i * ks, k, 'deleteMany');
+      try {
+        map.keyCodec.encode(memory.view, i * ks, k);
+        checkKey?.(memory.view, i * ks, k, 'deleteMany');
+      } catch (error) {
+        throw inBulk(error, 'deleteMany', map.name, 'key', i);
+      }
     });
     let deleted = 0;
     let i = 0;

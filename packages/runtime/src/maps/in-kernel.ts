@@ -5,7 +5,7 @@
  * key through bpf(2) (the fallback gives the same results, but its adds and
  * swaps are a lookup and an update, not atomic against kernel programs).
  */
-import { BpfError, errnoError, formatReceived } from '../errors.js';
+import { BpfError, errnoError, formatReceived, inBulk } from '../errors.js';
 import { native } from '../ffi/libbpf.js';
 import { NativeBuffer } from '../ffi/native-buffer.js';
 import type { BulkTarget, KeyCheck } from './batch.js';
@@ -49,8 +49,12 @@ export function lookupMany<K, V>(
     const n = Math.min(capacity, keys.length - at);
     for (let i = 0; i < n; i++) {
       const key = keys[at + i]!;
-      keyCodec.encode(view, i * keySlot, key);
-      map.checkKey(view, i * keySlot, key, op);
+      try {
+        keyCodec.encode(view, i * keySlot, key);
+        map.checkKey(view, i * keySlot, key, op);
+      } catch (error) {
+        throw inBulk(error, op, map.name, 'key', at + i);
+      }
     }
     kernel.run(program, n);
     for (let i = 0; i < n; i++) {
@@ -76,9 +80,13 @@ function lookupEach<K, V>(
   const ks = map.keyCodec.size;
   const memory = new NativeBuffer(ks + map.valueCodec.size);
   try {
-    return keys.map((key) => {
-      map.keyCodec.encode(memory.view, 0, key);
-      map.checkKey(memory.view, 0, key, op);
+    return keys.map((key, i) => {
+      try {
+        map.keyCodec.encode(memory.view, 0, key);
+        map.checkKey(memory.view, 0, key, op);
+      } catch (error) {
+        throw inBulk(error, op, map.name, 'key', i);
+      }
       const ret = lib.lookup(map.raw.fd(op), memory.address, memory.address + ks);
       if (ret === -ENOENT) return copy ? undefined : false;
       if (ret < 0) throw errnoError(ret, map.errnoClass, op, map.name, { key });
@@ -213,10 +221,14 @@ export function addMany<K, V>(
 ): void {
   const fields = checkDeltas(map, entries, op);
   const check = new DataView(new ArrayBuffer(map.keyCodec.size));
-  for (const [key] of entries) {
-    map.keyCodec.encode(check, 0, key);
-    map.checkKey(check, 0, key, op);
-  }
+  entries.forEach(([key], i) => {
+    try {
+      map.keyCodec.encode(check, 0, key);
+      map.checkKey(check, 0, key, op);
+    } catch (error) {
+      throw inBulk(error, op, map.name, 'entry', i);
+    }
+  });
   map.raw.fd(op); // a closed map refuses even an empty list
   if (entries.length === 0) return;
   const kernel = map.kernel(op);
