@@ -457,8 +457,8 @@ describeWith(
   'in-kernel operations beside kernel programs',
   () => {
     const object = compileBpf(COUNTER);
-
-    it('addMany while a program increments the same counters: the totals are exact', async () => {
+    /** The counting program's object and its by_len map, typed. */
+    const loadCounter = () => {
       const obj = handles.add(BpfObject.load(object));
       const map = handles.add(
         openMap(
@@ -469,6 +469,11 @@ describeWith(
           referenceCodec(Counted),
         ),
       );
+      return { obj, map };
+    };
+
+    it('addMany while a program increments the same counters: the totals are exact', async () => {
+      const { obj, map } = loadCounter();
       map.set(64, { packets: 0n, bytes: 0n, flag: 0, pad: 0 });
       const rounds = 60;
       const repeat = 2000;
@@ -494,16 +499,7 @@ describeWith(
     });
 
     it('update() changing one field swaps it: no increment of the other fields is lost', async () => {
-      const obj = handles.add(BpfObject.load(object));
-      const map = handles.add(
-        openMap(
-          HashMap,
-          obj.map('by_len'),
-          hash('by_len', { key: u32, value: Counted, maxEntries: 64 }).spec,
-          referenceCodec(u32),
-          referenceCodec(Counted),
-        ),
-      );
+      const { obj, map } = loadCounter();
       map.set(100, { packets: 0n, bytes: 0n, flag: 0, pad: 0 });
       const rounds = 60;
       const repeat = 2000;

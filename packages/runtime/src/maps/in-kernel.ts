@@ -162,19 +162,14 @@ function checkDeltas<K>(
       const amount = delta[name];
       const field = used.get(name) ?? intField(map, fields, name, key, op);
       // Numbers without BigInt (this is per entry): every safe integer fits 64 bits.
-      const [min, max] = BOUNDS[field.size];
-      const ok =
-        typeof amount === 'number'
-          ? Number.isSafeInteger(amount) &&
-            (field.size === 8 || (amount >= -(2 ** 31) && amount < 2 ** 32))
-          : typeof amount === 'bigint' && amount >= min && amount <= max;
-      if (!ok)
+      const range = AMOUNTS[field.size];
+      if (!integerIn(amount, range))
         throw new BpfError({
           code: 'INVALID',
           op,
           target: map.name,
           key,
-          detail: `the amount for ${field.name} must be an integer from ${min} to ${max} (${field.size * 8} bits, wrapping; a negative one subtracts), ${notAnInteger(amount)}`,
+          detail: `the amount for ${field.name} must be an integer from ${range.min} to ${range.max} (${field.size * 8} bits, wrapping; a negative one subtracts), ${notAnInteger(amount)}`,
         });
       used.set(name, field);
     }
@@ -183,7 +178,26 @@ function checkDeltas<K>(
 }
 
 /** What an amount may be for a field of 4 or 8 bytes, signed or not (a negative one subtracts). */
-const BOUNDS = { 4: [-(2n ** 31n), 2n ** 32n - 1n], 8: [-(2n ** 63n), 2n ** 64n - 1n] } as const;
+const AMOUNTS = { 4: range(-(2n ** 31n), 2n ** 32n - 1n), 8: range(-(2n ** 63n), 2n ** 64n - 1n) };
+
+/** Integers from min to max, the bounds also as numbers (exact against any safe integer). */
+interface Range {
+  min: bigint;
+  max: bigint;
+  minNumber: number;
+  maxNumber: number;
+}
+
+function range(min: bigint, max: bigint): Range {
+  return { min, max, minNumber: Number(min), maxNumber: Number(max) };
+}
+
+/** Whether `value` is an integer in `r`: a safe number (no BigInt on this per-entry path), or a bigint. */
+function integerIn(value: unknown, r: Range): boolean {
+  return typeof value === 'number'
+    ? Number.isSafeInteger(value) && value >= r.minNumber && value <= r.maxNumber
+    : typeof value === 'bigint' && value >= r.min && value <= r.max;
+}
 
 /** Writes `amount` at `offset` as the field's width, two's complement (a negative amount subtracts). */
 function writeInt(view: DataView, offset: number, size: 4 | 8, amount: number | bigint): void {
@@ -326,24 +340,20 @@ export function compareAndSwap<K, V>(
   checkReadModifyWrite(map, op);
   const field = intField(map, intFields(map.raw.spec), name, key, op);
   const bits = BigInt(field.size * 8);
-  const [min, max] = field.signed
-    ? [-(1n << (bits - 1n)), (1n << (bits - 1n)) - 1n]
-    : [0n, (1n << bits) - 1n];
+  const holds = field.signed
+    ? range(-(1n << (bits - 1n)), (1n << (bits - 1n)) - 1n)
+    : range(0n, (1n << bits) - 1n);
   for (const [what, value] of [
     ['expected', expected],
     ['desired', desired],
   ] as const) {
-    const ok =
-      typeof value === 'bigint' || Number.isSafeInteger(value)
-        ? BigInt(value) >= min && BigInt(value) <= max
-        : false;
-    if (!ok)
+    if (!integerIn(value, holds))
       throw new BpfError({
         code: 'INVALID',
         op,
         target: map.name,
         key,
-        detail: `${what} must be what ${name} can hold, an integer from ${min} to ${max} (${field.signed ? 'i' : 'u'}${bits}), ${notAnInteger(value)}`,
+        detail: `${what} must be what ${name} can hold, an integer from ${holds.min} to ${holds.max} (${field.signed ? 'i' : 'u'}${bits}), ${notAnInteger(value)}`,
       });
   }
   const check = new DataView(new ArrayBuffer(map.keyCodec.size));
