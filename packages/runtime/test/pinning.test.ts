@@ -56,7 +56,14 @@ describeWith(['bpf', 'bpffs'], 'pinning and opening by path or id', () => {
     );
     expect(
       thrown(() =>
-        openPinnedMap(HashMap, '/tmp/x', decl.spec, referenceCodec(u32), referenceCodec(Stats)),
+        // A path no one else makes: /tmp/x may be anyone's directory.
+        openPinnedMap(
+          HashMap,
+          `/tmp/bpfmaps-not-a-pin-${process.pid}`,
+          decl.spec,
+          referenceCodec(u32),
+          referenceCodec(Stats),
+        ),
       ).message,
     ).toContain('mount -t bpf bpf /sys/fs/bpf');
   });
