@@ -324,6 +324,27 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'out of file descriptors', () =
     expect(r['open after closing some']).toEqual({ ok: null });
   });
 
+  it('running out at the first in-kernel add is SYSTEM, and does not turn the atomic path off for good', () => {
+    const r = runChild(
+      FEW_FILES,
+      `import { closeSync, openSync } from 'node:fs';
+      import { mapFromSchema, kernelOpsAvailable } from '@bpfmaps/runtime';
+      import { hash, struct, u32, u64 } from '@bpfmaps/schema';
+      const map = mapFromSchema(hash('t_few', { key: u32, value: struct('C', { n: u64.counter() }), maxEntries: 4 }));
+      const held = [];
+      try { for (;;) held.push(openSync('/dev/null')); } catch {}
+      report('add', () => map.add(1, { n: 1 }));
+      for (const fd of held.splice(0)) closeSync(fd);
+      report('available', () => kernelOpsAvailable());
+      report('add again', () => (map.add(1, { n: 1 }), String(map.get(1).n)));`,
+    );
+    expect(r.add?.code).toBe('SYSTEM');
+    expect(r.add?.errno).toBe(24);
+    expect(r.add?.message).toContain('too many open files');
+    expect(r.available).toEqual({ ok: true });
+    expect(r['add again']).toEqual({ ok: '1' });
+  });
+
   it('running out while loading is SYSTEM wherever it strikes (never the verifier), and leaks nothing', () => {
     // One descriptor more each time: the first attempts fail reading the file, then making maps,
     // then loading the program (where libbpf prints a program load log), until the load succeeds.

@@ -9,6 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import {
   array,
+  bytes,
   chars,
   hash,
   ipv4,
@@ -257,6 +258,45 @@ describeWith(['bpf'], 'in-kernel bulk operations', () => {
       );
     }
     expect([...map.entries()]).toEqual([[{ prefixlen: 8, addr: '10.0.0.0' }, { hits: 1000n }]]);
+  });
+
+  it('fields far into a large value (past the 32 KiB an instruction offset reaches) are added to, swapped and read', () => {
+    const Far = struct('Far', {
+      near: u64.counter(),
+      blob: bytes(40_000),
+      mid: u32.counter(),
+      more: bytes(30_000),
+      far: u64.counter(),
+    });
+    for (const run of [(f: () => void) => f(), fallback]) {
+      run(() => {
+        const map = handles.add(
+          mapFromSchema(hash('t_k_far', { key: u32, value: Far, maxEntries: 4 })),
+        ) as unknown as AnyMap;
+        map.addMany([
+          [1, { near: 1, mid: 2, far: 3 }],
+          [1, { far: 10n }],
+        ]);
+        expect(map.compareAndSwap(1, 'far' as never, 13, 20)).toEqual({
+          swapped: true,
+          previous: 13n,
+        });
+        expect(map.compareAndSwap(1, 'mid' as never, 2, 5)).toEqual({
+          swapped: true,
+          previous: 2n,
+        });
+        const [got, missing] = map.getMany([1, 2]) as {
+          near: bigint;
+          mid: number;
+          far: bigint;
+          blob: Uint8Array;
+        }[];
+        expect([got!.near, got!.mid, got!.far, missing]).toEqual([1n, 5, 20n, undefined]);
+        expect(got!.blob.every((b) => b === 0)).toBe(true);
+        expect(map.update(1, (v) => ({ ...(v as object), far: 21n }) as never)).toBeDefined();
+        expect((map.get(1) as { far: bigint }).far).toBe(21n);
+      });
+    }
   });
 
   it('a bad key of a bulk call names the call, the map and its place; nothing is done', () => {

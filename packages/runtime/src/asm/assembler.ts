@@ -43,6 +43,9 @@ export class Assembler {
   readonly #labels = new Map<string, number>();
 
   #emit(code: number, dst: number, src: number, off: number | string, imm: number): this {
+    // An instruction's offset is 16 bits, signed: past it, the bytes written would wrap to the wrong field.
+    if (typeof off === 'number' && (off < -0x8000 || off > 0x7fff))
+      throw new RangeError(`assembler: offset ${off} does not fit an instruction (16 bits, signed)`);
     this.#insns.push({ code, dst, src, off, imm });
     return this;
   }
@@ -162,6 +165,9 @@ export class Assembler {
  * loads and stores, widest first, never reading past `size` (the verifier
  * checks every access against the value's size). Uses `tmp`.
  */
+/** The largest offset an instruction holds: fields past it are reached by adding to the pointer first. */
+export const MAX_OFFSET = 0x7fff;
+
 export function copyBytes(
   asm: Assembler,
   dst: Reg,

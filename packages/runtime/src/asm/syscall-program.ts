@@ -18,6 +18,9 @@ const TEST_RUN_OPTS_SIZE = 76;
 const LOG_SIZE = 1 << 20;
 
 /** A loaded syscall program and the memory each run hands it: `ctx` is its context, in and out. */
+const EACCES = 13;
+const EINVAL = 22;
+
 export class SyscallProgram implements Disposable {
   readonly #fd: OwnedFd;
   readonly #opts: NativeBuffer;
@@ -62,6 +65,9 @@ export class SyscallProgram implements Disposable {
           opts.address,
         );
       let fd = load();
+      // Only the verifier's refusals (EACCES, EINVAL; ENOSPC when its log overflows) have a log to show.
+      if (fd < 0 && fd !== -EACCES && fd !== -EINVAL)
+        throw errnoError(fd, 'load', 'load', `program ${name} for ${target}`);
       if (fd < 0) {
         // Again with the verifier's log, to say why.
         const log = new NativeBuffer(LOG_SIZE);

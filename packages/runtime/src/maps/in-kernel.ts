@@ -40,7 +40,8 @@ export function lookupMany<K, V>(
   op: string,
 ): (V | undefined)[] | boolean[] {
   const kernel = map.kernel(op);
-  if (!kernel) return lookupEach(map, keys, copy, op);
+  // Values past 32 KiB are copied key by key: a program's loads reach 32 KiB into a value.
+  if (!kernel || (copy && !kernel.copies)) return lookupEach(map, keys, copy, op);
   const program = kernel.lookupProgram(copy);
   const { view, capacity, keySlot, valueSlot, valueAt, statusAt } = kernel;
   const { keyCodec, valueCodec } = map;

@@ -14,7 +14,7 @@ import { flatMemberSpecs, type MapSpec, type TypeSpec } from '@bpfmaps/schema';
 import { BpfError } from '../errors.js';
 import { addressOf, lastErrno, native, viewOf, type Pointer } from '../ffi/libbpf.js';
 import { errnoError } from '../errors.js';
-import { Assembler, copyBytes, HELPERS, type Reg } from '../asm/assembler.js';
+import { Assembler, copyBytes, HELPERS, MAX_OFFSET, type Reg } from '../asm/assembler.js';
 import { SyscallProgram } from '../asm/syscall-program.js';
 import { RawMap } from './raw-map.js';
 
@@ -72,7 +72,10 @@ export function kernelOpsAvailable(): boolean {
       'probe',
     ).close();
     available = true;
-  } catch {
+  } catch (error) {
+    // Out of descriptors or memory says nothing of the kernel: throw, and probe again next time,
+    // rather than run every later add() by the lossy path.
+    if (error instanceof BpfError && error.code === 'SYSTEM') throw error;
     available = false;
   }
   return available;
@@ -112,12 +115,15 @@ export class KernelBatch implements Disposable {
   readonly #programs = new Map<string, SyscallProgram>();
   readonly #name: string;
   readonly #valueSize: number;
+  /** Whether getMany's program can copy values: each byte within an instruction's offset. */
+  readonly copies: boolean;
   /** Where the value's bpf_spin_lock is, if it has one. */
   readonly #lockAt: number | undefined;
 
   constructor(map: RawMap, op: string) {
     this.#name = map.name;
     this.#valueSize = map.info.valueSize;
+    this.copies = this.#valueSize <= MAX_OFFSET + 1;
     this.#lockAt = spinLockOffset(map.spec.valueType);
     this.#mapFd = map.fd(op);
     this.keySlot = round8(map.info.keySize);
@@ -259,7 +265,15 @@ export class KernelBatch implements Disposable {
         this.status(a, STATUS.failed);
         a.goto('next').label('have');
         this.slot(a, 4, this.valueAt, this.valueSlot);
-        for (const f of fields) a.load(f.size, 1, 4, f.offset).atomicAdd(f.size, 0, f.offset, 1);
+        for (const f of fields) {
+          if (f.offset + f.size - 1 <= MAX_OFFSET) {
+            a.load(f.size, 1, 4, f.offset).atomicAdd(f.size, 0, f.offset, 1);
+            continue;
+          }
+          // Past an instruction's 16-bit offset: point at the field first.
+          a.mov(3, 4).aluImm('add', 3, f.offset).load(f.size, 1, 3, 0);
+          a.mov(5, 0).aluImm('add', 5, f.offset).atomicAdd(f.size, 5, 0, 1);
+        }
         this.status(a, STATUS.done);
       }),
     );
@@ -279,7 +293,9 @@ export class KernelBatch implements Disposable {
       asm.jumpImm('ne', 0, 0, 'have').storeImm(8, 9, 0, STATUS.absent).goto('end');
       asm.label('have').mov(6, 0).loadMapValue(4, this.#scratchFd, at);
       asm.load(field.size, 0, 4, 0).load(field.size, 1, 4, 8);
-      asm.compareExchange(field.size, 6, field.offset, 1);
+      const far = field.offset + field.size - 1 > MAX_OFFSET;
+      if (far) asm.aluImm('add', 6, field.offset); // past an instruction's 16-bit offset
+      asm.compareExchange(field.size, 6, far ? 0 : field.offset, 1);
       asm.store(field.size, 4, 16, 0).load(field.size, 2, 4, 0);
       asm.storeImm(8, 9, 0, STATUS.done).jump('eq', 0, 2, 'end');
       asm.storeImm(8, 9, 0, STATUS.failed);
