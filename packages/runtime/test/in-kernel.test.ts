@@ -299,6 +299,40 @@ describeWith(['bpf'], 'in-kernel bulk operations', () => {
     }
   });
 
+  it("a map's access flags hold for the bulk operations as for the syscalls", () => {
+    const C = struct('C', { n: u64.counter() });
+    const make = (name: string, flags: number) =>
+      handles.add(
+        mapFromSchema(hash(name, { key: u32, value: C, maxEntries: 4, flags })),
+      ) as unknown as AnyMap;
+    // Read-only from user space: no write of any kind.
+    const ro = make('t_k_ro', mapFlags.rdonly);
+    for (const write of [
+      () => ro.add(1, { n: 1 }),
+      () => ro.compareAndSwap(1, 'n' as never, 0, 1),
+      () => ro.update(1, () => ({ n: 5n })),
+    ])
+      expect(['PERMISSION', 'KEY_NOT_FOUND']).toContain(thrown(write).code);
+    expect(ro.getMany([1])).toEqual([undefined]);
+    // Write-only from user space: no read.
+    const wo = make('t_k_wo', mapFlags.wronly);
+    expect(thrown(() => wo.getMany([1])).code).toBe('PERMISSION');
+    expect(thrown(() => wo.hasMany([1])).code).toBe('PERMISSION');
+    // Limits on programs: the bulk operations go key by key, and work.
+    for (const [name, flags] of [
+      ['t_k_rop', mapFlags.rdonlyProg],
+      ['t_k_wop', mapFlags.wronlyProg],
+    ] as const) {
+      const map = make(name, flags);
+      map.addMany([
+        [1, { n: 2 }],
+        [1, { n: 3 }],
+      ]);
+      expect(map.getMany([1, 2])).toEqual([{ n: 5n }, undefined]);
+      expect(map.compareAndSwap(1, 'n' as never, 5, 6)).toEqual({ swapped: true, previous: 5n });
+    }
+  });
+
   it('a bad key of a bulk call names the call, the map and its place; nothing is done', () => {
     for (const run of [(f: () => void) => f(), fallback]) {
       run(() => {

@@ -45,7 +45,9 @@ export class Assembler {
   #emit(code: number, dst: number, src: number, off: number | string, imm: number): this {
     // An instruction's offset is 16 bits, signed: past it, the bytes written would wrap to the wrong field.
     if (typeof off === 'number' && (off < -0x8000 || off > 0x7fff))
-      throw new RangeError(`assembler: offset ${off} does not fit an instruction (16 bits, signed)`);
+      throw new RangeError(
+        `assembler: offset ${off} does not fit an instruction (16 bits, signed)`,
+      );
     this.#insns.push({ code, dst, src, off, imm });
     return this;
   }

@@ -4,6 +4,7 @@
  * batch.ts; what only some kinds have (delete, zeroing, mmap, per-CPU
  * reducers) lives in the accessor classes that have it.
  */
+import { ACCESS_FLAGS } from '@bpfmaps/schema';
 import type { Codec } from '../codec.js';
 import { BpfError, closedError, errnoError, formatReceived, type ErrnoClass } from '../errors.js';
 import { native } from '../ffi/libbpf.js';
@@ -87,9 +88,15 @@ export abstract class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V
   /** The in-kernel path, where the kind and the kernel allow it (see kernel-batch.ts). */
   #kernelBatch(op: string): KernelBatch | undefined {
     if (this.#fd < 0) throw closedError(op, `map ${this.name}`);
+    // A map whose access flags limit user space or programs goes key by key: the programs would
+    // read or write past a BPF_F_RDONLY the syscalls honour, or be refused by the verifier.
     if (this.#kernel === undefined)
       this.#kernel =
-        this.kind.kernelOps && !this.raw.readOnly && kernelOpsAvailable()
+        this.kind.kernelOps &&
+        !this.raw.readOnly &&
+        // BPF_F_RDONLY and WRONLY limit the fd that made the map, not the map: the kernel's info drops them.
+        ((this.raw.spec.flags | this.raw.info.flags) & ACCESS_FLAGS) === 0 &&
+        kernelOpsAvailable()
           ? new KernelBatch(this.raw, op)
           : null;
     return this.#kernel ?? undefined;
