@@ -333,6 +333,32 @@ describeWith(['bpf'], 'in-kernel bulk operations', () => {
     }
   });
 
+  it('a drain stopped early (break, a throw) puts back what it took and did not hand out', () => {
+    const map = handles.add(mapFromSchema(KINDS[0]!.decl)) as unknown as HashMap<
+      { id: number; port: number },
+      { packets: bigint; bytes: bigint; hits: number; name: string }
+    >;
+    const value = (i: number) => ({ packets: BigInt(i), bytes: 0n, hits: 0, name: '' });
+    map.setMany(Array.from({ length: 600 }, (_, i) => [{ id: i, port: 0 }, value(i)] as const));
+    const taken: number[] = [];
+    for (const [key] of map.drain({ batchSize: 256 })) {
+      taken.push(key.id);
+      if (taken.length === 10) break;
+    }
+    expect(map.count()).toBe(590);
+    expect(() => {
+      for (const [key] of map.drain({ batchSize: 256 })) {
+        taken.push(key.id);
+        if (taken.length === 15) throw new Error('stop');
+      }
+    }).toThrow('stop');
+    expect(map.count()).toBe(585);
+    const rest = [...map.drain()].map(([key]) => key.id);
+    expect([...taken, ...rest].sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 600 }, (_, i) => i),
+    );
+  });
+
   it('a bad key of a bulk call names the call, the map and its place; nothing is done', () => {
     for (const run of [(f: () => void) => f(), fallback]) {
       run(() => {

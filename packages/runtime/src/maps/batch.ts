@@ -13,6 +13,7 @@ import type { RawMap } from './raw-map.js';
 const ENOENT = 2;
 const ENOSPC = 28;
 const BPF_ANY = 0;
+const BPF_NOEXIST = 1;
 
 /** How entries() walks the map. */
 export type IterationMode = 'batch' | 'next-key';
@@ -335,24 +336,48 @@ class BatchIterator<K, V> implements IterableIterator<[K, V]> {
       if (this.#done || this.#last) return this.return();
       this.#fetch();
     }
-    const i = this.#i++;
+    const i = this.#i;
     const { keyCodec, valueCodec } = this.#map;
-    return {
-      done: false,
-      value: [
+    let value: [K, V];
+    try {
+      value = [
         keyCodec.decode(this.#keys.view, i * keyCodec.size),
         valueCodec.decode(this.#values.view, i * valueCodec.size),
-      ],
-    };
+      ];
+    } catch (error) {
+      this.return(); // a drain puts back what it took and did not hand out, this entry included
+      throw error;
+    }
+    this.#i++;
+    return { done: false, value };
   }
 
-  /** Frees the batch memory (called at the end, or by `break`). */
+  /**
+   * Frees the batch memory (called at the end, or by `break` and throws in
+   * the loop). A drain stopped early puts back the entries of its batch it
+   * took out and did not hand out, each only where its key was not added
+   * again meanwhile (BPF_NOEXIST): nothing taken is dropped unseen.
+   */
   return(): IteratorResult<[K, V]> {
     if (!this.#done) {
       this.#done = true;
-      for (const b of [this.#tokens, this.#count, this.#keys, this.#values]) b.free();
+      try {
+        if (this.#op === 'drain' && this.#i < this.#n && !this.#map.raw.closed) this.#putBack();
+      } finally {
+        for (const b of [this.#tokens, this.#count, this.#keys, this.#values]) b.free();
+      }
     }
     return { done: true, value: undefined };
+  }
+
+  #putBack(): void {
+    const lib = native();
+    const fd = this.#map.raw.fd(this.#op);
+    const ks = this.#map.keyCodec.size;
+    const vs = this.#map.valueCodec.size;
+    for (let i = this.#i; i < this.#n; i++)
+      lib.update(fd, this.#keys.address + i * ks, this.#values.address + i * vs, BPF_NOEXIST);
+    this.#i = this.#n;
   }
 
   [Symbol.iterator](): IterableIterator<[K, V]> {
