@@ -282,6 +282,33 @@ describe('schema validation', () => {
       code: 'INVALID_MAP',
       message: 'map h.flags: rdonly and wronly cannot be combined',
     },
+    ...(
+      [
+        ['u8', u8, 1],
+        ['u16', u16, 2],
+      ] as const
+    ).map(([label, type, size]) => ({
+      name: `a ${label} counter in a hash value (atomic adds take 4 or 8 bytes)`,
+      fn: () =>
+        hash('h', {
+          key: u32,
+          value: struct('Small', { n: type.counter(), m: u32 }),
+          maxEntries: 2,
+        }),
+      code: 'INVALID_TYPE',
+      message: `Small.n: a counter of ${size} byte${size === 1 ? '' : 's'}: the header adds to counters atomically, which BPF does on 4 and 8 bytes only`,
+    })),
+    {
+      name: 'a counter misaligned in a packed value',
+      fn: () =>
+        hash('h', {
+          key: u32,
+          value: struct('Packed', { tag: u8, n: u64.counter() }, { packed: true }),
+          maxEntries: 2,
+        }),
+      code: 'INVALID_TYPE',
+      message: 'Packed.n: a counter at byte 1, not aligned to its 8 bytes (a packed struct?)',
+    },
     ...(['lruHash', 'percpuHash', 'percpuArray'] as const).map((kind) => ({
       name: `a spinLock in a ${kind} value (the kernel allows it in hashes and arrays only)`,
       fn: () =>

@@ -109,7 +109,7 @@ function checkReadModifyWrite(map: BulkTarget<unknown, unknown>, op: string): vo
   const detail = kind.perCpu
     ? 'a per-CPU value is a copy per CPU, which programs add to without atomics: write the copies with setAll(), or read them summed with getReduced()'
     : !kind.exactLookup
-      ? `a lookup in an ${kind.name} finds the longest prefix covering the key, not the key, so ${op} could read and change another entry's value; use get() and set() with the exact keys`
+      ? `a lookup in an ${kind.name} finds the longest prefix covering the key, not the key, so ${op} could read and change another entry's value; write exact prefixes with set() (get() too finds the longest prefix)`
       : undefined;
   if (detail) throw new BpfError({ code: 'NOT_SUPPORTED', op, target: map.name, detail });
 }
@@ -135,7 +135,7 @@ function intField<K>(
 
 /** Why a number is no integer to add or store: an unsafe number needs a bigint. */
 function notAnInteger(value: unknown): string {
-  return typeof value === 'number' && Number.isInteger(value)
+  return typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)
     ? `received ${value}, past Number.MAX_SAFE_INTEGER, where a number is no longer exact: pass a bigint`
     : `received ${formatReceived(value)}`;
 }

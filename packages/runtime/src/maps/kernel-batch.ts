@@ -62,7 +62,7 @@ let available: boolean | undefined;
  * variable BPFMAPS_KERNEL_OPS=0 says no (to force the per-key fallback).
  */
 export function kernelOpsAvailable(): boolean {
-  if (process.env.BPFMAPS_KERNEL_OPS === '0') return false;
+  if (/^(0|false|off|no)$/i.test(process.env.BPFMAPS_KERNEL_OPS ?? '')) return false;
   if (available !== undefined) return available;
   try {
     SyscallProgram.load(

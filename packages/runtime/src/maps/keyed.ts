@@ -211,7 +211,7 @@ export abstract class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V
         op: 'update',
         target: this.name,
         key,
-        detail: `a lookup in an ${this.kind.name} finds the longest prefix covering the key, not the key, so update could read and change another entry's value; use get() and set() with the exact keys`,
+        detail: `a lookup in an ${this.kind.name} finds the longest prefix covering the key, not the key, so update could read and change another entry's value; write exact prefixes with set() (get() too finds the longest prefix)`,
       });
     if (options.lock) checkLock(this.raw, 'update', '{ lock: true }', 'update without it');
     const flags = options.lock ? BPF_F_LOCK : 0;

@@ -1,6 +1,7 @@
 import { SchemaError } from '../errors.js';
 import { checkIdentifier } from '../names.js';
 import { isCType, type CType } from '../types/base.js';
+import type { CompositeType } from '../types/composite.js';
 import { countSpinLocks } from '../types/pad.js';
 import type { TypeSpec } from '../btf/type-spec.js';
 import { flagNames, KNOWN_FLAGS, mapFlags } from './flags.js';
@@ -78,6 +79,7 @@ export function declareMap<K, V, N extends string, I = unknown>(
     );
   }
   if (value) checkSpinLocks(path, kind, value);
+  if (value && kind.counterAdd === 'add-atomic') checkAtomicCounters(path, value);
   if (key && countSpinLocks(key) > 0)
     throw new SchemaError(
       'INVALID_TYPE',
@@ -204,6 +206,39 @@ function checkInner<I>(path: string, inner: (I & MapDecl) | undefined): I & MapD
       'the kernel does not nest maps of maps more than one level',
     );
   return inner;
+}
+
+/**
+ * The header adds to a counter with __sync_fetch_and_add, which BPF has for
+ * 4 and 8 bytes only, at an address aligned to its size: a u8 or u16
+ * counter would not compile, a misaligned one (in a packed struct) the
+ * verifier refuses.
+ */
+function checkAtomicCounters(path: string, value: CType<unknown>): void {
+  const counters = value.meta.counter
+    ? [{ name: 'value', type: value, offset: 0, where: `${path}.value` }]
+    : 'flatMembers' in value
+      ? (value as unknown as CompositeType<never, unknown>)
+          .flatMembers()
+          .filter((m) => m.type.meta.counter)
+          .map((m) => ({ ...m, where: `${value.label}.${m.name}` }))
+      : [];
+  for (const { type, offset, where } of counters) {
+    if (type.size !== 4 && type.size !== 8)
+      throw new SchemaError(
+        'INVALID_TYPE',
+        where,
+        `a counter of ${type.size} byte${type.size === 1 ? '' : 's'}: the header adds to counters atomically, which BPF does on 4 and 8 bytes only`,
+        'Use u32 or u64 for a counter, or drop .counter()',
+      );
+    if (offset % type.size !== 0)
+      throw new SchemaError(
+        'INVALID_TYPE',
+        where,
+        `a counter at byte ${offset}, not aligned to its ${type.size} bytes (a packed struct?): the verifier refuses atomic adds there`,
+        'Align the counter (drop packed, or reorder the fields)',
+      );
+  }
 }
 
 /** The kernel allows one bpf_spin_lock per value; with two it drops the map's BTF and every layout check with it. */
