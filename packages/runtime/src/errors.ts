@@ -366,28 +366,17 @@ export function closedError(op: string, target: string): BpfError {
 }
 
 /**
- * An EncodeError of one item of a bulk call, again, with the call, the map
- * and the item's place at the head of its path (`getMany flows key 3:
- * FlowKey.sport`); any other error as it is.
+ * An EncodeError again, with where it struck at the head of its path: the
+ * call, the map and the item (`getMany flows key 3: FlowKey.sport`); any
+ * other error as it is.
  */
-export function inBulk(
-  error: unknown,
-  op: string,
-  map: string,
-  what: string,
-  index: number,
-): unknown {
+export function encodingIn(error: unknown, where: string): unknown {
   // By name: a codec generated against another copy of @bpfmaps/schema throws that copy's class.
   if (!(error instanceof Error) || error.name !== 'EncodeError') return error;
   const e = error as EncodeError;
   const head = `${e.path}: expected ${e.expected}, received `;
   const received = e.message.startsWith(head) ? e.message.slice(head.length) : undefined;
-  return new EncodeError(
-    `${op} ${map} ${what} ${index}: ${e.path}`,
-    e.expected,
-    e.received,
-    received,
-  );
+  return new EncodeError(`${where}: ${e.path}`, e.expected, e.received, received);
 }
 
 /** A value received, as a message shows it: strings quoted, bigints with their n. */

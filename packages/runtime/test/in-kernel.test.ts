@@ -427,6 +427,9 @@ describeWith(['bpf'], 'in-kernel bulk operations', () => {
     expect(notInt.message).toContain(
       'name is no integer field of 4 or 8 bytes of the value (what compareAndSwap works on)',
     );
+    expect(() => map.update(k, () => ({ packets: -1n }) as never)).toThrow(
+      'update t_k_hash for key {"id":3,"port":3}: what the function returned: Stats.packets',
+    );
     const e = thrown(() => map.update(k, 5 as never));
     expect(e.code).toBe('INVALID');
     expect(e.message).toContain(

@@ -4,7 +4,7 @@
  * element where it does not.
  */
 import type { Codec } from '../codec.js';
-import { BpfError, errnoError, formatReceived, inBulk, type ErrnoClass } from '../errors.js';
+import { BpfError, errnoError, formatReceived, encodingIn, type ErrnoClass } from '../errors.js';
 import { native } from '../ffi/libbpf.js';
 import { NativeBuffer } from '../ffi/native-buffer.js';
 import { BPF_F_LOCK, checkLock, setFlags, type SetMode } from './modes.js';
@@ -90,7 +90,7 @@ export function setMany<K, V>(
         checkKey?.(keys.view, i * ks, entry[0] as K, 'setMany');
         map.valueCodec.encode(values.view, i * vs, entry[1] as V);
       } catch (error) {
-        throw inBulk(error, 'setMany', map.name, 'entry', i);
+        throw encodingIn(error, `setMany ${map.name} entry ${i}`);
       }
     }
     const lib = native();
@@ -142,7 +142,7 @@ export function deleteMany<K, V>(
         map.keyCodec.encode(memory.view, i * ks, k);
         checkKey?.(memory.view, i * ks, k, 'deleteMany');
       } catch (error) {
-        throw inBulk(error, 'deleteMany', map.name, 'key', i);
+        throw encodingIn(error, `deleteMany ${map.name} key ${i}`);
       }
     });
     let deleted = 0;

@@ -5,7 +5,7 @@
  * key through bpf(2) (the fallback gives the same results, but its adds and
  * swaps are a lookup and an update, not atomic against kernel programs).
  */
-import { BpfError, errnoError, formatReceived, inBulk } from '../errors.js';
+import { BpfError, errnoError, formatReceived, encodingIn } from '../errors.js';
 import { native } from '../ffi/libbpf.js';
 import { NativeBuffer } from '../ffi/native-buffer.js';
 import type { BulkTarget, KeyCheck } from './batch.js';
@@ -54,7 +54,7 @@ export function lookupMany<K, V>(
         keyCodec.encode(view, i * keySlot, key);
         map.checkKey(view, i * keySlot, key, op);
       } catch (error) {
-        throw inBulk(error, op, map.name, 'key', at + i);
+        throw encodingIn(error, `${op} ${map.name} key ${at + i}`);
       }
     }
     kernel.run(program, n);
@@ -86,7 +86,7 @@ function lookupEach<K, V>(
         map.keyCodec.encode(memory.view, 0, key);
         map.checkKey(memory.view, 0, key, op);
       } catch (error) {
-        throw inBulk(error, op, map.name, 'key', i);
+        throw encodingIn(error, `${op} ${map.name} key ${i}`);
       }
       const ret = lib.lookup(map.raw.fd(op), memory.address, memory.address + ks);
       if (ret === -ENOENT) return copy ? undefined : false;
@@ -241,7 +241,7 @@ export function addMany<K, V>(
       map.keyCodec.encode(check, 0, key);
       map.checkKey(check, 0, key, op);
     } catch (error) {
-      throw inBulk(error, op, map.name, 'entry', i);
+      throw encodingIn(error, `${op} ${map.name} entry ${i}`);
     }
   });
   map.raw.fd(op); // a closed map refuses even an empty list

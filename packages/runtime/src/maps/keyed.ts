@@ -6,7 +6,14 @@
  */
 import { ACCESS_FLAGS } from '@bpfmaps/schema';
 import type { Codec } from '../codec.js';
-import { BpfError, closedError, errnoError, formatReceived, type ErrnoClass } from '../errors.js';
+import {
+  BpfError,
+  closedError,
+  encodingIn,
+  errnoError,
+  formatReceived,
+  type ErrnoClass,
+} from '../errors.js';
 import { native } from '../ffi/libbpf.js';
 import { NativeBuffer } from '../ffi/native-buffer.js';
 import {
@@ -236,7 +243,14 @@ export abstract class KeyedMap<K, V> extends MapHandle implements Iterable<[K, V
         return undefined;
       }
       this.#withKey(key, 'update');
-      this.valueCodec.encode(this.#value.view, 0, next);
+      try {
+        this.valueCodec.encode(this.#value.view, 0, next);
+      } catch (error) {
+        throw encodingIn(
+          error,
+          `update ${this.name} for key ${formatReceived(key)}: what the function returned`,
+        );
+      }
       const after = this.#value.bytes;
       // Nothing changed: writing the same bytes back could only undo someone else's change.
       if (before && before.every((b, i) => b === after[i])) return next;
