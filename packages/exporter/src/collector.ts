@@ -449,7 +449,7 @@ export function registerMaps(
     for (const [name, map] of [
       ...numbers.flatMap((m) => names(m, i, [''])),
       ...histograms.flatMap((m) => names(m, i, ['', '_bucket', '_sum', '_count'])),
-      ...(i === 0 ? names(aggregated, i, ['']) : []),
+      ...(i === 0 && !gauges.get(registry)?.has(aggregated.name) ? names(aggregated, i, ['']) : []),
     ]) {
       const other =
         owners.get(name) ?? (registry.getSingleMetric(name) ? 'the registry' : undefined);
@@ -466,17 +466,39 @@ export function registerMaps(
   for (const { numbers, histograms } of all)
     for (const metric of [...numbers, ...histograms]) registry.registerMetric(metric as never);
   const first = all[0]?.aggregated;
-  if (first)
-    registry.registerMetric({
-      ...first,
-      get: async () => {
-        const parts = await Promise.all(all.map((a) => a.aggregated.get()));
-        return { ...parts[0]!, values: parts.flatMap((p) => p.values) };
-      },
-      [RENDER]: (out: Output) => {
-        out.text(blockHead(first.name, first.help, first.type));
-        for (const c of collectors) out.text(c.aggregatedLine());
-      },
-    } as never);
+  if (!first) return collectors;
+  // One aggregated gauge per registry (and prefix): a later call's maps join it.
+  const byName = gauges.get(registry) ?? new Map<string, Aggregated>();
+  gauges.set(registry, byName);
+  const joined = byName.get(first.name);
+  if (joined) {
+    joined.push(...all.map((a, i) => ({ metric: a.aggregated, collector: collectors[i]! })));
+    return collectors;
+  }
+  const members: Aggregated = all.map((a, i) => ({
+    metric: a.aggregated,
+    collector: collectors[i]!,
+  }));
+  byName.set(first.name, members);
+  registry.registerMetric({
+    ...first,
+    get: async () => {
+      const parts = await Promise.all(members.map((m) => m.metric.get()));
+      return { ...parts[0]!, values: parts.flatMap((p) => p.values) };
+    },
+    [RENDER]: (out: Output) => {
+      out.text(blockHead(first.name, first.help, first.type));
+      for (const { collector } of members) out.text(collector.aggregatedLine());
+    },
+  } as never);
   return collectors;
 }
+
+/** The maps whose counts of entries summed into other one aggregated gauge says. */
+type Aggregated = {
+  metric: ReturnType<MapCollector['metrics']>['aggregated'];
+  collector: MapCollector;
+}[];
+
+/** The aggregated gauges registerMaps made, per registry, by name. */
+const gauges = new WeakMap<Registry, Map<string, Aggregated>>();

@@ -300,7 +300,7 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'the exporter, scraped', () => 
     expect(under.samples.find((x) => x.labels.comm === 'other')!.value).toBe(50);
   });
 
-  it('refuses names Prometheus would not take, and metric names that clash, before registering any', () => {
+  it('refuses names Prometheus would not take, and metric names that clash, before registering any', async () => {
     const Key = struct('Key', { a: u32, b: u32 });
     const map = (decl: ReturnType<typeof hash>) => {
       const m = mapFromSchema(decl) as unknown as KeyedMap<unknown, unknown>;
@@ -364,6 +364,17 @@ describeWith(['bpf', 'clang', 'libbpf-headers'], 'the exporter, scraped', () => 
     registerMaps(registry, [plain]);
     expect(() => registerMaps(registry, [plain])).toThrow('is already in the registry');
     expect(registry.getMetricsAsArray()).toHaveLength(2);
+    // Other maps later, on the same registry: their aggregated counts join the one gauge.
+    const later = map(hash('t_exp_later', { key: Key, value: u64.counter(), maxEntries: 4 }));
+    registerMaps(registry, [later]);
+    expect(registry.getMetricsAsArray()).toHaveLength(3);
+    const text = await renderMetrics(registry);
+    expect(text).toBe(await registry.metrics());
+    expect(
+      parsePrometheus(text)
+        .get('bpfmaps_exporter_series_aggregated')!
+        .samples.map((x) => x.labels.map),
+    ).toEqual(['t_exp_names', 't_exp_later']);
   });
 
   it('refuses what has no entries, and a cap that is no positive whole number', () => {

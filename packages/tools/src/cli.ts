@@ -26,6 +26,12 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+/** A host as a URL writes it: IPv6 in brackets, every interface as localhost. */
+function hostForUrl(host: string | undefined): string {
+  if (!host || host === '::' || host === '0.0.0.0') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 /** Options that may be given more than once. */
 const MANY = new Set(['where', 'label']);
 
@@ -80,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
       async (a) => {
         const { loadSchema, findMap, openMap } = await import('./source.js');
         const { dump } = await import('./dump.js');
+        positiveInt('id', a.id);
         const schema = await loadSchema(a.schema);
         const opened = openMap(findMap(schema, a.map, basename(a.schema)), a);
         try {
@@ -122,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
             `--interval takes seconds above 0, received ${given('interval')}`,
             64,
           );
+        positiveInt('id', a.id);
         const schema = await loadSchema(a.schema);
         const opened = openMap(findMap(schema, a.map, basename(a.schema)), a);
         const stop = new AbortController();
@@ -256,7 +264,7 @@ async function main(argv: string[]): Promise<number> {
           (line) => process.stderr.write(`${line}\n`),
         );
         process.stderr.write(
-          `serving http://${a.host ?? 'localhost'}:${server.port}/metrics (Ctrl-C stops)\n`,
+          `serving http://${hostForUrl(a.host)}:${server.port}/metrics (Ctrl-C stops)\n`,
         );
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);

@@ -3,7 +3,7 @@
  * the kernel's facts about each and, given a schema, whether the schema's
  * map of that name matches it.
  */
-import { readdirSync, statfsSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, statfsSync, statSync, type Stats } from 'node:fs';
 import { join, relative } from 'node:path';
 import { BpfError, mapTypeOf, RawMap } from '@bpfmaps/runtime';
 import { MAP_KINDS, type Catalog } from '@bpfmaps/schema';
@@ -44,7 +44,10 @@ export function listPins(dir: string, schema?: Catalog): Listed[] {
   const walk = (at: string) => {
     for (const name of readdirSync(at).sort()) {
       const path = join(at, name);
-      if (statSync(path).isDirectory()) {
+      // Links are not followed: a loop would never end, and a linked directory would list its maps twice.
+      const stats = lstatSync(path);
+      if (stats.isSymbolicLink()) continue;
+      if (stats.isDirectory()) {
         walk(path);
         continue;
       }

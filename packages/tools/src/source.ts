@@ -3,6 +3,7 @@
  * and the schema that types it: every command opens maps here, so each one
  * refuses a map whose layout differs from the schema, as openMap does.
  */
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { loadSchemaModule } from '@bpfmaps/codegen';
 import { BpfObject, mapTypeOf, type KeyedMap } from '@bpfmaps/runtime';
@@ -18,6 +19,13 @@ export interface MapOrigin {
 
 /** The maps a schema file exports, by the map's name. */
 export async function loadSchema(file: string): Promise<Catalog> {
+  let stats;
+  try {
+    stats = statSync(file);
+  } catch {
+    throw new ToolError(`schema ${file}: no such file`);
+  }
+  if (!stats.isFile()) throw new ToolError(`schema ${file}: not a file (name a maps.schema.ts)`);
   const module = await loadSchemaModule(file);
   return catalog(module, basename(file));
 }

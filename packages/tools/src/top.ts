@@ -63,7 +63,8 @@ export async function top(
       rows.push({
         row: [key, value],
         total,
-        rate: n === 0 ? 0 : (total - (last.get(id) ?? 0)) / seconds,
+        // A number that went down was reset (the map entry was deleted and made again): count from 0.
+        rate: n === 0 ? 0 : (total - Math.min(last.get(id) ?? 0, total)) / seconds,
       });
     }
     last = next;
@@ -73,7 +74,12 @@ export async function top(
     const body = table(
       shown.map((r) => [
         r.row[0],
-        { ...(r.row[1] as object), [`${column}/s`]: Math.round(r.rate) },
+        {
+          ...(typeof r.row[1] === 'object' && r.row[1] !== null
+            ? (r.row[1] as object)
+            : { value: r.row[1] }),
+          [`${column}/s`]: Math.round(r.rate),
+        },
       ]),
     );
     const head = `${options.title}: ${rows.length} entries, by ${column ?? '-'}, ${new Date().toISOString().slice(11, 19)}`;

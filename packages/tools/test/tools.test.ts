@@ -6,7 +6,7 @@
  * layout differs from the schema, with exit codes that say which mistake.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -293,6 +293,16 @@ describeWith(['bpf', 'bpffs'], 'the bpfmaps command', () => {
       says: '--interval takes a number, received "abc"',
     },
     {
+      args: ['dump', WORK, 't_tool_flows', '--pin', pin],
+      code: 2,
+      says: `schema ${WORK}: not a file`,
+    },
+    {
+      args: ['dump', 'maps.schema.ts', 't_tool_flows', '--id', '0'],
+      code: 64,
+      says: '--id takes a whole number above 0, received "0"',
+    },
+    {
       args: ['export', 'maps.schema.ts', '--pin', MORE, '--attach'],
       code: 64,
       says: '--attach attaches the programs of --object FILE',
@@ -488,6 +498,40 @@ describeWith(['bpf', 'bpffs'], 'the bpfmaps command', () => {
       expect(r.stderr).not.toContain('    at ');
       expect(r.code).toBe(64);
     }
+  });
+
+  it('ls does not follow symbolic links: a loop ends, a linked directory is not listed twice', () => {
+    const loop = join(MORE, 'loop');
+    const dangling = join(MORE, 'dangling');
+    symlinkSync(MORE, loop);
+    symlinkSync(join(MORE, 'nothing'), dangling);
+    try {
+      const r = bpfmaps('ls', MORE, '--format', 'json');
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const names = (JSON.parse(r.stdout) as { name: string }[]).map((x) => x.name);
+      expect(names).toEqual([...new Set(names)]);
+      expect(names).toContain('t_tool_big');
+    } finally {
+      rmSync(loop);
+      rmSync(dangling);
+    }
+  });
+
+  it('top shows a scalar value and its rate', () => {
+    const r = bpfmaps(
+      'top',
+      'maps.schema.ts',
+      't_tool_big',
+      '--pin',
+      join(MORE, 't_tool_big'),
+      '--count',
+      '1',
+      '--rows',
+      '2',
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[1]!.trim().split(/\s+/)).toEqual(['KEY', 'VALUE', 'VALUE/S']);
   });
 
   it('ls lists the pins with the kernel facts and the schema verdict', () => {
