@@ -79,21 +79,27 @@ function probeBpf(): string | null {
 }
 
 /**
- * describe() that runs when every feature is present; otherwise skips with a
- * note, or under CI=true runs and fails at once naming what is missing.
+ * What a test that needs `features` does here: run; or, with one missing,
+ * under CI=true fail at once naming it, elsewhere skip with a note.
  */
-export function describeWith(features: Feature[], name: string, body: () => void): void {
+function verdict(features: Feature[], name: string): 'run' | 'skip' | Error {
   const reasons = features.map(missing).filter((r): r is string => r !== null);
-  if (reasons.length === 0) {
-    describe(name, body);
-  } else if (process.env.CI === 'true') {
+  if (reasons.length === 0) return 'run';
+  if (process.env.CI === 'true')
+    return new Error(`${name}: required on CI but unavailable: ${reasons.join('; ')}`);
+  console.warn(`skipping "${name}": ${reasons.join('; ')}`);
+  return 'skip';
+}
+
+/** describe() that runs when every feature is present (see verdict). */
+export function describeWith(features: Feature[], name: string, body: () => void): void {
+  const v = verdict(features, name);
+  if (v === 'run') describe(name, body);
+  else if (v === 'skip') describe.skip(name, body);
+  else
     describe(name, () => {
-      throw new Error(`${name}: required on CI but unavailable: ${reasons.join('; ')}`);
+      throw v;
     });
-  } else {
-    console.warn(`skipping "${name}": ${reasons.join('; ')}`);
-    describe.skip(name, body);
-  }
 }
 
 /** it() with the same rule as describeWith, for one test inside a wider suite. */
@@ -103,15 +109,11 @@ export function itWith(
   body: () => unknown,
   timeout?: number,
 ): void {
-  const reasons = features.map(missing).filter((r): r is string => r !== null);
-  if (reasons.length === 0) {
-    it(name, body, timeout);
-  } else if (process.env.CI === 'true') {
+  const v = verdict(features, name);
+  if (v === 'run') it(name, body, timeout);
+  else if (v === 'skip') it.skip(name, body);
+  else
     it(name, () => {
-      throw new Error(`${name}: required on CI but unavailable: ${reasons.join('; ')}`);
+      throw v;
     });
-  } else {
-    console.warn(`skipping "${name}": ${reasons.join('; ')}`);
-    it.skip(name, body);
-  }
 }

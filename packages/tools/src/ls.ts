@@ -6,7 +6,7 @@
 import { lstatSync, readdirSync, statfsSync, statSync, type Stats } from 'node:fs';
 import { join, relative } from 'node:path';
 import { BpfError, mapTypeOf, RawMap } from '@bpfmaps/runtime';
-import { MAP_KINDS, type Catalog } from '@bpfmaps/schema';
+import { kindOfId, type Catalog } from '@bpfmaps/schema';
 import { table } from './rows.js';
 import { ToolError } from './errors.js';
 
@@ -61,7 +61,7 @@ export function listPins(dir: string, schema?: Catalog): Listed[] {
         throw error;
       }
       const { info, entries } = inspected;
-      const kind = Object.values(MAP_KINDS).find((k) => k.id === info.type);
+      const kind = kindOfId(info.type);
       out.push({
         path: relative(dir, path) || path,
         name: info.name,

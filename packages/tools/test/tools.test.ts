@@ -49,6 +49,8 @@ export const names = hash('t_tool_names', { key: struct('Name', { comm: chars(16
 const Proto = enumType('Proto', { TCP: 6, UDP: 17 }, { storage: u8 });
 const Flow = struct('Flow', { saddr: ipv4, port: u16, proto: Proto, pad: u8 });
 const Stats = struct('Stats', { packets: u64.counter(), bytes: u64.counter(), comm: chars(8) });
+/** The columns of t_tool_flows' table: the key's, then the value's. */
+const FLOW_COLUMNS = ['SADDR', 'PORT', 'PROTO', 'PAD', 'PACKETS', 'BYTES', 'COMM'];
 type FlowKey = { saddr: string; port: number; proto: string | number; pad: number };
 type FlowStats = { packets: bigint; bytes: bigint; comm: string };
 
@@ -143,15 +145,7 @@ describeWith(['bpf', 'bpffs'], 'the bpfmaps command', () => {
     const r = dumpPinned();
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]!.split(/\s+/)).toEqual([
-      'SADDR',
-      'PORT',
-      'PROTO',
-      'PAD',
-      'PACKETS',
-      'BYTES',
-      'COMM',
-    ]);
+    expect(lines[0]!.split(/\s+/)).toEqual(FLOW_COLUMNS);
     expect(lines).toHaveLength(13);
     const rows = lines.slice(1).map((l) => l.trim().split(/\s+/));
     const expected = [...map.entries()].map(([k, v]) => [
@@ -595,16 +589,7 @@ describeWith(['bpf', 'bpffs'], 'the bpfmaps command', () => {
     expect(lines[0]).toMatch(
       /^t_tool_flows \(maps\.schema\.ts\): 12 entries, by packets, \d\d:\d\d:\d\d$/,
     );
-    expect(lines[1]!.split(/\s+/)).toEqual([
-      'SADDR',
-      'PORT',
-      'PROTO',
-      'PAD',
-      'PACKETS',
-      'BYTES',
-      'COMM',
-      'PACKETS/S',
-    ]);
+    expect(lines[1]!.split(/\s+/)).toEqual([...FLOW_COLUMNS, 'PACKETS/S']);
     expect(lines.slice(2).map((l) => l.split(/\s+/)[4])).toEqual(['110', '100', '90']);
   });
 

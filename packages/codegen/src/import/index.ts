@@ -14,7 +14,7 @@ import {
   bytes,
   catalog,
   mapFlags,
-  MAP_KINDS,
+  kindOfId,
   decodeReference,
   elfKind,
   readSection,
@@ -103,14 +103,13 @@ export function importSchema(
   );
   const mapCode: string[] = [];
   const module: Record<string, unknown> = {};
-  const kindOf = new Map(Object.values(MAP_KINDS).map((k) => [k.id, k]));
   const eventMaps = new Set(
-    wanted.filter((d) => kindOf.get(d.type)?.parts.includes('event')).map((d) => d.name),
+    wanted.filter((d) => kindOfId(d.type)?.parts.includes('event')).map((d) => d.name),
   );
   for (const def of wanted) {
     // A bpfmaps header's drop counter comes back with its ring buffer.
     if (/_drops$/.test(def.name) && eventMaps.has(def.name.slice(0, -'_drops'.length))) continue;
-    const kind = kindOf.get(def.type);
+    const kind = kindOfId(def.type);
     if (!kind) {
       notes.push(`map ${def.name}: map type ${def.type} has no bpfmaps kind; left out`);
       continue;
@@ -320,7 +319,7 @@ function innerTemplate(cx: Context, def: MapDef): Imported {
     throw new CodegenError(
       `${importer.source}: map ${def.name} is a map of maps without an inner template (__array(values, struct {...})), which a schema needs`,
     );
-  const kind = Object.values(MAP_KINDS).find((k) => k.id === inner.type);
+  const kind = kindOfId(inner.type);
   if (!kind)
     throw new CodegenError(
       `${importer.source}: the inner maps of ${def.name} are of map type ${inner.type}, which has no bpfmaps kind`,
@@ -394,7 +393,7 @@ function checkEvents(
       throw new CodegenError(
         `${source}: --event ${map}=${struct}: the object has no map ${map}; it has: ${maps.map((d) => d.name).join(', ') || 'none'}`,
       );
-    const kind = Object.values(MAP_KINDS).find((k) => k.id === def.type);
+    const kind = kindOfId(def.type);
     if (!kind?.parts.includes('event'))
       throw new CodegenError(
         `${source}: --event ${map}=${struct}: map ${map} is ${kind ? `a ${kind.name}` : `of map type ${def.type}`}, not a ring buffer or perf event array`,

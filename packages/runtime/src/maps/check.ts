@@ -7,7 +7,7 @@
 import {
   FD_ONLY_FLAGS,
   flagNames,
-  MAP_KINDS,
+  kindOfId,
   mapFlags,
   typeDifferences,
   type CompositeTypeSpec,
@@ -96,6 +96,6 @@ export function infoDifferences(spec: MapSpec, info: MapInfo): string[] {
 
 /** `hash (1)`, or the number alone for a type no kind has. */
 function kindOfType(type: number): string {
-  const kind = Object.values(MAP_KINDS).find((k) => k.id === type);
+  const kind = kindOfId(type);
   return kind ? `${kind.name} (${type})` : String(type);
 }

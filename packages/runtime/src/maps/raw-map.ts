@@ -2,7 +2,7 @@ import { existsSync, readlinkSync, statfsSync, statSync, unlinkSync } from 'node
 import { dirname, join } from 'node:path';
 import {
   kindNamed,
-  MAP_KINDS,
+  kindOfId,
   type CompositeTypeSpec,
   type MapKind,
   type MapSpec,
@@ -268,7 +268,7 @@ export class RawMap implements Disposable {
           detail: `the pin is ${other}, not a map`,
         });
       const info = mapInfo(fd, path);
-      const kind = Object.values(MAP_KINDS).find((k) => k.id === info.type);
+      const kind = kindOfId(info.type);
       if (kind?.fixedKeys) return { info, entries: info.maxEntries };
       const keys = new NativeBuffer(2 * Math.max(info.keySize, 1));
       let entries = 0;

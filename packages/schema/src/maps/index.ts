@@ -42,7 +42,7 @@ export {
   type HashOfMapsOptions,
 } from './map-in-map.js';
 export { PROG_ARRAY, progArray } from './prog-array.js';
-export { MAP_KINDS, kindNamed } from './kinds.js';
+export { MAP_KINDS, kindNamed, kindOfId } from './kinds.js';
 export { RINGBUF, ringbuf, dropCounter, type RingbufOptions } from './ringbuf.js';
 export {
   PERF_EVENT_ARRAY,

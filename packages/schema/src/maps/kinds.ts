@@ -36,3 +36,8 @@ export const MAP_KINDS: Readonly<Record<string, MapKind>> = Object.freeze(
 export function kindNamed(name: string): MapKind | undefined {
   return Object.hasOwn(MAP_KINDS, name) ? MAP_KINDS[name] : undefined;
 }
+
+/** The kind of the kernel's map type `id` (BPF_MAP_TYPE_*), if bpfmaps has it. */
+export function kindOfId(id: number): MapKind | undefined {
+  return Object.values(MAP_KINDS).find((k) => k.id === id);
+}
